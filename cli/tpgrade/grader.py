@@ -1,0 +1,130 @@
+"""The toolkit of grader authors (hidden graders and public tests).
+
+A grader is a pytest test that takes the ``student`` fixture (a
+:class:`tpgrade.student.Student`) and the seeded ``rng`` fixture, asks the
+student's code for outputs on inputs it builds, computes the expected values
+itself (from the reference, for hidden graders) and compares with explicit
+tolerances through the ``expect_*`` helpers::
+
+    @question("softmax", points=1, numpy_only=True)
+    def test_rows(student, rng):
+        Z = rng.normal(size=(4, 6))
+        expect_array(student.softmax(Z), ref.softmax(Z), rtol=1e-10, atol=1e-12)
+
+Messages of :class:`Fail` are shown to students: they say what is wrong
+(shape, dtype, size of the error) and never the expected values.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tpgrade import paths
+
+question = pytest.mark.question
+"""``@question(name, points=1.0, numpy_only=False, timeout=None)`` marks a graded test."""
+
+
+class Fail(AssertionError):
+    """A wrong answer; the message (French) is safe to show the student."""
+
+
+def reference(day: str) -> ModuleType:
+    """The reference solution of ``day``, imported once (judge side only)."""
+    name = f"tpgrade_reference_{day}"
+    if name in sys.modules:
+        return sys.modules[name]
+    return load_module(paths.reference_file(day), name)
+
+
+def load_module(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"un tableau NumPy {value.dtype} de forme {value.shape}"
+    return f"un objet de type {type(value).__name__}"
+
+
+def expect_array(
+    got: Any,
+    expected: np.ndarray,
+    *,
+    rtol: float,
+    atol: float,
+    what: str = "le résultat",
+    dtype_kind: str = "f",
+) -> np.ndarray:
+    """``got`` must be a plain ndarray of ``expected``'s shape, finite, and close.
+
+    Closeness is per element: ``|got - expected| <= atol + rtol * |expected|``.
+    """
+    expected = np.asarray(expected)
+    if type(got) is not np.ndarray:
+        raise Fail(f"{what} doit être un tableau NumPy (numpy.ndarray), pas {_describe(got)}")
+    if got.shape != expected.shape:
+        raise Fail(f"{what} a la forme {got.shape}, la forme attendue est {expected.shape}")
+    if got.dtype.kind not in dtype_kind and not (dtype_kind == "f" and got.dtype.kind in "iu"):
+        raise Fail(f"{what} a le type {got.dtype}, un type flottant est attendu")
+    if got.dtype.kind == "f" and not np.all(np.isfinite(got)):
+        raise Fail(f"{what} contient des valeurs non finies (nan ou inf)")
+    gap = np.abs(got.astype(np.float64) - expected.astype(np.float64))
+    bound = atol + rtol * np.abs(expected.astype(np.float64))
+    wrong = gap > bound
+    if np.any(wrong):
+        scale = float(np.max(np.abs(expected))) or 1.0
+        raise Fail(
+            f"{what} : {int(wrong.sum())} valeur(s) sur {got.size} hors tolérance "
+            f"(écart maximal relatif à l'échelle des valeurs : {float(np.max(gap)) / scale:.2e})"
+        )
+    return got
+
+
+def expect_scalar(got: Any, expected: float, *, rtol: float, atol: float, what: str = "le résultat") -> float:
+    """``got`` must be a real number (Python or NumPy scalar, or a 0-d array) close to ``expected``."""
+    if isinstance(got, np.ndarray) and got.ndim == 0:
+        got = got[()]
+    if type(got) not in (float, int) and not isinstance(got, np.floating | np.integer):
+        raise Fail(f"{what} doit être un nombre réel, pas {_describe(got)}")
+    value = float(got)
+    if not np.isfinite(value):
+        raise Fail(f"{what} n'est pas fini (nan ou inf)")
+    if abs(value - expected) > atol + rtol * abs(expected):
+        raise Fail(f"{what} est incorrect (écart relatif {abs(value - expected) / (abs(expected) or 1):.2e})")
+    return value
+
+
+def expect_dict(got: Any, keys: tuple[str, ...], what: str = "le résultat") -> dict[str, Any]:
+    """``got`` must be a dict with exactly ``keys``."""
+    if type(got) is not dict:
+        raise Fail(f"{what} doit être un dictionnaire, pas {_describe(got)}")
+    if set(got) != set(keys):
+        raise Fail(f"{what} doit avoir les clés {sorted(keys)}, il a {sorted(map(str, got))}")
+    return got
+
+
+def expect_tuple(got: Any, length: int, what: str = "le résultat") -> tuple[Any, ...]:
+    """``got`` must be a tuple (or list) of ``length`` items."""
+    if type(got) not in (tuple, list) or len(got) != length:
+        raise Fail(f"{what} doit être un tuple de {length} éléments, pas {_describe(got)}")
+    return tuple(got)
+
+
+def expect(condition: bool, message: str) -> None:
+    """Fail with ``message`` unless ``condition`` holds."""
+    if not condition:
+        raise Fail(message)

@@ -1,0 +1,126 @@
+"""The runner's main loop: load the submission's cells, then answer calls.
+
+Requests and answers are JSON lines on the process's original stdin/stdout,
+which are moved to private descriptors at start; student output goes to
+stderr, which the judge reads with a cap. Time limits are enforced from
+outside: the judge kills this process when a cell or a call overruns, so
+nothing here needs to resist student code, which could patch any of it; all
+it could forge is its own answers, which the judge validates anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import traceback
+from typing import Any
+
+from tpgrade import codec
+from tpgrade.runner.protocol import KeptValues, compile_function, to_tensor
+
+MAX_REQUEST_BYTES = 512 << 20
+
+
+class Channel:
+    def __init__(self) -> None:
+        self.reader = os.fdopen(os.dup(0), "rb", buffering=1 << 16)
+        self.writer_fd = os.dup(1)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        os.dup2(2, 1)
+        sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
+
+    def receive(self) -> dict[str, Any] | None:
+        line = self.reader.readline(MAX_REQUEST_BYTES)
+        return json.loads(line) if line else None
+
+    def send(self, message: dict[str, Any]) -> None:
+        data = (json.dumps(message, allow_nan=False) + "\n").encode()
+        view = memoryview(data)
+        while view:
+            written = os.write(self.writer_fd, view)
+            view = view[written:]
+
+
+def _student_frames(tb: Any) -> str:
+    """The traceback without the runner's own frames."""
+    frames = [f for f in traceback.extract_tb(tb) if f.filename.startswith("<")]
+    return "".join(traceback.format_list(frames[-8:]))[-4000:]
+
+
+def _error(exc: BaseException) -> dict[str, str]:
+    message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return {
+        "type": type(exc).__name__,
+        "message": message[-2000:],
+        "traceback": _student_frames(exc.__traceback__),
+    }
+
+
+class Runner:
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+        self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
+        self.kept = KeptValues(base=0)
+
+    def load(self, request: dict[str, Any]) -> None:
+        self.kept = KeptValues(base=int(request.get("ref_base", 0)))
+        for cell in request["cells"]:
+            index = int(cell["index"])
+            self.channel.send({"event": "cell_start", "index": index})
+            error = None
+            try:
+                code = compile(cell["source"], f"<cellule {index + 1}>", "exec")
+                exec(code, self.namespace)
+            except BaseException as exc:  # SystemExit and KeyboardInterrupt included
+                error = _error(exc)
+            self.channel.send({"event": "cell_done", "index": index, "error": error})
+        names = sorted(n for n in self.namespace if isinstance(n, str) and not n.startswith("_"))
+        self.channel.send({"event": "loaded", "names": names})
+
+    def _target(self, spec: dict[str, Any]) -> Any:
+        value = self.namespace[spec["name"]] if spec.get("name") else self.kept.get(int(spec["ref"]))
+        for attr in spec.get("attrs", []):
+            value = getattr(value, attr)
+        return value
+
+    def _decode(self, data: Any) -> Any:
+        return codec.decode(data, self.kept.get, to_tensor, compile_function)
+
+    def call(self, request: dict[str, Any]) -> None:
+        try:
+            function = self._target(request["target"])
+            args = self._decode(request.get("args", []))
+            kwargs = self._decode(request.get("kwargs", {"$dict": []}))
+            value = function(*args, **kwargs) if request["op"] == "call" else function
+        except BaseException as exc:
+            self.channel.send({"event": "raised", "error": _error(exc)})
+            return
+        try:
+            encoded = codec.encode(value, self.kept.add)
+        except BaseException as exc:
+            self.channel.send({"event": "invalid", "message": str(exc)[:500]})
+            return
+        self.channel.send({"event": "result", "value": encoded})
+
+    def keep(self, request: dict[str, Any]) -> None:
+        ref = self.kept.add(self._decode(request["value"]))
+        self.channel.send({"event": "result", "value": codec.encode(ref)})
+
+    def serve(self) -> None:
+        self.channel.send({"event": "ready", "pid": os.getpid()})
+        while (request := self.channel.receive()) is not None:
+            if request["op"] == "load":
+                self.load(request)
+            elif request["op"] in ("call", "get"):
+                self.call(request)
+            elif request["op"] == "keep":
+                self.keep(request)
+
+
+def main() -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    Runner(Channel()).serve()

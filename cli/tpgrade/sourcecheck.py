@@ -1,0 +1,129 @@
+"""Rules checked on a submission's source text, on the judge's side.
+
+"NumPy only" means: the function, and every function or class of the
+submission that it uses, neither imports nor names torch, JAX or another
+autograd library, statically or dynamically. Dynamic tricks that would hide
+such a use (``__import__``, ``importlib``, ``exec``, ``eval``,
+``sys.modules``...) are refused in those functions too.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+FORBIDDEN_MODULES = frozenset(
+    {"torch", "jax", "jaxlib", "autograd", "tensorflow", "keras", "mxnet", "paddle",
+     "functorch", "chainer", "theano", "tinygrad", "flax", "optax"}
+)
+DYNAMIC_NAMES = frozenset(
+    {"__import__", "exec", "eval", "compile", "globals", "vars", "importlib", "__builtins__",
+     "builtins", "__loader__", "__spec__"}
+)
+DYNAMIC_ATTRIBUTES = frozenset({"modules", "import_module", "__import__", "__globals__", "__dict__"})
+
+Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+@dataclass
+class _Module:
+    definitions: dict[str, tuple[int, Definition]] = field(default_factory=dict)
+    forbidden_aliases: dict[str, str] = field(default_factory=dict)
+
+
+def _root(module: str | None) -> str:
+    return (module or "").split(".")[0]
+
+
+def _names_in(node: ast.AST) -> Iterator[str]:
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name):
+            yield child.id
+
+
+def _scan_module_statement(cell: int, node: ast.stmt, module: _Module) -> None:
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        module.definitions[node.name] = (cell, node)
+    elif isinstance(node, ast.Import):
+        for alias in node.names:
+            if _root(alias.name) in FORBIDDEN_MODULES:
+                module.forbidden_aliases[(alias.asname or alias.name).split(".")[0]] = alias.name
+    elif isinstance(node, ast.ImportFrom):
+        if _root(node.module) in FORBIDDEN_MODULES:
+            for alias in node.names:
+                module.forbidden_aliases[alias.asname or alias.name] = node.module or ""
+    elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+        value = node.value
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if value is not None and any(n in module.forbidden_aliases for n in _names_in(value)):
+            for target in targets:
+                for name in _names_in(target):
+                    module.forbidden_aliases[name] = "torch"
+    elif isinstance(node, ast.If | ast.Try | ast.With | ast.For | ast.While):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt):
+                _scan_module_statement(cell, child, module)
+
+
+@dataclass(frozen=True)
+class SubmissionSource:
+    """The code cells of a submission as the runner executes them."""
+
+    cells: tuple[str, ...] = ()
+
+    def _module(self) -> _Module:
+        module = _Module()
+        for index, text in enumerate(self.cells):
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError):
+                continue
+            for node in tree.body:
+                _scan_module_statement(index, node, module)
+        return module
+
+    def defines(self, name: str) -> bool:
+        return name in self._module().definitions
+
+    def numpy_only_violations(self, name: str) -> list[str]:
+        """Messages (French) for each way ``name`` or its helpers leave NumPy."""
+        module = self._module()
+        if name not in module.definitions:
+            return []
+        problems: list[str] = []
+        seen: set[str] = set()
+        pending = [name]
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            cell, node = module.definitions[current]
+            where = f"dans {current} (cellule {cell + 1})" if current == name else (
+                f"dans la fonction auxiliaire {current} (cellule {cell + 1}), appelée par {name}"
+            )
+            for problem in dict.fromkeys(_violations(node, module)):
+                problems.append(f"{problem} {where}")
+            pending.extend(n for n in _names_in(node) if n in module.definitions and n not in seen)
+        return problems
+
+
+def _violations(node: Definition, module: _Module) -> Iterator[str]:
+    for child in ast.walk(node):
+        if isinstance(child, ast.Import):
+            for alias in child.names:
+                if _root(alias.name) in FORBIDDEN_MODULES:
+                    yield f"import de {alias.name} (ligne {child.lineno})"
+        elif isinstance(child, ast.ImportFrom) and _root(child.module) in FORBIDDEN_MODULES:
+            yield f"import depuis {child.module} (ligne {child.lineno})"
+        elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load):
+            if child.id in module.forbidden_aliases:
+                yield f"utilisation de {module.forbidden_aliases[child.id]} via « {child.id} » (ligne {child.lineno})"
+            elif child.id in DYNAMIC_NAMES:
+                yield f"import ou exécution dynamique « {child.id} » (ligne {child.lineno})"
+        elif isinstance(child, ast.Attribute) and child.attr in DYNAMIC_ATTRIBUTES:
+            yield f"accès dynamique « .{child.attr} » (ligne {child.lineno})"
+        elif isinstance(child, ast.Constant) and isinstance(child.value, str):
+            if child.value.split(".")[0] in FORBIDDEN_MODULES:
+                yield f"nom de module interdit « {child.value} » (ligne {child.lineno})"

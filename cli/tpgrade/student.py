@@ -1,0 +1,133 @@
+"""What graders see of a submission: a proxy whose calls go to student code.
+
+The calls go through a :class:`StudentClient`: a runner in a sandbox for
+grading, or the student's own namespace for the public checks. Failures that
+come from the student's code are :class:`StudentFault` exceptions carrying a
+status and a message in French, safe to show the student.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tpgrade.codec import Ref
+from tpgrade.models import QuestionStatus
+from tpgrade.sourcecheck import SubmissionSource
+
+DEFAULT_CALL_TIMEOUT = 10.0
+
+
+class StudentFault(Exception):
+    """The student's code did not give a usable answer."""
+
+    status: QuestionStatus = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotImplementedByStudent(StudentFault):
+    status = "not_implemented"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} : non implémentée")
+
+
+class StudentRaised(StudentFault):
+    status = "error"
+
+
+class StudentTimedOut(StudentFault):
+    status = "timed_out"
+
+
+class StudentCrashed(StudentFault):
+    status = "crashed"
+
+
+class InvalidOutput(StudentFault):
+    status = "invalid_output"
+
+
+class ForbiddenCode(StudentFault):
+    status = "forbidden"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to call: a name defined by the submission, or a kept value, then attributes."""
+
+    name: str | None = None
+    ref: Ref | None = None
+    attrs: tuple[str, ...] = ()
+
+
+class StudentClient(Protocol):
+    """The one interface between graders and student code."""
+
+    source: SubmissionSource
+
+    def defined(self) -> frozenset[str]:
+        """Names the submission defined (functions, classes, values)."""
+        ...
+
+    def invoke(
+        self, target: Target, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float
+    ) -> Any:
+        """Call ``target`` with plain-data arguments; return plain data or :class:`Ref`."""
+        ...
+
+    def fetch(self, target: Target, timeout: float) -> Any:
+        """Return the value of ``target`` as plain data or :class:`Ref`."""
+        ...
+
+    def keep(self, value: Any) -> Ref:
+        """Send ``value`` to the student's side and keep it there (to observe mutation)."""
+        ...
+
+
+class Student:
+    """Graders call ``student.softmax(Z)``; each call crosses the boundary.
+
+    ``student.call(name, *args, timeout=..., **kwargs)`` does the same with a
+    time limit; ``student.method(ref, "forward", x)`` calls a method of a kept
+    value; ``student.attr(ref, "fc1", "weight")`` reads one.
+    """
+
+    def __init__(self, client: StudentClient, timeout: float = DEFAULT_CALL_TIMEOUT) -> None:
+        self._client = client
+        self.timeout = timeout
+
+    @property
+    def source(self) -> SubmissionSource:
+        return self._client.source
+
+    def has(self, name: str) -> bool:
+        return name in self._client.defined()
+
+    def call(self, name: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        if not self.has(name):
+            raise NotImplementedByStudent(name)
+        return self._client.invoke(Target(name=name), args, kwargs, timeout or self.timeout)
+
+    def method(self, ref: Ref, method: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        target = Target(ref=ref, attrs=(method,))
+        return self._client.invoke(target, args, kwargs, timeout or self.timeout)
+
+    def attr(self, ref: Ref, *attrs: str) -> Any:
+        return self._client.fetch(Target(ref=ref, attrs=attrs), self.timeout)
+
+    def keep(self, value: Any) -> Ref:
+        """Keep ``value`` on the student's side: pass the ref to calls, read it back with :meth:`value`."""
+        return self._client.keep(value)
+
+    def value(self, ref: Ref) -> Any:
+        return self._client.fetch(Target(ref=ref), self.timeout)
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call(name, *args, **kwargs)

@@ -112,8 +112,12 @@ class GradingPlugin:
             if call.when == "call":
                 self._record(item, spec, "passed", points, "")
             return report
-        status, message = self._classify(item, call.excinfo.value)
+        error = call.excinfo.value
+        status, message = self._classify(item, error)
         self._record(item, spec, status, 0.0, message)
+        if isinstance(error, StudentFault) and status in ("timed_out", "crashed"):
+            # The other tests of this question would only wait or crash again.
+            self._gate[spec["name"]] = error
         return report
 
     def _record(self, item: pytest.Item, spec: dict[str, Any], status: QuestionStatus,

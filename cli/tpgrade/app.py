@@ -1,0 +1,200 @@
+"""The ``tpgrade`` command (Typer). Each command parses, calls the engine, renders."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from tpgrade import paths
+from tpgrade.errors import EXIT_FAILED, EXIT_INTERRUPTED, TpgradeError
+from tpgrade.sandbox import Limits
+
+app = typer.Typer(
+    help="Autograder for the TPs of « Fondations mathématiques de l'IA moderne ».\n\n"
+    "Exit codes: 0 success; 1 checks or validation failed; 2 usage error; 3 unusable input; "
+    "4 no usable sandbox; 5 results store unusable; 130 interrupted.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_RESULTS = Path("tpgrade-results")
+Day = Annotated[str, typer.Argument(help="The day: day1 … day5.", show_default=False)]
+SandboxOption = Annotated[
+    str, typer.Option("--sandbox", help="auto, process (bubblewrap), docker or none.")
+]
+StoreOption = Annotated[
+    Path, typer.Option("--store", help="The results database (SQLite).", dir_okay=False)
+]
+
+
+def user_errors(command: F) -> F:
+    """Print user errors as one line and exit with their code; never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except TpgradeError as exc:
+            err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("Interrupted; results graded so far are kept in the store.")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _limits(memory_mb: int) -> Limits:
+    return Limits(memory_bytes=memory_mb << 20)
+
+
+@app.command()
+@user_errors
+def grade(
+    day: Day,
+    submissions: Annotated[list[Path], typer.Argument(help="Files or folders of submissions "
+                                                      "(one file per student, id = file name).")],
+    sandbox: SandboxOption = "auto",
+    allow_unsandboxed: Annotated[bool, typer.Option(
+        help="Allow --sandbox none for hidden graders (student code then runs unisolated).")] = False,
+    store: StoreOption = DEFAULT_RESULTS / "tpgrade.sqlite",
+    json_file: Annotated[Path | None, typer.Option("--json", help="Also write the results as JSON.",
+                                                   dir_okay=False)] = None,
+    regrade: Annotated[bool, typer.Option(help="Grade again even what the store already holds.")] = False,
+    seed: Annotated[int | None, typer.Option(help="Fix the graders' random seed (default: "
+                                             "derived from each submission).")] = None,
+    cell_timeout: Annotated[float, typer.Option(help="Seconds allowed to each notebook cell.")] = 30.0,
+    memory_mb: Annotated[int, typer.Option(help="Memory limit of the student process, MiB.")] = 3072,
+) -> None:
+    """Grade submissions with the hidden graders, in a sandbox; results go to the store."""
+    from tpgrade.cli_grading import run_grading
+
+    run_grading(day, submissions, sandbox, allow_unsandboxed, store, json_file, regrade, seed,
+                cell_timeout, _limits(memory_mb), out, err)
+
+
+@app.command()
+@user_errors
+def report(
+    day: Day,
+    store: StoreOption = DEFAULT_RESULTS / "tpgrade.sqlite",
+    output: Annotated[Path | None, typer.Option("--out", help="Folder for the reports "
+                                                "(default: reports/DAY next to the store).")] = None,
+) -> None:
+    """Render the gradebook (CSV), per-student feedback (Markdown, HTML) and JSON from the store."""
+    from tpgrade.reports import write_reports
+    from tpgrade.store import Store
+
+    paths.check_day(day)
+    if not store.is_file():
+        raise TpgradeError(f"no results store at {store}: run `tpgrade grade {day} …` first")
+    results = Store(store).latest(day)
+    if not results:
+        raise TpgradeError(f"the store {store} holds no result for {day}")
+    folder = output or store.parent / "reports" / day
+    written = write_reports(results, folder, day)
+    out.print(f"{len(results)} students. Gradebook: {written.gradebook}")
+    out.print(f"Feedback pages: {written.feedback_dir}/   JSON: {written.json}")
+
+
+@app.command()
+@user_errors
+def check(
+    day: Day,
+    file: Annotated[Path, typer.Argument(help="Your notebook (.ipynb) or .py file.")],
+    sandbox: SandboxOption = "none",
+) -> None:
+    """Run the public tests on your work (what a student runs before handing in)."""
+    from tpgrade.check import all_passed, check_file, verdict_lines
+    from tpgrade.sandbox import choose_sandbox
+
+    paths.check_day(day)
+    backend, _ = choose_sandbox(sandbox, [], allow_none=True)
+    result = check_file(day, file, backend)
+    if result.status != "graded":
+        err.print(f"Fichier refusé : {result.message}", highlight=False)
+        raise typer.Exit(EXIT_FAILED)
+    for issue in result.load.issues:
+        out.print(f"[yellow]cellule n° {issue.index + 1} :[/] {issue.message}", highlight=False)
+    for line in verdict_lines(result.questions):
+        out.print(line, highlight=False, markup=False)
+    if not all_passed(result.questions):
+        out.print("Certains tests publics échouent.")
+        raise typer.Exit(EXIT_FAILED)
+    out.print("Tous les tests publics passent.")
+
+
+@app.command()
+@user_errors
+def validate(
+    day: Annotated[str | None, typer.Argument(help="The day (default: every day with graders).")] = None,
+    sandbox: SandboxOption = "auto",
+    allow_unsandboxed: Annotated[bool, typer.Option(help="Allow --sandbox none.")] = False,
+    notebook: Annotated[bool, typer.Option(help="Also execute the stub notebook.")] = True,
+) -> None:
+    """Check the graders: reference full marks, stub zero, every mutant caught, stub runs."""
+    from tpgrade.sandbox import choose_sandbox
+    from tpgrade.validate import Finding, available_days, validate_day
+
+    days = [paths.check_day(day)] if day else available_days()
+    backend, chosen = choose_sandbox(sandbox, [paths.course_root()], allow_unsandboxed)
+    err.print(chosen)
+    failures = 0
+
+    def show(finding: Finding) -> None:
+        nonlocal failures
+        failures += not finding.ok
+        mark = "[green]ok[/]  " if finding.ok else "[red]FAIL[/]"
+        out.print(f"{mark} {finding.day} {finding.subject}: {finding.detail}", highlight=False)
+
+    for each in days:
+        validate_day(each, backend, show, run_notebook=notebook)
+    if failures:
+        out.print(f"[red]{failures} check(s) failed.[/]")
+        raise typer.Exit(EXIT_FAILED)
+    out.print(f"[green]All checks passed[/] for {', '.join(days)}.")
+
+
+@app.command()
+@user_errors
+def demo(
+    folder: Annotated[Path, typer.Option("--out", help="Where the demo cohort, store and "
+                                         "reports go.")] = Path("tpgrade-demo"),
+    sandbox: SandboxOption = "auto",
+) -> None:
+    """Build a small Day 2 cohort (correct, partly wrong, broken, hostile) and grade it."""
+    from tpgrade.cli_grading import run_grading
+    from tpgrade.demo import build_cohort
+    from tpgrade.reports import write_reports
+    from tpgrade.store import Store
+
+    cohort = build_cohort(folder / "submissions")
+    out.print(f"Demo cohort of {len(cohort)} Day 2 submissions in {folder / 'submissions'}")
+    store_path = folder / "tpgrade.sqlite"
+    run_grading("day2", [folder / "submissions"], sandbox, False, store_path,
+                folder / "results_day2.json", False, None, 10.0, Limits(), out, err)
+    written = write_reports(Store(store_path).latest("day2"), folder / "reports", "day2")
+    out.print(f"Gradebook: {written.gradebook}")
+    out.print(f"Feedback pages (Markdown, HTML): {written.feedback_dir}/")
+    out.print(f"JSON: {written.json}")
+
+
+def main() -> None:
+    try:
+        app()
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(EXIT_FAILED)
+
+
+__all__ = ["app", "main"]

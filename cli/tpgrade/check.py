@@ -1,0 +1,60 @@
+"""Public checks: what a student runs on their own work before handing it in."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+from tpgrade import paths
+from tpgrade.engine import GradingConfig, grade_file
+from tpgrade.errors import InputError
+from tpgrade.judge import run_graders
+from tpgrade.local import LocalStudent
+from tpgrade.models import QuestionResult, SubmissionResult
+from tpgrade.reports.labels import QUESTION_STATUS
+from tpgrade.sandbox import Sandbox
+from tpgrade.sourcecheck import SubmissionSource
+
+
+def check_file(day: str, path: Path, sandbox: Sandbox) -> SubmissionResult:
+    """Run the public tests of ``day`` on a notebook or ``.py`` file."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    config = GradingConfig(day=day, tests_dir=paths.public_tests_dir(day), sandbox=sandbox,
+                           grader_version="public", seed=0)
+    return grade_file(path, config)
+
+
+def check_namespace(day: str, namespace: dict[str, Any]) -> dict[str, QuestionResult]:
+    """Run the public tests of ``day`` on functions defined in ``namespace`` (a live notebook)."""
+    history = namespace.get("In")
+    if isinstance(history, list) and all(isinstance(cell, str) for cell in history):
+        cells = tuple(history)
+    else:
+        cells = tuple(_source_of(value) for value in list(namespace.values()))
+    client = LocalStudent(namespace, SubmissionSource(cells))
+    return run_graders(paths.public_tests_dir(day), client, seed=0)
+
+
+def _source_of(value: Any) -> str:
+    if not (inspect.isfunction(value) or inspect.isclass(value)):
+        return ""
+    try:
+        return inspect.getsource(value)
+    except (OSError, TypeError):
+        return ""
+
+
+def verdict_lines(questions: dict[str, QuestionResult]) -> list[str]:
+    """One line per question, in French."""
+    lines = []
+    for question in questions.values():
+        mark = "✔" if question.status == "passed" else "✘"
+        detail = f" — {question.message}" if question.message else ""
+        lines.append(f"{mark} {question.name} : {QUESTION_STATUS[question.status]}{detail}")
+    return lines
+
+
+def all_passed(questions: dict[str, QuestionResult]) -> bool:
+    return bool(questions) and all(q.status == "passed" for q in questions.values())

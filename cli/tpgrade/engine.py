@@ -1,0 +1,103 @@
+"""Grading one submission: read it, run it in the sandbox, judge it."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tpgrade import __version__, paths
+from tpgrade.judge import run_graders
+from tpgrade.models import SubmissionResult, Timings
+from tpgrade.sandbox import Limits, Sandbox
+from tpgrade.session import RemoteStudent
+from tpgrade.submission import MAX_BYTES, Program, Rejected, read_program, student_id
+
+
+@dataclass(frozen=True)
+class GradingConfig:
+    day: str
+    tests_dir: Path
+    sandbox: Sandbox
+    grader_version: str
+    limits: Limits = field(default_factory=Limits)
+    cell_timeout: float = 30.0
+    load_budget: float = 300.0
+    seed: int | None = None
+    max_bytes: int = MAX_BYTES
+
+
+def grader_version(day: str) -> str:
+    """A digest of everything that decides a grade: graders, reference, tpgrade itself."""
+    digest = hashlib.sha256(__version__.encode())
+    graders = paths.graders_dir(day)
+    files = sorted(p for p in graders.rglob("*.py") if "mutants" not in p.relative_to(graders).parts)
+    for path in [*files, paths.reference_file(day)]:
+        digest.update(str(path.relative_to(paths.course_root())).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _seed(config: GradingConfig, sha256: str) -> int:
+    if config.seed is not None:
+        return config.seed
+    return int(hashlib.sha256(f"{config.grader_version}:{sha256}".encode()).hexdigest()[:8], 16)
+
+
+def rejected_result(config: GradingConfig, path: Path, sha256: str, message: str) -> SubmissionResult:
+    return SubmissionResult(
+        student=student_id(path), day=config.day, status="rejected", message=message,
+        source_name=path.name, submission_hash=sha256, grader_version=config.grader_version,
+        sandbox=config.sandbox.name, graded_at=_now(),
+    )
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def grade_file(path: Path, config: GradingConfig, slot: int = 0) -> SubmissionResult:
+    """Grade one handed-in file; every problem of the file becomes part of the result."""
+    try:
+        sha256, program = read_program(path, config.max_bytes)
+    except Rejected as rejection:
+        return rejected_result(config, path, file_hash(path), str(rejection))
+    except OSError as exc:
+        return rejected_result(config, path, "", f"fichier illisible ({exc.strerror})")
+    return grade_program(student_id(path), path.name, sha256, program, config, slot)
+
+
+def grade_program(
+    student: str, source_name: str, sha256: str, program: Program, config: GradingConfig, slot: int = 0
+) -> SubmissionResult:
+    started = time.monotonic()
+    seed = _seed(config, sha256)
+    remote = RemoteStudent(config.sandbox, program, config.limits, config.cell_timeout,
+                           config.load_budget, slot)
+    try:
+        load = remote.start()
+        loaded = time.monotonic()
+        questions = run_graders(config.tests_dir, remote, seed)
+    finally:
+        remote.close()
+    finished = time.monotonic()
+    return SubmissionResult(
+        student=student, day=config.day, status="graded",
+        score=sum(q.score for q in questions.values()),
+        max_score=sum(q.max_score for q in questions.values()),
+        questions=questions, source_name=source_name, submission_hash=sha256,
+        grader_version=config.grader_version, sandbox=config.sandbox.name, seed=seed, load=load,
+        timings=Timings(load_s=round(loaded - started, 3), grade_s=round(finished - loaded, 3),
+                        total_s=round(finished - started, 3)),
+        graded_at=_now(),
+    )

@@ -1,0 +1,130 @@
+"""The sandbox boundary: start the runner somewhere it cannot do harm.
+
+One small interface, :class:`Sandbox`, with one module per backend
+(``bubblewrap.py`` for the Linux process sandbox, ``unsandboxed.py`` for
+trusted public checks). A backend only starts the runner process; the
+protocol spoken with it lives in :mod:`tpgrade.session`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+from tpgrade.paths import PACKAGE_DIR
+
+STDERR_KEEP = 64 << 10
+RUNNER_BOOT = (
+    "import sys; sys.path.insert(0, {parent!r}); "
+    "from tpgrade.runner.server import main; main()"
+)
+RUNNER_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "HOME": "/tmp",
+    "TMPDIR": "/tmp",
+    "MPLBACKEND": "Agg",
+    "MPLCONFIGDIR": "/tmp",
+    "TORCH_HOME": "/tmp",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "LANG": "C.UTF-8",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-runner limits; wall-clock limits are the session's job."""
+
+    memory_bytes: int = 3 << 30
+    cpu_seconds: int = 900
+    processes: int = 64
+    file_bytes: int = 64 << 20
+    scratch_bytes: int = 256 << 20
+    open_files: int = 256
+
+
+class RunnerProcess:
+    """A started runner: protocol on stdin/stdout, diagnostics on stderr (kept capped)."""
+
+    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+        self.popen = popen
+        self._stderr = bytearray()
+        self._drain = threading.Thread(target=self._drain_stderr, daemon=True)
+        self._drain.start()
+
+    def _drain_stderr(self) -> None:
+        stream = self.popen.stderr
+        assert stream is not None
+        while chunk := stream.read1(1 << 16):
+            if len(self._stderr) < STDERR_KEEP:
+                self._stderr.extend(chunk[: STDERR_KEEP - len(self._stderr)])
+
+    @property
+    def stdin_fd(self) -> int:
+        assert self.popen.stdin is not None
+        return self.popen.stdin.fileno()
+
+    @property
+    def stdout_fd(self) -> int:
+        assert self.popen.stdout is not None
+        return self.popen.stdout.fileno()
+
+    def stderr_text(self) -> str:
+        return self._stderr.decode("utf-8", "replace")
+
+    def kill(self) -> None:
+        """Kill the runner and everything it started (its process group / namespace)."""
+        if self.popen.poll() is None:
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                self.popen.kill()
+        self.popen.wait()
+        for stream in (self.popen.stdin, self.popen.stdout):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+        self._drain.join(timeout=2)
+
+    def exit_description(self) -> str:
+        """How the process ended, in French, for feedback."""
+        code = self.popen.poll()
+        if code is None:
+            return "le processus ne répond plus"
+        if code < 0 or code > 128:
+            number = -code if code < 0 else code - 128
+            name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
+            hint = " (limite de mémoire ou de processus ?)" if name == "SIGKILL" else ""
+            return f"le processus a été tué par le signal {name}{hint}"
+        return f"le processus s'est arrêté (code de sortie {code} : sys.exit, os._exit ou plantage)"
+
+
+class Sandbox(ABC):
+    """Starts runner processes. ``isolated`` says whether it protects the judge."""
+
+    name: str = "abstract"
+    isolated: bool = False
+
+    @abstractmethod
+    def launch(self, limits: Limits, slot: int = 0) -> RunnerProcess:
+        """Start one runner process; ``slot`` tells parallel runners apart."""
+
+    def describe(self) -> str:
+        return self.name
+
+
+def runner_argv(package_parent: Path) -> list[str]:
+    return [sys.executable, "-I", "-B", "-c", RUNNER_BOOT.format(parent=str(package_parent))]
+
+
+def default_package_parent() -> Path:
+    return PACKAGE_DIR.parent

@@ -1,0 +1,143 @@
+"""The Linux process sandbox: bubblewrap namespaces plus rlimits.
+
+The runner sees a root filesystem built from read-only binds of the system
+and of the Python installation, the runner's own package, and an empty tmpfs
+for scratch; nothing else exists for it (not the course folder, the store or
+the other submissions). Network, PID, IPC and UTS namespaces are new. Run as
+root, bubblewrap builds the namespaces and ``setpriv`` then drops to an
+unprivileged uid with no capabilities and ``no_new_privs``, so that the
+process limit applies to that uid alone. Run as a normal user, bubblewrap
+makes a user namespace instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import site
+import subprocess
+import sys
+from pathlib import Path
+
+from tpgrade.errors import SandboxUnavailable
+from tpgrade.sandbox.base import (
+    RUNNER_ENV,
+    Limits,
+    RunnerProcess,
+    Sandbox,
+    default_package_parent,
+    runner_argv,
+)
+from tpgrade.sandbox.unsandboxed import apply_rlimits
+
+SANDBOX_UID_BASE = 61000
+RUNNER_MOUNT = Path("/opt/tpgrade")
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
+SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives", "/etc/fonts")
+
+
+def _python_dirs() -> list[Path]:
+    """Folders of the Python installation that the runner needs, outermost only."""
+    candidates = {Path(sys.base_prefix), Path(sys.prefix), *map(Path, site.getsitepackages())}
+    resolved = sorted({p.resolve() for p in candidates if p.exists()}, key=lambda p: len(p.parts))
+    kept: list[Path] = []
+    for path in resolved:
+        if not any(path.is_relative_to(k) for k in kept) and not path.is_relative_to("/usr"):
+            kept.append(path)
+    return kept
+
+
+def _bind(path: Path, target: Path | None = None) -> list[str]:
+    target = target or path
+    args: list[str] = []
+    for ancestor in reversed(target.parents[:-1]):
+        if str(ancestor) not in SYSTEM_DIRS:
+            args += ["--perms", "0755", "--dir", str(ancestor)]
+    return [*args, "--ro-bind", str(path), str(target)]
+
+
+def _system_binds() -> list[str]:
+    args: list[str] = []
+    for name in (*SYSTEM_DIRS, *SYSTEM_FILES):
+        path = Path(name)
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), name]
+        elif path.exists():
+            args += ["--ro-bind", name, name]
+    return args
+
+
+class BubblewrapSandbox(Sandbox):
+    name = "process"
+    isolated = True
+
+    def __init__(self, hidden: list[Path] | None = None) -> None:
+        self.as_root = os.geteuid() == 0
+        self._check_tools()
+        self.visible = [*_python_dirs(), default_package_parent() / "tpgrade"]
+        self._check_hidden([p.resolve() for p in hidden or []])
+        _probe(tuple(self._argv(Limits(), 0, ["/bin/true"])))
+
+    def _check_tools(self) -> None:
+        if shutil.which("bwrap") is None:
+            raise SandboxUnavailable(
+                "bubblewrap (bwrap) is not installed: install it (apt-get install bubblewrap) "
+                "or choose another sandbox with --sandbox"
+            )
+        if self.as_root and shutil.which("setpriv") is None:
+            raise SandboxUnavailable("setpriv (util-linux) is needed to drop root privileges in the sandbox")
+
+    def _check_hidden(self, hidden: list[Path]) -> None:
+        for secret in hidden:
+            for shown in self.visible[:-1]:
+                if secret.is_relative_to(shown):
+                    raise SandboxUnavailable(
+                        f"{secret} lies inside {shown}, which the sandbox must show to the runner; "
+                        "move the course folder or the results store elsewhere"
+                    )
+
+    def _argv(self, limits: Limits, slot: int, command: list[str]) -> list[str]:
+        namespaces = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+                      "--unshare-cgroup-try"]
+        if not self.as_root:
+            namespaces.append("--unshare-user")
+        binds: list[str] = _system_binds()
+        for path in self.visible[:-1]:
+            binds += _bind(path)
+        binds += _bind(self.visible[-1], RUNNER_MOUNT / "tpgrade")
+        env: list[str] = ["--clearenv"]
+        for key, value in RUNNER_ENV.items():
+            env += ["--setenv", key, value]
+        drop: list[str] = []
+        if self.as_root:
+            uid = str(SANDBOX_UID_BASE + slot)
+            drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                    "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+        return [
+            "bwrap", *namespaces, "--die-with-parent", "--new-session", *binds,
+            "--proc", "/proc", "--dev", "/dev",
+            "--perms", "1777", "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp",
+            "--chdir", "/tmp", *env, *drop, *command,
+        ]
+
+    def launch(self, limits: Limits, slot: int = 0) -> RunnerProcess:
+        argv = self._argv(limits, slot, runner_argv(RUNNER_MOUNT))
+        popen = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env={"PATH": RUNNER_ENV["PATH"]}, start_new_session=True,
+            preexec_fn=lambda: apply_rlimits(limits, processes=True),  # noqa: PLW1509
+        )
+        return RunnerProcess(popen)
+
+
+@functools.cache
+def _probe(argv: tuple[str, ...]) -> None:
+    """Start an empty sandbox once, to fail early with bubblewrap's own reason."""
+    try:
+        done = subprocess.run(argv, capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SandboxUnavailable(f"the process sandbox cannot start: {exc}") from None
+    if done.returncode != 0:
+        reason = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+        raise SandboxUnavailable(f"the process sandbox cannot start here: {reason[0]}")

@@ -1,0 +1,117 @@
+"""The results store: an embedded SQLite database.
+
+A result is keyed by (day, student, submission hash, grader version): the
+student is part of the key because two students may hand in identical files
+(the untouched stub, say), and each needs a result of their own. Grading the
+same file again with the same graders finds it and grades nothing. Each
+result is written in its own transaction, so a grading run killed half-way
+keeps every result it finished. ``latest`` remembers which submission is each
+student's current one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from tpgrade.errors import StoreError
+from tpgrade.models import SubmissionResult
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS results (
+    day TEXT NOT NULL,
+    submission_hash TEXT NOT NULL,
+    grader_version TEXT NOT NULL,
+    student TEXT NOT NULL,
+    status TEXT NOT NULL,
+    score REAL NOT NULL,
+    max_score REAL NOT NULL,
+    result_json TEXT NOT NULL,
+    graded_at TEXT NOT NULL,
+    PRIMARY KEY (day, student, submission_hash, grader_version)
+);
+CREATE TABLE IF NOT EXISTS latest (
+    day TEXT NOT NULL,
+    student TEXT NOT NULL,
+    submission_hash TEXT NOT NULL,
+    grader_version TEXT NOT NULL,
+    PRIMARY KEY (day, student)
+);
+"""
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the results store {path}: {exc}") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            yield self._db
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._db.execute("ROLLBACK")
+            raise StoreError(f"cannot write to the results store {self.path}: {exc}") from None
+
+    def find(self, day: str, student: str, submission_hash: str, grader_version: str
+             ) -> SubmissionResult | None:
+        row = self._db.execute(
+            "SELECT result_json FROM results WHERE day=? AND student=? AND submission_hash=? "
+            "AND grader_version=?",
+            (day, student, submission_hash, grader_version),
+        ).fetchone()
+        return _parse(row[0]) if row else None
+
+    def save(self, result: SubmissionResult) -> None:
+        """Write a result and make it its student's current one, atomically."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (result.day, result.submission_hash, result.grader_version, result.student,
+                 result.status, result.score, result.max_score, result.model_dump_json(),
+                 result.graded_at),
+            )
+            self.mark_latest(result)
+
+    def mark_latest(self, result: SubmissionResult) -> None:
+        """Make an already stored result its student's current one."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO latest VALUES (?, ?, ?, ?)",
+            (result.day, result.student, result.submission_hash, result.grader_version),
+        )
+
+    def latest(self, day: str) -> list[SubmissionResult]:
+        """Each student's current result for ``day``, sorted by student."""
+        rows = self._db.execute(
+            "SELECT r.result_json FROM latest l JOIN results r ON r.day = l.day "
+            "AND r.student = l.student AND r.submission_hash = l.submission_hash AND r.grader_version = l.grader_version "
+            "WHERE l.day = ? ORDER BY l.student",
+            (day,),
+        ).fetchall()
+        return [_parse(row[0]) for row in rows]
+
+    def count(self, day: str) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM results WHERE day=?", (day,)).fetchone()[0])
+
+
+def _parse(text: str) -> SubmissionResult:
+    try:
+        return SubmissionResult.model_validate_json(text)
+    except ValidationError as exc:
+        raise StoreError(f"a stored result is unreadable ({exc.error_count()} errors)") from None

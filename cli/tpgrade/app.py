@@ -29,12 +29,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_RESULTS = Path("tpgrade-results")
 Day = Annotated[str, typer.Argument(help="The day: day1 … day5.", show_default=False)]
-SandboxOption = Annotated[
-    str, typer.Option("--sandbox", help="auto, process (bubblewrap), docker or none.")
-]
-StoreOption = Annotated[
-    Path, typer.Option("--store", help="The results database (SQLite).", dir_okay=False)
-]
+SandboxOption = Annotated[str, typer.Option("--sandbox", help="auto, process (bubblewrap), docker or none.")]
+StoreOption = Annotated[Path, typer.Option("--store", help="The results database (SQLite).", dir_okay=False)]
 
 
 def user_errors(command: F) -> F:
@@ -62,25 +58,43 @@ def _limits(memory_mb: int) -> Limits:
 @user_errors
 def grade(
     day: Day,
-    submissions: Annotated[list[Path], typer.Argument(help="Files or folders of submissions "
-                                                      "(one file per student, id = file name).")],
+    submissions: Annotated[
+        list[Path],
+        typer.Argument(help="Files or folders of submissions (one file per student, id = file name)."),
+    ],
     sandbox: SandboxOption = "auto",
-    allow_unsandboxed: Annotated[bool, typer.Option(
-        help="Allow --sandbox none for hidden graders (student code then runs unisolated).")] = False,
+    allow_unsandboxed: Annotated[
+        bool,
+        typer.Option(help="Allow --sandbox none for hidden graders (student code then runs unisolated)."),
+    ] = False,
     store: StoreOption = DEFAULT_RESULTS / "tpgrade.sqlite",
-    json_file: Annotated[Path | None, typer.Option("--json", help="Also write the results as JSON.",
-                                                   dir_okay=False)] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Also write the results as JSON.", dir_okay=False)
+    ] = None,
     regrade: Annotated[bool, typer.Option(help="Grade again even what the store already holds.")] = False,
-    seed: Annotated[int | None, typer.Option(help="Fix the graders' random seed (default: "
-                                             "derived from each submission).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Fix the graders' random seed (default: derived from each submission).")
+    ] = None,
     cell_timeout: Annotated[float, typer.Option(help="Seconds allowed to each notebook cell.")] = 30.0,
     memory_mb: Annotated[int, typer.Option(help="Memory limit of the student process, MiB.")] = 3072,
 ) -> None:
     """Grade submissions with the hidden graders, in a sandbox; results go to the store."""
     from tpgrade.cli_grading import run_grading
 
-    run_grading(day, submissions, sandbox, allow_unsandboxed, store, json_file, regrade, seed,
-                cell_timeout, _limits(memory_mb), out, err)
+    run_grading(
+        day,
+        submissions,
+        sandbox,
+        allow_unsandboxed,
+        store,
+        json_file,
+        regrade,
+        seed,
+        cell_timeout,
+        _limits(memory_mb),
+        out,
+        err,
+    )
 
 
 @app.command()
@@ -88,8 +102,10 @@ def grade(
 def report(
     day: Day,
     store: StoreOption = DEFAULT_RESULTS / "tpgrade.sqlite",
-    output: Annotated[Path | None, typer.Option("--out", help="Folder for the reports "
-                                                "(default: reports/DAY next to the store).")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the reports (default: reports/DAY next to the store)."),
+    ] = None,
 ) -> None:
     """Render the gradebook (CSV), per-student feedback (Markdown, HTML) and JSON from the store."""
     from tpgrade.reports import write_reports
@@ -168,8 +184,9 @@ def validate(
 @app.command()
 @user_errors
 def demo(
-    folder: Annotated[Path, typer.Option("--out", help="Where the demo cohort, store and "
-                                         "reports go.")] = Path("tpgrade-demo"),
+    folder: Annotated[
+        Path, typer.Option("--out", help="Where the demo cohort, store and reports go.")
+    ] = Path("tpgrade-demo"),
     sandbox: SandboxOption = "auto",
 ) -> None:
     """Build a small Day 2 cohort (correct, partly wrong, broken, hostile) and grade it."""
@@ -181,8 +198,20 @@ def demo(
     cohort = build_cohort(folder / "submissions")
     out.print(f"Demo cohort of {len(cohort)} Day 2 submissions in {folder / 'submissions'}")
     store_path = folder / "tpgrade.sqlite"
-    run_grading("day2", [folder / "submissions"], sandbox, False, store_path,
-                folder / "results_day2.json", False, None, 10.0, Limits(), out, err)
+    run_grading(
+        "day2",
+        [folder / "submissions"],
+        sandbox,
+        False,
+        store_path,
+        folder / "results_day2.json",
+        False,
+        None,
+        10.0,
+        Limits(),
+        out,
+        err,
+    )
     written = write_reports(Store(store_path).latest("day2"), folder / "reports", "day2")
     out.print(f"Gradebook: {written.gradebook}")
     out.print(f"Feedback pages (Markdown, HTML): {written.feedback_dir}/")

@@ -60,13 +60,16 @@ def grade_all(
     outcomes: list[Outcome] = []
     for path, winner in dropped:
         result = rejected_result(
-            config, path, "",
-            f"autre fichier du même étudiant : seul {winner.name} (le plus récent) est noté")
+            config, path, "", f"autre fichier du même étudiant : seul {winner.name} (le plus récent) est noté"
+        )
         outcomes.append(Outcome(result, cached=False))
         on_done(outcomes[-1])
     for path in kept:
-        cached = None if regrade else store.find(config.day, student_id(path), file_hash(path),
-                                                 config.grader_version)
+        cached = (
+            None
+            if regrade
+            else store.find(config.day, student_id(path), file_hash(path), config.grader_version)
+        )
         if cached is not None:
             store.mark_latest(cached)
             outcome = Outcome(cached, cached=True)

@@ -21,8 +21,9 @@ def check_file(day: str, path: Path, sandbox: Sandbox) -> SubmissionResult:
     """Run the public tests of ``day`` on a notebook or ``.py`` file."""
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    config = GradingConfig(day=day, tests_dir=paths.public_tests_dir(day), sandbox=sandbox,
-                           grader_version="public", seed=0)
+    config = GradingConfig(
+        day=day, tests_dir=paths.public_tests_dir(day), sandbox=sandbox, grader_version="public", seed=0
+    )
     return grade_file(path, config)
 
 

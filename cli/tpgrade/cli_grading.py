@@ -24,8 +24,9 @@ def problems(result: SubmissionResult, limit: int = 3) -> str:
     """The first few questions that did not pass, for the table."""
     if result.status != "graded":
         return result.message
-    failing = [f"{q.name}: {QUESTION_STATUS[q.status]}" for q in result.questions.values()
-               if q.status != "passed"]
+    failing = [
+        f"{q.name}: {QUESTION_STATUS[q.status]}" for q in result.questions.values() if q.status != "passed"
+    ]
     more = f" (+{len(failing) - limit})" if len(failing) > limit else ""
     return "; ".join(failing[:limit]) + more
 
@@ -38,27 +39,46 @@ def score_table(outcomes: list[Outcome]) -> Table:
         result = outcome.result
         status = SUBMISSION_STATUS[result.status] + (" (déjà noté)" if outcome.cached else "")
         score = f"{result.score:g} / {result.max_score:g}" if result.status == "graded" else "—"
-        table.add_row(result.student, f"[{STATUS_STYLE[result.status]}]{status}[/]", score,
-                      problems(result))
+        table.add_row(result.student, f"[{STATUS_STYLE[result.status]}]{status}[/]", score, problems(result))
     return table
 
 
 def run_grading(
-    day: str, submissions: list[Path], sandbox_name: str, allow_unsandboxed: bool, store_path: Path,
-    json_file: Path | None, regrade: bool, seed: int | None, cell_timeout: float, limits: Limits,
-    out: Console, err: Console,
+    day: str,
+    submissions: list[Path],
+    sandbox_name: str,
+    allow_unsandboxed: bool,
+    store_path: Path,
+    json_file: Path | None,
+    regrade: bool,
+    seed: int | None,
+    cell_timeout: float,
+    limits: Limits,
+    out: Console,
+    err: Console,
 ) -> list[Outcome]:
     paths.check_day(day)
     files = collect(submissions)
     hidden = [paths.course_root(), store_path.resolve().parent, *(p.resolve() for p in submissions)]
     sandbox, chosen = choose_sandbox(sandbox_name, hidden, allow_unsandboxed)
     err.print(chosen)
-    config = GradingConfig(day=day, tests_dir=paths.graders_dir(day), sandbox=sandbox,
-                           grader_version=grader_version(day), limits=limits,
-                           cell_timeout=cell_timeout, seed=seed)
+    config = GradingConfig(
+        day=day,
+        tests_dir=paths.graders_dir(day),
+        sandbox=sandbox,
+        grader_version=grader_version(day),
+        limits=limits,
+        cell_timeout=cell_timeout,
+        seed=seed,
+    )
     store = Store(store_path)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]}"), TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task(f"Grading {day}", total=len(files), rate="")
 

@@ -52,9 +52,15 @@ def _seed(config: GradingConfig, sha256: str) -> int:
 
 def rejected_result(config: GradingConfig, path: Path, sha256: str, message: str) -> SubmissionResult:
     return SubmissionResult(
-        student=student_id(path), day=config.day, status="rejected", message=message,
-        source_name=path.name, submission_hash=sha256, grader_version=config.grader_version,
-        sandbox=config.sandbox.name, graded_at=_now(),
+        student=student_id(path),
+        day=config.day,
+        status="rejected",
+        message=message,
+        source_name=path.name,
+        submission_hash=sha256,
+        grader_version=config.grader_version,
+        sandbox=config.sandbox.name,
+        graded_at=_now(),
     )
 
 
@@ -82,8 +88,9 @@ def grade_program(
 ) -> SubmissionResult:
     started = time.monotonic()
     seed = _seed(config, sha256)
-    remote = RemoteStudent(config.sandbox, program, config.limits, config.cell_timeout,
-                           config.load_budget, slot)
+    remote = RemoteStudent(
+        config.sandbox, program, config.limits, config.cell_timeout, config.load_budget, slot
+    )
     try:
         load = remote.start()
         loaded = time.monotonic()
@@ -92,12 +99,22 @@ def grade_program(
         remote.close()
     finished = time.monotonic()
     return SubmissionResult(
-        student=student, day=config.day, status="graded",
+        student=student,
+        day=config.day,
+        status="graded",
         score=sum(q.score for q in questions.values()),
         max_score=sum(q.max_score for q in questions.values()),
-        questions=questions, source_name=source_name, submission_hash=sha256,
-        grader_version=config.grader_version, sandbox=config.sandbox.name, seed=seed, load=load,
-        timings=Timings(load_s=round(loaded - started, 3), grade_s=round(finished - loaded, 3),
-                        total_s=round(finished - started, 3)),
+        questions=questions,
+        source_name=source_name,
+        submission_hash=sha256,
+        grader_version=config.grader_version,
+        sandbox=config.sandbox.name,
+        seed=seed,
+        load=load,
+        timings=Timings(
+            load_s=round(loaded - started, 3),
+            grade_s=round(finished - loaded, 3),
+            total_s=round(finished - started, 3),
+        ),
         graded_at=_now(),
     )

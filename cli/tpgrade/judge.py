@@ -33,8 +33,14 @@ INI_FILE = Path(__file__).with_name("judge_pytest.ini")
 # When several tests of a question fail, the message of the most telling
 # status is shown first.
 _STATUS_ORDER: tuple[QuestionStatus, ...] = (
-    "not_implemented", "forbidden", "timed_out", "crashed", "invalid_output",
-    "error", "grader_error", "failed",
+    "not_implemented",
+    "forbidden",
+    "timed_out",
+    "crashed",
+    "invalid_output",
+    "error",
+    "grader_error",
+    "failed",
 )
 
 
@@ -104,7 +110,7 @@ class GradingPlugin:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
-        if call.when == "teardown" or item.nodeid in self.results and call.when != "call":
+        if call.when == "teardown" or (item.nodeid in self.results and call.when != "call"):
             return report
         spec = _marker(item)
         points = float(spec.get("points", 1.0))
@@ -120,11 +126,16 @@ class GradingPlugin:
             self._gate[spec["name"]] = error
         return report
 
-    def _record(self, item: pytest.Item, spec: dict[str, Any], status: QuestionStatus,
-                points: float, message: str) -> None:
+    def _record(
+        self, item: pytest.Item, spec: dict[str, Any], status: QuestionStatus, points: float, message: str
+    ) -> None:
         self.results[item.nodeid] = TestResult(
-            name=item.name, question=spec["name"], points=points,
-            max_points=float(spec.get("points", 1.0)), status=status, message=message,
+            name=item.name,
+            question=spec["name"],
+            points=points,
+            max_points=float(spec.get("points", 1.0)),
+            status=status,
+            message=message,
         )
 
     def _classify(self, item: pytest.Item, error: BaseException) -> tuple[QuestionStatus, str]:
@@ -145,8 +156,11 @@ class GradingPlugin:
         for item in self.order:
             spec = _marker(item)
             result = self.results.get(item.nodeid) or TestResult(
-                name=item.name, question=spec["name"], points=0.0,
-                max_points=float(spec.get("points", 1.0)), status="grader_error",
+                name=item.name,
+                question=spec["name"],
+                points=0.0,
+                max_points=float(spec.get("points", 1.0)),
+                status="grader_error",
                 message="test non exécuté",
             )
             grouped.setdefault(spec["name"], []).append(result)
@@ -166,8 +180,12 @@ def summarise(name: str, tests: list[TestResult]) -> QuestionResult:
         status = "partial"
     more = f" (et {len(failing) - 1} autre(s) test(s) en échec)" if len(failing) > 1 else ""
     return QuestionResult(
-        name=name, score=score, max_score=max_score, status=status,
-        message=worst.message + more, tests=tests,
+        name=name,
+        score=score,
+        max_score=max_score,
+        status=status,
+        message=worst.message + more,
+        tests=tests,
     )
 
 
@@ -175,13 +193,26 @@ def run_graders(tests_dir: Path, client: StudentClient, seed: int) -> dict[str, 
     """Run every grader under ``tests_dir`` against ``client``; results per question."""
     plugin = GradingPlugin(client, seed)
     args = [
-        str(tests_dir), "-c", str(INI_FILE), "--rootdir", str(tests_dir), "--noconftest",
-        "--import-mode=importlib", "-p", "no:cacheprovider", "-p", "no:terminal",
-        "-p", "no:stepwise", "-W", "ignore",
+        str(tests_dir),
+        "-c",
+        str(INI_FILE),
+        "--rootdir",
+        str(tests_dir),
+        "--noconftest",
+        "--import-mode=importlib",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:terminal",
+        "-p",
+        "no:stepwise",
+        "-W",
+        "ignore",
     ]
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
         code = pytest.main(args, plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not plugin.order:
-        raise GradersBroken(f"the graders in {tests_dir} did not run (pytest exit {code}): "
-                            f"{err.getvalue()[-400:]}")
+        raise GradersBroken(
+            f"the graders in {tests_dir} did not run (pytest exit {code}): {err.getvalue()[-400:]}"
+        )
     return plugin.question_results()

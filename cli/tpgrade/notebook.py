@@ -10,7 +10,6 @@ process is harmless; hidden grading never happens this way.
 from __future__ import annotations
 
 import __main__
-
 from tpgrade.check import all_passed, check_namespace, verdict_lines
 from tpgrade.errors import TpgradeError
 
@@ -24,6 +23,9 @@ def check(day: str) -> bool:
         return False
     print("\n".join(verdict_lines(questions)))
     passed = all_passed(questions)
-    print("Tous les tests publics passent." if passed else
-          "Certains tests publics échouent : relisez les messages ci-dessus.")
+    print(
+        "Tous les tests publics passent."
+        if passed
+        else "Certains tests publics échouent : relisez les messages ci-dessus."
+    )
     return passed

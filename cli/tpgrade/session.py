@@ -88,7 +88,7 @@ class Invalid(_Message):
 Event = Annotated[
     Ready | CellStart | CellDone | Loaded | Result | Raised | Invalid, Field(discriminator="event")
 ]
-_EVENT = TypeAdapter(Event)
+_EVENT: TypeAdapter[Event] = TypeAdapter(Event)
 
 
 class RunnerGone(Exception):
@@ -134,9 +134,10 @@ class Channel:
         line = bytes(self._buffer[:newline])
         del self._buffer[: newline + 1]
         try:
-            return _EVENT.validate_json(line)
+            event: Event = _EVENT.validate_json(line)
         except ValidationError:
             raise RunnerGone("protocol", "réponse du processus élève mal formée") from None
+        return event
 
     def close(self) -> None:
         self._selector.close()
@@ -179,11 +180,15 @@ class RemoteStudent:
                 for cell in self._runnable:
                     if cell.index not in self._skip and cell.index not in self._issues:
                         self._issues[cell.index] = CellIssue(
-                            index=cell.index, kind="timed_out",
-                            message="non exécutée : temps total de chargement dépassé")
+                            index=cell.index,
+                            kind="timed_out",
+                            message="non exécutée : temps total de chargement dépassé",
+                        )
                 self._skip.update(c.index for c in self._runnable)
-        issues = [CellIssue(index=i, kind="skipped_shell", message=f"ligne IPython ignorée : {line[:120]}")
-                  for i, line in self.program.shell_lines]
+        issues = [
+            CellIssue(index=i, kind="skipped_shell", message=f"ligne IPython ignorée : {line[:120]}")
+            for i, line in self.program.shell_lines
+        ]
         issues += sorted(self._issues.values(), key=lambda issue: issue.index)
         return LoadReport(cells=len(self.program.cells), issues=issues, defined=sorted(self._names))
 
@@ -218,7 +223,8 @@ class RemoteStudent:
                 elif isinstance(event, CellDone):
                     if event.error is not None and event.index not in self._issues:
                         self._issues[event.index] = CellIssue(
-                            index=event.index, kind="error", message=_describe_error(event.error))
+                            index=event.index, kind="error", message=_describe_error(event.error)
+                        )
                     current, deadline = None, time.monotonic() + STARTUP_TIMEOUT
                 elif isinstance(event, Loaded):
                     self._names = frozenset(event.names)
@@ -228,9 +234,12 @@ class RemoteStudent:
             channel.close()
             if current is None:
                 current = next((c.index for c in self._runnable if c.index not in self._skip), -1)
-            kind = "timed_out" if gone.kind == "timed_out" else "process_exited"
-            message = (f"temps limite de {self.cell_timeout:g} s dépassé" if kind == "timed_out"
-                       else gone.message)
+            kind: Literal["timed_out", "process_exited"] = (
+                "timed_out" if gone.kind == "timed_out" else "process_exited"
+            )
+            message = (
+                f"temps limite de {self.cell_timeout:g} s dépassé" if kind == "timed_out" else gone.message
+            )
             self._issues[current] = CellIssue(index=current, kind=kind, message=message)
             self._skip.add(current)
             return False
@@ -245,8 +254,9 @@ class RemoteStudent:
         return self._names
 
     def invoke(self, target: Target, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float) -> Any:
-        return self._request("call", target, timeout, args=codec.encode(list(args)),
-                             kwargs=codec.encode(kwargs))
+        return self._request(
+            "call", target, timeout, args=codec.encode(list(args)), kwargs=codec.encode(kwargs)
+        )
 
     def fetch(self, target: Target, timeout: float) -> Any:
         return self._request("get", target, timeout)

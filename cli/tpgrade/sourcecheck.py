@@ -14,12 +14,37 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 FORBIDDEN_MODULES = frozenset(
-    {"torch", "jax", "jaxlib", "autograd", "tensorflow", "keras", "mxnet", "paddle",
-     "functorch", "chainer", "theano", "tinygrad", "flax", "optax"}
+    {
+        "torch",
+        "jax",
+        "jaxlib",
+        "autograd",
+        "tensorflow",
+        "keras",
+        "mxnet",
+        "paddle",
+        "functorch",
+        "chainer",
+        "theano",
+        "tinygrad",
+        "flax",
+        "optax",
+    }
 )
 DYNAMIC_NAMES = frozenset(
-    {"__import__", "exec", "eval", "compile", "globals", "vars", "importlib", "__builtins__",
-     "builtins", "__loader__", "__spec__"}
+    {
+        "__import__",
+        "exec",
+        "eval",
+        "compile",
+        "globals",
+        "vars",
+        "importlib",
+        "__builtins__",
+        "builtins",
+        "__loader__",
+        "__spec__",
+    }
 )
 DYNAMIC_ATTRIBUTES = frozenset({"modules", "import_module", "__import__", "__globals__", "__dict__"})
 
@@ -100,8 +125,10 @@ class SubmissionSource:
                 continue
             seen.add(current)
             cell, node = module.definitions[current]
-            where = f"dans {current} (cellule {cell + 1})" if current == name else (
-                f"dans la fonction auxiliaire {current} (cellule {cell + 1}), appelée par {name}"
+            where = (
+                f"dans {current} (cellule {cell + 1})"
+                if current == name
+                else (f"dans la fonction auxiliaire {current} (cellule {cell + 1}), appelée par {name}")
             )
             for problem in dict.fromkeys(_violations(node, module)):
                 problems.append(f"{problem} {where}")
@@ -119,11 +146,15 @@ def _violations(node: Definition, module: _Module) -> Iterator[str]:
             yield f"import depuis {child.module} (ligne {child.lineno})"
         elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load):
             if child.id in module.forbidden_aliases:
-                yield f"utilisation de {module.forbidden_aliases[child.id]} via « {child.id} » (ligne {child.lineno})"
+                origin = module.forbidden_aliases[child.id]
+                yield f"utilisation de {origin} via « {child.id} » (ligne {child.lineno})"
             elif child.id in DYNAMIC_NAMES:
                 yield f"import ou exécution dynamique « {child.id} » (ligne {child.lineno})"
         elif isinstance(child, ast.Attribute) and child.attr in DYNAMIC_ATTRIBUTES:
             yield f"accès dynamique « .{child.attr} » (ligne {child.lineno})"
-        elif isinstance(child, ast.Constant) and isinstance(child.value, str):
-            if child.value.split(".")[0] in FORBIDDEN_MODULES:
-                yield f"nom de module interdit « {child.value} » (ligne {child.lineno})"
+        elif (
+            isinstance(child, ast.Constant)
+            and isinstance(child.value, str)
+            and child.value.split(".")[0] in FORBIDDEN_MODULES
+        ):
+            yield f"nom de module interdit « {child.value} » (ligne {child.lineno})"

@@ -69,8 +69,9 @@ class Store:
             self._db.execute("ROLLBACK")
             raise StoreError(f"cannot write to the results store {self.path}: {exc}") from None
 
-    def find(self, day: str, student: str, submission_hash: str, grader_version: str
-             ) -> SubmissionResult | None:
+    def find(
+        self, day: str, student: str, submission_hash: str, grader_version: str
+    ) -> SubmissionResult | None:
         row = self._db.execute(
             "SELECT result_json FROM results WHERE day=? AND student=? AND submission_hash=? "
             "AND grader_version=?",
@@ -83,9 +84,17 @@ class Store:
         with self._transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (result.day, result.submission_hash, result.grader_version, result.student,
-                 result.status, result.score, result.max_score, result.model_dump_json(),
-                 result.graded_at),
+                (
+                    result.day,
+                    result.submission_hash,
+                    result.grader_version,
+                    result.student,
+                    result.status,
+                    result.score,
+                    result.max_score,
+                    result.model_dump_json(),
+                    result.graded_at,
+                ),
             )
             self.mark_latest(result)
 
@@ -100,7 +109,8 @@ class Store:
         """Each student's current result for ``day``, sorted by student."""
         rows = self._db.execute(
             "SELECT r.result_json FROM latest l JOIN results r ON r.day = l.day "
-            "AND r.student = l.student AND r.submission_hash = l.submission_hash AND r.grader_version = l.grader_version "
+            "AND r.student = l.student AND r.submission_hash = l.submission_hash "
+            "AND r.grader_version = l.grader_version "
             "WHERE l.day = ? ORDER BY l.student",
             (day,),
         ).fetchall()

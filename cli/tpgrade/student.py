@@ -74,9 +74,7 @@ class StudentClient(Protocol):
         """Names the submission defined (functions, classes, values)."""
         ...
 
-    def invoke(
-        self, target: Target, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float
-    ) -> Any:
+    def invoke(self, target: Target, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float) -> Any:
         """Call ``target`` with plain-data arguments; return plain data or :class:`Ref`."""
         ...
 

@@ -72,7 +72,9 @@ def _notebook_cells(text: str) -> tuple[list[str], list[int]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise Rejected(f"notebook illisible : JSON invalide (ligne {exc.lineno}, colonne {exc.colno})") from None
+        raise Rejected(
+            f"notebook illisible : JSON invalide (ligne {exc.lineno}, colonne {exc.colno})"
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("cells", data.get("worksheets")), list):
         raise Rejected("ce fichier JSON n'est pas un notebook Jupyter (pas de liste de cellules)")
     major = data.get("nbformat")
@@ -88,7 +90,9 @@ def _notebook_cells(text: str) -> tuple[list[str], list[int]]:
             continue
         raw = cell.get("source", "")
         source = "".join(raw) if isinstance(raw, list) else raw
-        if not isinstance(source, str) or (isinstance(raw, list) and not all(isinstance(s, str) for s in raw)):
+        if not isinstance(source, str) or (
+            isinstance(raw, list) and not all(isinstance(s, str) for s in raw)
+        ):
             raise Rejected("notebook mal formé : le code d'une cellule n'est pas du texte")
         tags = (cell.get("metadata") or {}).get("tags") or []
         if isinstance(tags, list) and EXPLORATION_TAG in tags:

@@ -35,8 +35,11 @@ def mutant_target(path: Path) -> str:
 
 
 def _full_marks(result: SubmissionResult) -> list[str]:
-    return [f"{q.name} {q.score:g}/{q.max_score:g} ({q.message})" for q in result.questions.values()
-            if q.score < q.max_score]
+    return [
+        f"{q.name} {q.score:g}/{q.max_score:g} ({q.message})"
+        for q in result.questions.values()
+        if q.score < q.max_score
+    ]
 
 
 def _grade_source(source: str, name: str, config: GradingConfig) -> SubmissionResult:
@@ -68,7 +71,7 @@ def check_mutant(day: str, path: Path, reference: SubmissionResult, config: Grad
     question = result.questions.get(target)
     caught = question is not None and question.score < question.max_score
     collateral = [name for name in _full_marks(result) if not name.startswith(f"{target} ")]
-    detail = (f"{target}: {question.score:g}/{question.max_score:g}" if question else "no result")
+    detail = f"{target}: {question.score:g}/{question.max_score:g}" if question else "no result"
     if collateral:
         detail += f"; also loses {'; '.join(collateral)}"
     return Finding(day, subject, caught and not collateral, detail)
@@ -79,10 +82,14 @@ def check_notebook_runs(day: str) -> Finding:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    notebook = nbformat.read(paths.stub_notebook(day), as_version=4)
+    notebook = nbformat.read(paths.stub_notebook(day), as_version=4)  # type: ignore[no-untyped-call]
     with tempfile.TemporaryDirectory(prefix="tpgrade-validate-") as folder:
-        client = NotebookClient(notebook, timeout=NOTEBOOK_TIMEOUT, kernel_name="python3",
-                                resources={"metadata": {"path": folder}})
+        client = NotebookClient(
+            notebook,
+            timeout=NOTEBOOK_TIMEOUT,
+            kernel_name="python3",
+            resources={"metadata": {"path": folder}},
+        )
         try:
             client.execute()
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
@@ -92,11 +99,14 @@ def check_notebook_runs(day: str) -> Finding:
 
 
 def validate_day(
-    day: str, sandbox: Sandbox, on_finding: Callable[[Finding], None] = lambda finding: None,
+    day: str,
+    sandbox: Sandbox,
+    on_finding: Callable[[Finding], None] = lambda finding: None,
     run_notebook: bool = True,
 ) -> list[Finding]:
-    config = GradingConfig(day=day, tests_dir=paths.graders_dir(day), sandbox=sandbox,
-                           grader_version=grader_version(day))
+    config = GradingConfig(
+        day=day, tests_dir=paths.graders_dir(day), sandbox=sandbox, grader_version=grader_version(day)
+    )
     findings: list[Finding] = []
 
     def note(finding: Finding) -> None:

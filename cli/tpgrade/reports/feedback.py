@@ -65,10 +65,14 @@ def feedback_markdown(result: SubmissionResult, day: str) -> str:
     if result.load.issues:
         lines += ["", "## Exécution de votre fichier", ""]
         for issue in result.load.issues:
-            lines.append(f"- cellule de code n° {issue.index + 1} ({CELL_ISSUE[issue.kind]}) : "
-                         f"{escape(issue.message)}")
+            lines.append(
+                f"- cellule de code n° {issue.index + 1} ({CELL_ISSUE[issue.kind]}) : {escape(issue.message)}"
+            )
         lines += ["", "Les autres cellules ont été exécutées normalement."]
-    lines += ["", f"<small>Version du correcteur {result.grader_version}, noté le {result.graded_at}.</small>"]
+    lines += [
+        "",
+        f"<small>Version du correcteur {result.grader_version}, noté le {result.graded_at}.</small>",
+    ]
     return "\n".join(lines) + "\n"
 
 

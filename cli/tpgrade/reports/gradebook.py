@@ -30,6 +30,7 @@ def write_gradebook(results: list[SubmissionResult], path: Path) -> Path:
     full = max((result.max_score for result in results), default=0.0)
     for result in results:
         scores = [_number(result.questions[n].score) if n in result.questions else "0" for n in names]
-        writer.writerow([result.student, *scores, _number(result.score), _number(full),
-                         result.status, result.message])
+        writer.writerow(
+            [result.student, *scores, _number(result.score), _number(full), result.status, result.message]
+        )
     return write_text(path, buffer.getvalue())

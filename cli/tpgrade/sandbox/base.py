@@ -8,6 +8,7 @@ protocol spoken with it lives in :mod:`tpgrade.session`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -20,10 +21,7 @@ from pathlib import Path
 from tpgrade.paths import PACKAGE_DIR
 
 STDERR_KEEP = 64 << 10
-RUNNER_BOOT = (
-    "import sys; sys.path.insert(0, {parent!r}); "
-    "from tpgrade.runner.server import main; main()"
-)
+RUNNER_BOOT = "import sys; sys.path.insert(0, {parent!r}); from tpgrade.runner.server import main; main()"
 RUNNER_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
     "HOME": "/tmp",
@@ -62,7 +60,7 @@ class RunnerProcess:
     def _drain_stderr(self) -> None:
         stream = self.popen.stderr
         assert stream is not None
-        while chunk := stream.read1(1 << 16):
+        while chunk := os.read(stream.fileno(), 1 << 16):
             if len(self._stderr) < STDERR_KEEP:
                 self._stderr.extend(chunk[: STDERR_KEEP - len(self._stderr)])
 
@@ -89,10 +87,8 @@ class RunnerProcess:
         self.popen.wait()
         for stream in (self.popen.stdin, self.popen.stdout):
             if stream is not None:
-                try:
+                with contextlib.suppress(OSError):
                     stream.close()
-                except OSError:
-                    pass
         self._drain.join(timeout=2)
 
     def exit_description(self) -> str:

@@ -98,8 +98,13 @@ class BubblewrapSandbox(Sandbox):
                     )
 
     def _argv(self, limits: Limits, slot: int, command: list[str]) -> list[str]:
-        namespaces = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-                      "--unshare-cgroup-try"]
+        namespaces = [
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+        ]
         if not self.as_root:
             namespaces.append("--unshare-user")
         binds: list[str] = _system_binds()
@@ -112,21 +117,49 @@ class BubblewrapSandbox(Sandbox):
         drop: list[str] = []
         if self.as_root:
             uid = str(SANDBOX_UID_BASE + slot)
-            drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                    "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+            drop = [
+                "setpriv",
+                f"--reuid={uid}",
+                f"--regid={uid}",
+                "--clear-groups",
+                "--inh-caps=-all",
+                "--bounding-set=-all",
+                "--no-new-privs",
+                "--",
+            ]
         return [
-            "bwrap", *namespaces, "--die-with-parent", "--new-session", *binds,
-            "--proc", "/proc", "--dev", "/dev",
-            "--perms", "1777", "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp",
-            "--chdir", "/tmp", *env, *drop, *command,
+            "bwrap",
+            *namespaces,
+            "--die-with-parent",
+            "--new-session",
+            *binds,
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--perms",
+            "1777",
+            "--size",
+            str(limits.scratch_bytes),
+            "--tmpfs",
+            "/tmp",
+            "--chdir",
+            "/tmp",
+            *env,
+            *drop,
+            *command,
         ]
 
     def launch(self, limits: Limits, slot: int = 0) -> RunnerProcess:
         argv = self._argv(limits, slot, runner_argv(RUNNER_MOUNT))
         popen = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env={"PATH": RUNNER_ENV["PATH"]}, start_new_session=True,
-            preexec_fn=lambda: apply_rlimits(limits, processes=True),  # noqa: PLW1509
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={"PATH": RUNNER_ENV["PATH"]},
+            start_new_session=True,
+            preexec_fn=lambda: apply_rlimits(limits, processes=True),
         )
         return RunnerProcess(popen)
 

@@ -45,8 +45,11 @@ class NoSandbox(Sandbox):
         env.pop("MPLCONFIGDIR")
         popen = subprocess.Popen(
             runner_argv(default_package_parent()),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=env, start_new_session=True,
-            preexec_fn=lambda: apply_rlimits(limits, processes=False),  # noqa: PLW1509
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+            preexec_fn=lambda: apply_rlimits(limits, processes=False),
         )
         return RunnerProcess(popen)

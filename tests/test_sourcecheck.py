@@ -1,0 +1,65 @@
+"""The "NumPy only" rule, checked on source text."""
+
+from __future__ import annotations
+
+import pytest
+
+from tpgrade.sourcecheck import SubmissionSource
+
+CLEAN = """
+import numpy as np
+import torch
+
+def helper(z):
+    return np.exp(z)
+
+def softmax(Z):
+    e = helper(Z - Z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+def other():
+    return torch.zeros(3)
+"""
+
+
+def violations(source: str, name: str = "softmax") -> list[str]:
+    return SubmissionSource((source,)).numpy_only_violations(name)
+
+
+def test_numpy_function_with_numpy_helper_passes_even_if_others_use_torch() -> None:
+    assert violations(CLEAN) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    import torch\n    return torch.softmax(torch.tensor(Z), 1).numpy()",
+        "    return T.softmax(T.tensor(Z), 1).numpy()",
+        "    return F.softmax(Z)",
+        "    return helper_torch(Z)",
+        "    t = __import__('torch')\n    return Z",
+        "    import importlib\n    return importlib.import_module('jax').numpy.exp(Z)",
+        "    import sys\n    return sys.modules['torch'].softmax(Z)",
+        "    from jax import numpy as jnp\n    return jnp.exp(Z)",
+        "    return eval('torch').softmax(Z)",
+    ],
+)
+def test_every_way_to_reach_an_autograd_library_is_caught(body: str) -> None:
+    source = (
+        "import torch as T\nimport torch.nn.functional as F\n"
+        "def helper_torch(Z):\n    return T.exp(Z)\n"
+        f"def softmax(Z):\n{body}\n"
+    )
+    assert violations(source), body
+
+
+def test_helper_defined_in_another_cell_is_followed() -> None:
+    cells = ("import torch\n", "def helper(z):\n    return torch.exp(z)\n", "def softmax(Z):\n    return helper(Z)\n")
+    problems = SubmissionSource(cells).numpy_only_violations("softmax")
+    assert problems and "helper" in problems[0]
+
+
+def test_unparsable_cells_are_ignored_and_missing_function_has_no_violation() -> None:
+    source = SubmissionSource(("def broken(:\n", CLEAN))
+    assert source.numpy_only_violations("softmax") == []
+    assert source.numpy_only_violations("absent") == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tpgrade.sourcecheck import SubmissionSource
 
 CLEAN = """
@@ -54,7 +53,11 @@ def test_every_way_to_reach_an_autograd_library_is_caught(body: str) -> None:
 
 
 def test_helper_defined_in_another_cell_is_followed() -> None:
-    cells = ("import torch\n", "def helper(z):\n    return torch.exp(z)\n", "def softmax(Z):\n    return helper(Z)\n")
+    cells = (
+        "import torch\n",
+        "def helper(z):\n    return torch.exp(z)\n",
+        "def softmax(Z):\n    return helper(Z)\n",
+    )
     problems = SubmissionSource(cells).numpy_only_violations("softmax")
     assert problems and "helper" in problems[0]
 

@@ -9,9 +9,19 @@ from tpgrade.store import Store
 
 
 def result(student: str, sha: str, score: float, version: str = "v1") -> SubmissionResult:
-    question = QuestionResult(name="softmax", score=score, max_score=2, status="passed" if score == 2 else "failed")
-    return SubmissionResult(student=student, day="day2", status="graded", score=score, max_score=2,
-                            questions={"softmax": question}, submission_hash=sha, grader_version=version)
+    question = QuestionResult(
+        name="softmax", score=score, max_score=2, status="passed" if score == 2 else "failed"
+    )
+    return SubmissionResult(
+        student=student,
+        day="day2",
+        status="graded",
+        score=score,
+        max_score=2,
+        questions={"softmax": question},
+        submission_hash=sha,
+        grader_version=version,
+    )
 
 
 def test_find_by_student_hash_and_version(tmp_path: Path) -> None:

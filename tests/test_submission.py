@@ -7,7 +7,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from tpgrade.submission import Rejected, read_program
 
 
@@ -39,7 +38,9 @@ def test_notebook_code_cells_in_order_with_shell_lines_removed(tmp_path: Path) -
 
 def test_python_file_splits_so_a_syntax_error_costs_one_part(tmp_path: Path) -> None:
     path = tmp_path / "b.py"
-    path.write_text("import numpy as np\n\ndef good():\n    return 1\n\ndef bad(:\n    pass\n\ndef also_good():\n    return 2\n")
+    path.write_text(
+        "import numpy as np\n\ndef good():\n    return 1\n\ndef bad(:\n    pass\n\ndef also_good():\n    return 2\n"
+    )
     _, program = read_program(path)
     sources = [cell.source for cell in program.cells]
     assert any("def good" in s for s in sources) and any("def also_good" in s for s in sources)
@@ -60,13 +61,23 @@ def test_python_percent_cells(tmp_path: Path) -> None:
         ("text.ipynb", b"hello, I am not JSON", "JSON invalide"),
         ("corrupt.ipynb", b'{"cells": [', "JSON invalide"),
         ("list.ipynb", b"[1, 2, 3]", "pas un notebook"),
-        ("old.ipynb", json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": []}).encode(), "nbformat 3"),
+        (
+            "old.ipynb",
+            json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": []}).encode(),
+            "nbformat 3",
+        ),
         ("latin1.py", "x = 'é'\n".encode("latin-1"), "UTF-8"),
         ("report.pdf", b"%PDF-1.4", "type de fichier"),
-        ("bad_cell.ipynb", json.dumps({"nbformat": 4, "cells": [{"cell_type": "code", "source": 3}]}).encode(), "mal formé"),
+        (
+            "bad_cell.ipynb",
+            json.dumps({"nbformat": 4, "cells": [{"cell_type": "code", "source": 3}]}).encode(),
+            "mal formé",
+        ),
     ],
 )
-def test_bad_files_are_rejected_with_one_clear_line(tmp_path: Path, name: str, content: bytes, fragment: str) -> None:
+def test_bad_files_are_rejected_with_one_clear_line(
+    tmp_path: Path, name: str, content: bytes, fragment: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(Rejected) as caught:

@@ -105,6 +105,7 @@ class Channel:
 
     def __init__(self, process: RunnerProcess) -> None:
         self.process = process
+        self.baseline = 0
         self._buffer = bytearray()
         self._selector = selectors.DefaultSelector()
         os.set_blocking(process.stdout_fd, False)
@@ -207,6 +208,7 @@ class RemoteStudent:
         if not isinstance(ready, Ready):
             channel.close()
             raise SandboxUnavailable("the runner did not start (unexpected first message)")
+        channel.baseline = process.descendants()
         return channel
 
     def _load_once(self) -> bool:
@@ -296,6 +298,10 @@ class RemoteStudent:
             if gone.kind == "timed_out":
                 raise StudentTimedOut(f"{what} : temps limite de {timeout:g} s dépassé") from None
             raise StudentCrashed(f"{what} : {gone.message}") from None
+        if not isinstance(event, Result) and channel.process.descendants() > channel.baseline:
+            # The failed call left processes behind (a fork bomb, a daemon): they would
+            # steal time from the next calls, so the next call gets a fresh runner.
+            self.close()
         if isinstance(event, Result):
             try:
                 return codec.decode(event.value, None, _judge_tensor)

@@ -74,6 +74,25 @@ class RunnerProcess:
         assert self.popen.stdout is not None
         return self.popen.stdout.fileno()
 
+    def descendants(self) -> int:
+        """How many processes the runner tree holds now (0 if it cannot be read)."""
+        count, pending = 0, [self.popen.pid]
+        while pending:
+            pid = pending.pop()
+            try:
+                tasks = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                continue
+            for task in tasks:
+                try:
+                    with open(f"/proc/{pid}/task/{task}/children") as stream:
+                        children = [int(child) for child in stream.read().split()]
+                except (OSError, ValueError):
+                    continue
+                count += len(children)
+                pending.extend(children)
+        return count
+
     def stderr_text(self) -> str:
         return self._stderr.decode("utf-8", "replace")
 

@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 import torch
+
 from tpgrade import codec
 from tpgrade.codec import CodecError, Ref
 

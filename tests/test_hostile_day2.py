@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from tpgrade import paths
 from tpgrade.batch import Outcome, grade_all
 from tpgrade.engine import GradingConfig, grader_version

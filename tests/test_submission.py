@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
 from tpgrade.submission import Rejected, read_program
 
 

@@ -1,0 +1,5 @@
+"""``python -m tpgrade``."""
+
+from tpgrade.app import main
+
+main()

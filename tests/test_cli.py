@@ -1,0 +1,85 @@
+"""The ``tpgrade`` command, through Typer's runner: exit code first, then output."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tpgrade import paths
+from tpgrade.app import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("command", ["grade", "report", "check", "validate", "demo"])
+def test_every_command_has_help(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "fragment"),
+    [
+        (["grade", "day9", "x.py"], 2, "unknown day"),
+        (["grade", "day2", "does-not-exist"], 3, "no such file"),
+        (["grade", "day2", ".", "--sandbox", "none"], 2, "--allow-unsandboxed"),
+        (["report", "day2", "--store", "nowhere/s.sqlite"], 1, "no results store"),
+        (["check", "day2", "missing.ipynb"], 3, "no such file"),
+    ],
+)
+def test_user_errors_are_one_line_with_their_exit_code(args: list[str], code: int, fragment: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == code
+    assert fragment in result.output
+    assert "Traceback" not in result.output
+
+
+def test_grade_then_report(tmp_path: Path, small_cohort: Path) -> None:
+    store = tmp_path / "results" / "s.sqlite"
+    out_json = tmp_path / "r.json"
+    result = runner.invoke(
+        app, ["grade", "day2", str(small_cohort), "--store", str(store), "--json", str(out_json)]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(out_json.read_text())
+    by_student = {s["student"]: s for s in data["submissions"]}
+    assert set(by_student) == {"alice", "bob", "carl", "dora"}
+    alice = by_student["alice"]
+    assert alice["status"] == "graded" and alice["score"] == alice["max_score"] > 0
+    assert set(alice["questions"]) >= {"softmax", "mlp_backward", "adam_step"}
+    assert all({"score", "max_score", "status", "message"} <= set(q) for q in alice["questions"].values())
+    assert by_student["dora"]["score"] == 0
+    assert all(q["status"] == "not_implemented" for q in by_student["dora"]["questions"].values())
+    assert by_student["bob"]["status"] == "rejected" and "JSON" in by_student["bob"]["message"]
+    assert by_student["carl"]["status"] == "rejected" and "vide" in by_student["carl"]["message"]
+
+    again = runner.invoke(app, ["grade", "day2", str(small_cohort), "--store", str(store)])
+    assert again.exit_code == 0
+    assert "0 graded now, 4 already in the store" in again.output
+
+    reports = tmp_path / "reports"
+    rendered = runner.invoke(app, ["report", "day2", "--store", str(store), "--out", str(reports)])
+    assert rendered.exit_code == 0, rendered.output
+    rows = list(csv.DictReader((reports / "gradebook_day2.csv").open()))
+    assert [row["student"] for row in rows] == ["alice", "bob", "carl", "dora"]
+    assert float(rows[0]["total"]) == float(rows[0]["max_score"]) and "softmax" in rows[0]
+    page = (reports / "feedback" / "dora.html").read_text()
+    assert "non implémentée" in page and "<table>" in page
+    assert "refusé" in (reports / "feedback" / "bob.md").read_text()
+    assert json.loads((reports / "results_day2.json").read_text())["submissions"]
+
+
+def test_check_passes_on_the_reference_and_fails_on_the_stub(tmp_path: Path, reference_source: str) -> None:
+    solution = tmp_path / "mon_tp.py"
+    solution.write_text(reference_source)
+    passed = runner.invoke(app, ["check", "day2", str(solution)])
+    assert passed.exit_code == 0, passed.output
+    assert "✔ softmax" in passed.output and "Tous les tests publics passent" in passed.output
+    failed = runner.invoke(app, ["check", "day2", str(paths.stub_notebook("day2"))])
+    assert failed.exit_code == 1
+    assert "non implémentée" in failed.output

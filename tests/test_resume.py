@@ -1,0 +1,56 @@
+"""SIGKILL in the middle of ``tpgrade grade``, then again: nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tpgrade.store import Store
+
+COUNT = 12
+
+
+def grade_command(folder: Path, store: Path) -> list[str]:
+    return [sys.executable, "-m", "tpgrade", "grade", "day2", str(folder), "--store", str(store)]
+
+
+def stored(store: Path) -> int:
+    try:
+        with sqlite3.connect(store) as db:
+            return int(db.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def test_killed_run_resumes_without_loss_or_duplicates(tmp_path: Path, reference_source: str) -> None:
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    for index in range(COUNT):
+        (folder / f"student{index:02d}.py").write_text(f"# copy {index}\n{reference_source}")
+    store = tmp_path / "killed.sqlite"
+    process = subprocess.Popen(
+        grade_command(folder, store), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 120
+    while stored(store) < 3 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert 3 <= stored(store) < COUNT
+
+    resumed = subprocess.run(grade_command(folder, store), capture_output=True, text=True, check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    clean = tmp_path / "clean.sqlite"
+    subprocess.run(grade_command(folder, clean), capture_output=True, check=True)
+
+    killed_results = {r.student: r for r in Store(store).latest("day2")}
+    clean_results = {r.student: r for r in Store(clean).latest("day2")}
+    assert stored(store) == COUNT
+    assert sorted(killed_results) == sorted(clean_results) == [f"student{i:02d}" for i in range(COUNT)]
+    for student, result in clean_results.items():
+        assert killed_results[student].questions == result.questions

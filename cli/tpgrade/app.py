@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from tpgrade import paths
-from tpgrade.errors import EXIT_FAILED, EXIT_INTERRUPTED, TpgradeError
+from tpgrade.errors import EXIT_FAILED, EXIT_INTERRUPTED, InputError, TpgradeError
 from tpgrade.sandbox import Limits
 
 app = typer.Typer(
@@ -43,6 +43,10 @@ def user_errors(command: F) -> F:
         except TpgradeError as exc:
             err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True)
             raise typer.Exit(exc.exit_code) from None
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            err.print(f"[bold red]Error:[/] cannot use{where}: {exc.strerror or exc}", highlight=False)
+            raise typer.Exit(InputError.exit_code) from None
         except KeyboardInterrupt:
             err.print("Interrupted; results graded so far are kept in the store.")
             raise typer.Exit(EXIT_INTERRUPTED) from None

@@ -40,7 +40,7 @@ def fill_stub(overrides: dict[str, str]) -> nbformat.NotebookNode:
 
     A graded cell is a code cell that defines a function named in ``overrides``.
     """
-    notebook = nbformat.read(paths.stub_notebook(DAY), as_version=4)  # type: ignore[no-untyped-call]
+    notebook: nbformat.NotebookNode = nbformat.read(paths.stub_notebook(DAY), as_version=4)  # type: ignore[no-untyped-call]
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue

@@ -29,13 +29,18 @@ class LocalStudent:
         return frozenset(name for name in self.namespace if not name.startswith("_"))
 
     def _resolve(self, target: Target) -> Any:
+        if target.probe is not None:
+            return compile_function(target.probe.source, target.probe.name, self.namespace)
         value = self.namespace[target.name] if target.name else self.kept.get(target.ref.id)  # type: ignore[union-attr]
         for attr in target.attrs:
             value = getattr(value, attr)
         return value
 
     def _roundtrip_in(self, value: Any) -> Any:
-        return codec.decode(codec.encode(value), self.kept.get, to_tensor, compile_function)
+        return codec.decode(codec.encode(value), self.kept.get, to_tensor, self._compile)
+
+    def _compile(self, source: str, name: str) -> Any:
+        return compile_function(source, name, self.namespace)
 
     def invoke(self, target: Target, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float) -> Any:
         function = self._resolve(target)

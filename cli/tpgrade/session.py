@@ -278,6 +278,8 @@ class RemoteStudent:
         return self._channel
 
     def _target(self, target: Target) -> dict[str, Any]:
+        if target.probe is not None:
+            return {"probe": target.probe.source, "probe_name": target.probe.name}
         if target.ref is not None:
             if target.ref.id // REF_GENERATION != self._generation:
                 raise StudentCrashed("valeur perdue : le processus élève a été relancé entre-temps")
@@ -287,7 +289,8 @@ class RemoteStudent:
     def _request(self, op: str, target: Target, timeout: float, **extra: Any) -> Any:
         channel = self._alive()
         message = {"op": op, "target": self._target(target), **extra}
-        return self._exchange(channel, message, timeout, target.name or ".".join(target.attrs))
+        what = target.name or (target.probe.name if target.probe else ".".join(target.attrs))
+        return self._exchange(channel, message, timeout, what)
 
     def _exchange(self, channel: Channel, message: dict[str, Any], timeout: float, what: str) -> Any:
         try:

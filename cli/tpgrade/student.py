@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from tpgrade.codec import Ref
+from tpgrade.codec import PyFunction, Ref
 from tpgrade.models import QuestionStatus
 from tpgrade.sourcecheck import SubmissionSource
 
@@ -63,6 +63,7 @@ class Target:
     name: str | None = None
     ref: Ref | None = None
     attrs: tuple[str, ...] = ()
+    probe: PyFunction | None = None
 
 
 class StudentClient(Protocol):
@@ -117,6 +118,15 @@ class Student:
 
     def attr(self, ref: Ref, *attrs: str) -> Any:
         return self._client.fetch(Target(ref=ref, attrs=attrs), self.timeout)
+
+    def run(self, probe: PyFunction, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        """Run judge-written ``probe`` next to the student's code; it sees their names as ``submission``.
+
+        For what only the student's process can observe (gradients through
+        their function, say). A probe is public test code: it must not hold
+        expected values.
+        """
+        return self._client.invoke(Target(probe=probe), args, kwargs, timeout or self.timeout)
 
     def keep(self, value: Any) -> Ref:
         """Keep ``value`` on the student's side: pass the ref to calls, read it back with :meth:`value`."""

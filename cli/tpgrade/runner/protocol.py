@@ -34,8 +34,12 @@ def to_tensor(array: np.ndarray) -> Any:
     return torch.from_numpy(array.copy())
 
 
-def compile_function(source: str, name: str) -> Any:
-    """Compile a judge-written helper (e.g. the ``f`` of a numerical gradient)."""
-    namespace: dict[str, Any] = {"np": np, "__name__": "tpgrade_probe"}
+def compile_function(source: str, name: str, submission: dict[str, Any] | None = None) -> Any:
+    """Compile a judge-written helper (the ``f`` of a numerical gradient, a probe).
+
+    It sees ``np`` and, as ``submission``, the namespace of the student's code:
+    a probe can call student functions where only the runner can (autograd).
+    """
+    namespace: dict[str, Any] = {"np": np, "__name__": "tpgrade_probe", "submission": submission or {}}
     exec(compile(source, f"<{name}>", "exec"), namespace)
     return namespace[name]

@@ -82,13 +82,18 @@ class Runner:
         self.channel.send({"event": "loaded", "names": names})
 
     def _target(self, spec: dict[str, Any]) -> Any:
+        if spec.get("probe"):
+            return compile_function(str(spec["probe"]), str(spec["probe_name"]), self.namespace)
         value = self.namespace[spec["name"]] if spec.get("name") else self.kept.get(int(spec["ref"]))
         for attr in spec.get("attrs", []):
             value = getattr(value, attr)
         return value
 
     def _decode(self, data: Any) -> Any:
-        return codec.decode(data, self.kept.get, to_tensor, compile_function)
+        return codec.decode(data, self.kept.get, to_tensor, self._compile)
+
+    def _compile(self, source: str, name: str) -> Any:
+        return compile_function(source, name, self.namespace)
 
     def call(self, request: dict[str, Any]) -> None:
         pid = os.getpid()

@@ -1,0 +1,52 @@
+"""``tpgrade validate``: the real Day 2 material passes; broken material is caught."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tpgrade import paths
+from tpgrade.sandbox import choose_sandbox
+from tpgrade.validate import Finding, validate_day
+
+
+def failures(findings: list[Finding]) -> list[Finding]:
+    return [finding for finding in findings if not finding.ok]
+
+
+def test_day2_material_validates() -> None:
+    sandbox, _ = choose_sandbox("process", [paths.course_root()], allow_none=False)
+    findings = validate_day("day2", sandbox)
+    assert failures(findings) == []
+    subjects = {finding.subject for finding in findings}
+    assert {"reference gets full marks", "stub gets zero", "stub notebook runs clean"} <= subjects
+    assert sum(subject.startswith("mutant ") for subject in subjects) >= 20
+
+
+@pytest.fixture
+def course_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = paths.course_root()
+    copy = tmp_path / "course"
+    for part in ("assignments/day2", "reference/day2", "graders/day2"):
+        shutil.copytree(root / part, copy / part)
+    monkeypatch.setenv("TPGRADE_COURSE", str(copy))
+    return copy
+
+
+def test_validate_catches_a_mutant_that_survives_and_a_wrong_reference(course_copy: Path) -> None:
+    mutants = course_copy / "graders/day2/mutants"
+    for mutant in mutants.iterdir():
+        mutant.unlink()
+    (mutants / "softmax__harmless.py").write_text("# changes nothing: the graders cannot catch it\n")
+    (mutants / "nosuchquestion__x.py").write_text("x = 1\n")
+    reference = course_copy / "reference/day2/solution.py"
+    reference.write_text(reference.read_text() + "\n\ndef grad_quadratic(x):\n    return np.zeros(2)\n")
+    sandbox, _ = choose_sandbox("process", [course_copy], allow_none=False)
+    failed = {finding.subject for finding in failures(validate_day("day2", sandbox, run_notebook=False))}
+    assert "reference gets full marks" in failed
+    assert "mutant softmax__harmless" in failed
+    assert "mutant nosuchquestion__x" in failed
+    assert "mutants for mlp_backward" in failed  # fewer than two left
+    assert "stub gets zero" not in failed

@@ -67,3 +67,29 @@ def test_unparsable_cells_are_ignored_and_missing_function_has_no_violation() ->
     source = SubmissionSource(("def broken(:\n", CLEAN))
     assert source.numpy_only_violations("softmax") == []
     assert source.numpy_only_violations("absent") == []
+
+
+def test_forbidden_names_are_caught_in_the_function_and_its_helpers() -> None:
+    source = SubmissionSource(
+        (
+            "import torch.nn.functional as F\nfrom torch.nn.functional import scaled_dot_product_attention as sdpa\n",
+            "def attend(q, k, v):\n    return F.scaled_dot_product_attention(q, k, v)\n",
+            "def self_attention(X):\n    return attend(X, X, X)\n",
+            "def manual(X):\n    return (X @ X.T).softmax(-1) @ X\n",
+        )
+    )
+    forbidden = ("scaled_dot_product_attention", "MultiheadAttention")
+    assert source.forbidden_name_violations("self_attention", forbidden)
+    assert source.forbidden_name_violations("manual", forbidden) == []
+
+
+def test_forbidden_name_under_an_alias_is_caught() -> None:
+    source = SubmissionSource(
+        (
+            "from torch.nn.functional import scaled_dot_product_attention as sdpa\nimport torch\nattn = torch.nn.functional.scaled_dot_product_attention\n",
+            "def self_attention(X):\n    return sdpa(X, X, X)\n",
+            "def other(X):\n    return attn(X, X, X)\n",
+        )
+    )
+    assert source.forbidden_name_violations("self_attention", ("scaled_dot_product_attention",))
+    assert source.forbidden_name_violations("other", ("scaled_dot_product_attention",))

@@ -29,7 +29,11 @@ import pytest
 from tpgrade import paths
 
 question = pytest.mark.question
-"""``@question(name, points=1.0, numpy_only=False, timeout=None)`` marks a graded test."""
+"""``@question(name, points=1.0, numpy_only=False, forbid=(), timeout=None)`` marks a graded test.
+
+``numpy_only`` checks the "NumPy only" rule on the source; ``forbid`` lists
+names the function and its helpers must not use (``"scaled_dot_product_attention"``);
+``timeout`` is the wall-clock limit of each call to student code, in seconds."""
 
 
 class Fail(AssertionError):

@@ -68,7 +68,7 @@ class GradingPlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line(
-            "markers", "question(name, points=1, numpy_only=False, timeout=None): a graded test"
+            "markers", "question(name, points=1, numpy_only=False, forbid=(), timeout=None): a graded test"
         )
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
@@ -97,6 +97,10 @@ class GradingPlugin:
                     fault = ForbiddenCode(
                         f"{name} doit être écrite en NumPy seulement : " + "; ".join(problems[:3])
                     )
+            if fault is None and spec.get("forbid"):
+                problems = self.client.source.forbidden_name_violations(name, tuple(spec["forbid"]))
+                if problems:
+                    fault = ForbiddenCode(f"{name} : " + "; ".join(problems[:3]))
             self._gate[name] = fault
         return self._gate[name]
 

@@ -10,7 +10,7 @@ such a use (``__import__``, ``importlib``, ``exec``, ``eval``,
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 FORBIDDEN_MODULES = frozenset(
@@ -113,6 +113,43 @@ class SubmissionSource:
 
     def numpy_only_violations(self, name: str) -> list[str]:
         """Messages (French) for each way ``name`` or its helpers leave NumPy."""
+        return self._walk(name, _violations)
+
+    def forbidden_name_violations(self, name: str, forbidden: tuple[str, ...]) -> list[str]:
+        """Messages (French) for each use of a ``forbidden`` name (e.g. a ready-made
+        attention function) by ``name`` or its helpers, as a name or an attribute."""
+
+        aliases = self._aliases_of(forbidden)
+
+        def uses(node: Definition, module: _Module) -> Iterator[str]:
+            for child in ast.walk(node):
+                used = child.id if isinstance(child, ast.Name) else getattr(child, "attr", None)
+                if isinstance(child, ast.Name | ast.Attribute) and (used in forbidden or used in aliases):
+                    yield f"utilisation interdite de {used} (ligne {child.lineno})"
+                elif isinstance(child, ast.alias) and child.name.split(".")[-1] in forbidden:
+                    yield f"import interdit de {child.name}"
+            yield from (p for p in _violations(node, module) if "dynamique" in p)
+
+        return self._walk(name, uses)
+
+    def _aliases_of(self, forbidden: tuple[str, ...]) -> set[str]:
+        """Module-level names bound to a forbidden name (``import ... as x``, ``x = F.name``)."""
+        aliases: set[str] = set()
+        for text in self.cells:
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError):
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.alias) and node.name.split(".")[-1] in forbidden:
+                    aliases.add(node.asname or node.name.split(".")[-1])
+                elif isinstance(node, ast.Assign) and any(
+                    getattr(n, "attr", getattr(n, "id", None)) in forbidden for n in ast.walk(node.value)
+                ):
+                    aliases.update(n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name))
+        return aliases
+
+    def _walk(self, name: str, check: Callable[[Definition, _Module], Iterator[str]]) -> list[str]:
         module = self._module()
         if name not in module.definitions:
             return []
@@ -130,7 +167,7 @@ class SubmissionSource:
                 if current == name
                 else (f"dans la fonction auxiliaire {current} (cellule {cell + 1}), appelée par {name}")
             )
-            for problem in dict.fromkeys(_violations(node, module)):
+            for problem in dict.fromkeys(check(node, module)):
                 problems.append(f"{problem} {where}")
             pending.extend(n for n in _names_in(node) if n in module.definitions and n not in seen)
         return problems

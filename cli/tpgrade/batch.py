@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tpgrade.engine import GradingConfig, file_hash, grade_file, rejected_result
-from tpgrade.errors import InputError
+from tpgrade.errors import InputError, TpgradeError
 from tpgrade.models import SubmissionResult
 from tpgrade.store import Store
 from tpgrade.submission import student_id
@@ -48,6 +48,21 @@ def split_duplicates(files: list[Path]) -> tuple[list[Path], list[tuple[Path, Pa
     return sorted(kept, key=student_id), dropped
 
 
+def _grade_one(path: Path, config: GradingConfig, store: Store) -> Outcome:
+    """Grade and store one file. A fault of tpgrade itself on this file is reported, not
+    stored (a later run tries again), and does not stop the batch."""
+    try:
+        result = grade_file(path, config)
+    except TpgradeError:
+        raise  # the graders or the sandbox are unusable: every file would fail alike
+    except Exception as exc:
+        message = f"erreur interne du correcteur ({type(exc).__name__}: {exc})"
+        error = rejected_result(config, path, "", message).model_copy(update={"status": "error"})
+        return Outcome(error, cached=False)
+    store.save(result)
+    return Outcome(result, cached=False)
+
+
 def grade_all(
     files: list[Path],
     config: GradingConfig,
@@ -74,9 +89,7 @@ def grade_all(
             store.mark_latest(cached)
             outcome = Outcome(cached, cached=True)
         else:
-            result = grade_file(path, config)
-            store.save(result)
-            outcome = Outcome(result, cached=False)
+            outcome = _grade_one(path, config, store)
         outcomes.append(outcome)
         on_done(outcome)
     return outcomes

@@ -17,7 +17,7 @@ from tpgrade.reports.labels import QUESTION_STATUS, SUBMISSION_STATUS
 from tpgrade.sandbox import Limits, choose_sandbox
 from tpgrade.store import Store
 
-STATUS_STYLE = {"graded": "green", "rejected": "red", "not_loadable": "red"}
+STATUS_STYLE = {"graded": "green", "rejected": "red", "not_loadable": "red", "error": "magenta"}
 
 
 def problems(result: SubmissionResult, limit: int = 3) -> str:

@@ -18,7 +18,7 @@ QuestionStatus = Literal[
     "forbidden",
     "grader_error",
 ]
-SubmissionStatus = Literal["graded", "rejected", "not_loadable"]
+SubmissionStatus = Literal["graded", "rejected", "not_loadable", "error"]
 
 
 class Frozen(BaseModel):

@@ -18,6 +18,7 @@ SUBMISSION_STATUS = {
     "graded": "noté",
     "rejected": "refusé",
     "not_loadable": "impossible à charger",
+    "error": "non noté (erreur interne du correcteur)",
 }
 CELL_ISSUE = {
     "error": "erreur",

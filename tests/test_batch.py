@@ -1,0 +1,53 @@
+"""Batch rules: one file per student, and a fault on one file never stops the batch."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tpgrade import paths
+from tpgrade.batch import collect, grade_all, split_duplicates
+from tpgrade.engine import GradingConfig
+from tpgrade.sandbox import Limits, RunnerProcess, Sandbox
+from tpgrade.store import Store
+
+
+class BrokenSandbox(Sandbox):
+    """A backend whose every start fails in an unforeseen way."""
+
+    name = "broken"
+
+    def launch(self, limits: Limits, slot: int = 0) -> RunnerProcess:
+        raise RuntimeError("backend exploded")
+
+
+def test_an_internal_fault_is_reported_per_file_and_not_stored(tmp_path: Path, reference_source: str) -> None:
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.py").write_text(reference_source)
+    (tmp_path / "c.ipynb").write_text("")
+    config = GradingConfig(
+        day="day2", tests_dir=paths.graders_dir("day2"), sandbox=BrokenSandbox(), grader_version="v"
+    )
+    store = Store(tmp_path / "store" / "s.sqlite")
+    outcomes = grade_all(collect([tmp_path]), config, store)
+    statuses = {o.result.student: o.result.status for o in outcomes}
+    assert statuses == {"a": "error", "b": "error", "c": "rejected"}
+    assert "backend exploded" in outcomes[0].result.message
+    assert store.count("day2") == 1  # only the rejection, which is final
+
+
+def test_two_files_of_one_student_keep_the_newest(tmp_path: Path) -> None:
+    old, new, other = tmp_path / "alice.py", tmp_path / "alice.ipynb", tmp_path / "bob.py"
+    for path in (old, new, other):
+        path.write_text("x = 1\n")
+    os.utime(old, (1_000_000, 1_000_000))
+    kept, dropped = split_duplicates([old, new, other])
+    assert kept == [new, other]
+    assert dropped == [(old, new)]
+
+
+def test_hidden_files_and_subfolders_are_not_collected(tmp_path: Path) -> None:
+    (tmp_path / ".DS_Store").write_text("")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "alice.py").write_text("")
+    assert collect([tmp_path]) == [tmp_path / "alice.py"]

@@ -74,7 +74,7 @@ def build_cohort(folder: Path) -> list[Path]:
 
     _write_notebook(fill_stub(helpers), folder / "alice.ipynb")
     (folder / "bruno.py").write_text((demo / "other_style.py").read_text(encoding="utf-8"))
-    partly_wrong = {**helpers, **_definitions(_mutant("mlp_backward__no_batch_mean"))}
+    partly_wrong = {**helpers, **_definitions(_mutant("mlp_backward__missing_mean"))}
     partly_wrong.update(_definitions(_mutant("softmax__no_max_shift")))
     _write_notebook(fill_stub(partly_wrong), folder / "chloe.ipynb")
     broken = dict(helpers)

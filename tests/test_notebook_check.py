@@ -21,7 +21,7 @@ def test_check_in_namespace_passes_on_the_reference(reference_source: str) -> No
 
 
 def test_one_line_check_in_a_kernel(tmp_path: Path, reference_source: str) -> None:
-    notebook = fill_stub(_definitions(reference_source))
+    notebook = fill_stub(_definitions(reference_source), reference_source)
     notebook.cells = [cell for cell in notebook.cells if "exploration" not in cell.metadata.get("tags", [])]
     notebook.cells.append(
         nbformat.v4.new_code_cell(

@@ -93,3 +93,16 @@ def test_forbidden_name_under_an_alias_is_caught() -> None:
     )
     assert source.forbidden_name_violations("self_attention", ("scaled_dot_product_attention",))
     assert source.forbidden_name_violations("other", ("scaled_dot_product_attention",))
+
+
+def test_parameters_and_locals_shadow_module_level_torch_names() -> None:
+    cells = (
+        "import torch\nlogits = torch.zeros(3)\ncurves = {}\nfor lr in (0.1, 0.01):\n    curves[lr] = torch.ones(2)\n",
+        "def cross_entropy(logits, y):\n    return -logits[range(len(y)), y].mean()\n",
+        "def train(X, y, lr):\n    step = lr * 2\n    return step\n",
+        "def leaky(X):\n    return logits + X\n",
+    )
+    source = SubmissionSource(cells)
+    assert source.numpy_only_violations("cross_entropy") == []
+    assert source.numpy_only_violations("train") == []
+    assert source.numpy_only_violations("leaky")  # the module-level torch value itself

@@ -175,7 +175,9 @@ def validate(
         nonlocal failures
         failures += not finding.ok
         mark = "[green]ok[/]  " if finding.ok else "[red]FAIL[/]"
-        out.print(f"{mark} {finding.day} {finding.subject}: {finding.detail}", highlight=False, soft_wrap=True)
+        out.print(
+            f"{mark} {finding.day} {finding.subject}: {finding.detail}", highlight=False, soft_wrap=True
+        )
 
     for each in days:
         validate_day(each, backend, show, run_notebook=notebook)

@@ -35,13 +35,30 @@ def _definitions(source: str) -> dict[str, str]:
     return found
 
 
-def fill_stub(overrides: dict[str, str]) -> nbformat.NotebookNode:
+def _extras(source: str, graded: set[str]) -> str:
+    """The top-level statements of ``source`` other than the graded definitions (helpers, constants)."""
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    kept = []
+    for node in tree.body:
+        if getattr(node, "name", None) in graded:
+            continue
+        start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        kept.append("".join(lines[start - 1 : node.end_lineno]))
+    return "\n".join(kept)
+
+
+def fill_stub(overrides: dict[str, str], helpers_from: str = "") -> nbformat.NotebookNode:
     """The stub notebook with each graded cell replaced by ``overrides[name]``.
 
     A graded cell is a code cell that defines a function named in ``overrides``.
+    What else ``helpers_from`` defines (helpers, constants) goes in a new cell
+    after the last graded one, as a student would add it.
     """
     notebook: nbformat.NotebookNode = nbformat.read(paths.stub_notebook(DAY), as_version=4)  # type: ignore[no-untyped-call]
-    for cell in notebook.cells:
+    graded: set[str] = set()
+    last = 0
+    for position, cell in enumerate(notebook.cells):
         if cell.cell_type != "code":
             continue
         try:
@@ -51,6 +68,11 @@ def fill_stub(overrides: dict[str, str]) -> nbformat.NotebookNode:
         chosen = [name for name in names if name in overrides]
         if chosen:
             cell.source = "\n\n".join(overrides[name] for name in chosen)
+            graded.update(chosen)
+            last = position
+    if helpers_from:
+        extra = nbformat.v4.new_code_cell(_extras(helpers_from, graded))  # type: ignore[no-untyped-call]
+        notebook.cells.insert(last + 1, extra)
     return notebook
 
 
@@ -72,14 +94,14 @@ def build_cohort(folder: Path) -> list[Path]:
     helpers = _definitions(reference)
     demo = demo_dir()
 
-    _write_notebook(fill_stub(helpers), folder / "alice.ipynb")
+    _write_notebook(fill_stub(helpers, reference), folder / "alice.ipynb")
     (folder / "bruno.py").write_text((demo / "other_style.py").read_text(encoding="utf-8"))
     partly_wrong = {**helpers, **_definitions(_mutant("mlp_backward__missing_mean"))}
     partly_wrong.update(_definitions(_mutant("softmax__no_max_shift")))
-    _write_notebook(fill_stub(partly_wrong), folder / "chloe.ipynb")
+    _write_notebook(fill_stub(partly_wrong, reference), folder / "chloe.ipynb")
     broken = dict(helpers)
     broken["adam_step"] = broken["adam_step"].replace("):", ")", 1)  # a colon forgotten
-    _write_notebook(fill_stub(broken), folder / "david.ipynb")
+    _write_notebook(fill_stub(broken, reference), folder / "david.ipynb")
     looping = reference + "\n\n" + (demo / "infinite_loop.py").read_text(encoding="utf-8")
     (folder / "emma.py").write_text(looping)
     hostile = reference + "\n\n" + (demo / "hostile.py").read_text(encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from tpgrade import __version__, paths
 from tpgrade.judge import run_graders
-from tpgrade.models import SubmissionResult, Timings
+from tpgrade.models import LoadReport, QuestionResult, SubmissionResult, Timings
 from tpgrade.sandbox import Limits, Sandbox
 from tpgrade.session import RemoteStudent
 from tpgrade.submission import MAX_BYTES, Program, Rejected, read_program, student_id
@@ -83,6 +84,25 @@ def grade_file(path: Path, config: GradingConfig, slot: int = 0) -> SubmissionRe
     return grade_program(student_id(path), path.name, sha256, program, config, slot)
 
 
+def explain_missing(
+    questions: dict[str, QuestionResult], program: Program, load: LoadReport
+) -> dict[str, QuestionResult]:
+    """A function "not implemented" because the cell defining it failed says which cell."""
+    failed = {issue.index: issue for issue in load.issues if issue.kind != "skipped_shell"}
+    explained = dict(questions)
+    for name, question in questions.items():
+        if question.status != "not_implemented":
+            continue
+        for cell in program.cells:
+            if cell.index in failed and re.search(
+                rf"^\s*(def|class)\s+{re.escape(name)}\b", cell.source, re.M
+            ):
+                issue = failed[cell.index]
+                note = f"{name} n'est pas définie : la cellule n° {cell.index + 1} qui la définit a échoué ({issue.message})"
+                explained[name] = question.model_copy(update={"message": note})
+    return explained
+
+
 def grade_program(
     student: str, source_name: str, sha256: str, program: Program, config: GradingConfig, slot: int = 0
 ) -> SubmissionResult:
@@ -98,6 +118,7 @@ def grade_program(
     finally:
         remote.close()
     finished = time.monotonic()
+    questions = explain_missing(questions, program, load)
     return SubmissionResult(
         student=student,
         day=config.day,

@@ -27,6 +27,7 @@ import numpy as np
 import pytest
 
 from tpgrade import paths
+from tpgrade.codec import Ref
 
 question = pytest.mark.question
 """``@question(name, points=1.0, numpy_only=False, forbid=(), timeout=None)`` marks a graded test.
@@ -48,6 +49,14 @@ def reference(day: str) -> ModuleType:
     return load_module(paths.reference_file(day), name)
 
 
+def sibling(grader_file: str, name: str) -> ModuleType:
+    """A helper module next to a grader file (``common = sibling(__file__, "common")``);
+    graders are imported by path, so a plain ``import common`` would not find it."""
+    path = Path(grader_file).with_name(f"{name}.py")
+    module_name = f"tpgrade_graders_{path.parent.name}_{name}"
+    return sys.modules.get(module_name) or load_module(path, module_name)
+
+
 def load_module(path: Path, name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
@@ -59,6 +68,8 @@ def load_module(path: Path, name: str) -> ModuleType:
 
 
 def _describe(value: Any) -> str:
+    if isinstance(value, Ref):
+        return f"un objet {value.type_name} (pas une donnée simple : tableau, nombre, tuple, dict...)"
     if isinstance(value, np.ndarray):
         return f"un tableau NumPy {value.dtype} de forme {value.shape}"
     return f"un objet de type {type(value).__name__}"

@@ -67,6 +67,28 @@ def _names_in(node: ast.AST) -> Iterator[str]:
             yield child.id
 
 
+def _bound_names(target: ast.expr) -> Iterator[str]:
+    """Names a target binds: ``x``, ``a, b``, ``*rest``; not the parts of ``d[k]`` or ``o.a``."""
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, ast.Tuple | ast.List):
+        for element in target.elts:
+            yield from _bound_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from _bound_names(target.value)
+
+
+def _local_names(node: Definition) -> set[str]:
+    """Parameters and names assigned inside a definition: they shadow module-level names."""
+    local: set[str] = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.arg):
+            local.add(child.arg)
+        elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store | ast.Del):
+            local.add(child.id)
+    return local
+
+
 def _scan_module_statement(cell: int, node: ast.stmt, module: _Module) -> None:
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         module.definitions[node.name] = (cell, node)
@@ -82,8 +104,9 @@ def _scan_module_statement(cell: int, node: ast.stmt, module: _Module) -> None:
         value = node.value
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         if value is not None and any(n in module.forbidden_aliases for n in _names_in(value)):
+            # Only names bound as a whole: ``curves[lr] = torch...`` does not make ``lr`` torch.
             for target in targets:
-                for name in _names_in(target):
+                for name in _bound_names(target):
                     module.forbidden_aliases[name] = "torch"
     elif isinstance(node, ast.If | ast.Try | ast.With | ast.For | ast.While):
         for child in ast.iter_child_nodes(node):
@@ -174,6 +197,7 @@ class SubmissionSource:
 
 
 def _violations(node: Definition, module: _Module) -> Iterator[str]:
+    local = _local_names(node)
     for child in ast.walk(node):
         if isinstance(child, ast.Import):
             for alias in child.names:
@@ -182,7 +206,7 @@ def _violations(node: Definition, module: _Module) -> Iterator[str]:
         elif isinstance(child, ast.ImportFrom) and _root(child.module) in FORBIDDEN_MODULES:
             yield f"import depuis {child.module} (ligne {child.lineno})"
         elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load):
-            if child.id in module.forbidden_aliases:
+            if child.id in module.forbidden_aliases and child.id not in local:
                 origin = module.forbidden_aliases[child.id]
                 yield f"utilisation de {origin} via « {child.id} » (ligne {child.lineno})"
             elif child.id in DYNAMIC_NAMES:

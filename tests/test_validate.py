@@ -9,20 +9,23 @@ import pytest
 
 from tpgrade import paths
 from tpgrade.sandbox import choose_sandbox
-from tpgrade.validate import Finding, validate_day
+from tpgrade.validate import Finding, available_days, validate_day
 
 
 def failures(findings: list[Finding]) -> list[Finding]:
     return [finding for finding in findings if not finding.ok]
 
 
-def test_day2_material_validates() -> None:
+@pytest.mark.parametrize("day", available_days())
+def test_course_material_validates(day: str) -> None:
     sandbox, _ = choose_sandbox("process", [paths.course_root()], allow_none=False)
-    findings = validate_day("day2", sandbox)
+    findings = validate_day(day, sandbox)
     assert failures(findings) == []
     subjects = {finding.subject for finding in findings}
     assert {"reference gets full marks", "stub gets zero", "stub notebook runs clean"} <= subjects
-    assert sum(subject.startswith("mutant ") for subject in subjects) >= 20
+    assert sum(subject.startswith("mutant ") for subject in subjects) >= 2 * sum(
+        subject.startswith("mutants for ") for subject in subjects
+    )
 
 
 @pytest.fixture

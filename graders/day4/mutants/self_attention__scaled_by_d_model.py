@@ -1,0 +1,8 @@
+# Classic bug: dividing by sqrt(d_model) (the width of X) instead of sqrt(d_k).
+def self_attention(X, W_q, W_k, W_v, mask=None):
+    Q, K, V = X @ W_q.T, X @ W_k.T, X @ W_v.T
+    scores = Q @ K.transpose(-2, -1) / math.sqrt(X.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(mask, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)
+    return weights @ V, weights

@@ -1,0 +1,12 @@
+# Classic bug: the content moves left and up for positive dx, dy (the sign of the shift flipped).
+def translate(images, dx, dy):
+    images = np.asarray(images)
+    out = np.zeros_like(images)
+    h, w = images.shape[1:]
+    dx, dy = -dx, -dy
+    if abs(dy) >= h or abs(dx) >= w:
+        return out
+    out[:, max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = images[
+        :, max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)
+    ]
+    return out

@@ -1,0 +1,47 @@
+"""Benchmark: grading each day's reference solution in the process sandbox.
+
+Prints, per day, the score, the wall seconds of loading and grading, and the
+judge's own CPU seconds (the sandboxed runner's CPU is not counted). Run:
+
+    python bench/reference_per_day.py [day ...]
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+
+from tpgrade import paths
+from tpgrade.engine import GradingConfig, grade_program, grader_version
+from tpgrade.sandbox import choose_sandbox
+from tpgrade.submission import program_from_source, source_hash
+from tpgrade.validate import available_days
+
+
+def main() -> None:
+    days = sys.argv[1:] or available_days()
+    sandbox, _ = choose_sandbox("process", [paths.course_root()], allow_none=False)
+    print(f"{'day':6} {'score':>11} {'load s':>8} {'grade s':>8} {'wall s':>8} {'judge CPU s':>12}")
+    for day in days:
+        source = paths.reference_file(day).read_text(encoding="utf-8")
+        config = GradingConfig(
+            day=day, tests_dir=paths.graders_dir(day), sandbox=sandbox, grader_version=grader_version(day)
+        )
+        grade_program("warm-up", "reference.py", "warm-up", program_from_source(source), config)
+        cpu = resource.getrusage(resource.RUSAGE_SELF)
+        started = time.perf_counter()
+        result = grade_program(
+            "reference", "reference.py", source_hash(source), program_from_source(source), config
+        )
+        wall = time.perf_counter() - started
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        judge_cpu = used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime
+        score = f"{result.score:g}/{result.max_score:g}"
+        print(
+            f"{day:6} {score:>11} {result.timings.load_s:8.2f} {result.timings.grade_s:8.2f} {wall:8.2f} {judge_cpu:12.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

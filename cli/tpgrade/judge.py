@@ -143,6 +143,9 @@ class GradingPlugin:
         )
 
     def _classify(self, item: pytest.Item, error: BaseException) -> tuple[QuestionStatus, str]:
+        if isinstance(error, NotImplementedByStudent):
+            # Named after the question, even when the stub was reached through a probe.
+            return error.status, f"{_marker(item)['name']} : non implémentée"
         if isinstance(error, StudentFault):
             return error.status, error.message
         if isinstance(error, Fail):

@@ -1,0 +1,3 @@
+# cumsum instead of cumprod.
+def alpha_bar(betas):
+    return torch.cumsum(1.0 - betas, dim=0)

@@ -1,0 +1,4 @@
+# Mean over the last axis instead of the sum.
+def kl_gaussians(mu_q, logvar_q, mu_p, logvar_p):
+    xp = torch if isinstance(mu_q, torch.Tensor) else np
+    return 0.5 * (logvar_p - logvar_q + xp.exp(logvar_q - logvar_p) + (mu_q - mu_p) ** 2 * xp.exp(-logvar_p) - 1.0).mean(-1)

@@ -1,0 +1,8 @@
+# Wrong alpha_bar indexing: ab[t - 1] instead of ab[t].
+def p_sample_step(eps_model, x_t, t, betas, alpha_bars, z):
+    shape = (-1,) + (1,) * (x_t.dim() - 1)
+    beta = betas[t].to(x_t.dtype).reshape(shape)
+    ab = alpha_bars[t - 1].to(x_t.dtype).reshape(shape)
+    eps = eps_model(x_t, t)
+    mean = (x_t - beta / torch.sqrt(1.0 - ab) * eps) / torch.sqrt(1.0 - beta)
+    return mean + (t > 0).to(x_t.dtype).reshape(shape) * torch.sqrt(beta) * z

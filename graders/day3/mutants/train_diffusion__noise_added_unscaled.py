@@ -1,0 +1,17 @@
+# Noised as x0 + noise for every t instead of q_sample: the model never learns the schedule.
+def train_diffusion(x0, betas, n_iters, seed, d_hidden=64, batch_size=128, lr=1e-2):
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    x0 = torch.as_tensor(x0, dtype=torch.float32)
+    T = len(betas)
+    model = DiffusionMLP(x0.shape[1], T, d_hidden)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    for _ in range(n_iters):
+        rows = torch.randint(0, x0.shape[0], (batch_size,), generator=generator)
+        t = torch.randint(0, T, (batch_size,), generator=generator)
+        noise = torch.randn((batch_size, x0.shape[1]), generator=generator)
+        loss = ((noise - model(x0[rows] + noise, t)) ** 2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return model

@@ -1,7 +1,8 @@
 """Benchmark: grading each day's reference solution in the process sandbox.
 
-Prints, per day, the score, the wall seconds of loading and grading, and the
-judge's own CPU seconds (the sandboxed runner's CPU is not counted). Run:
+Prints, per day, the score, the wall seconds of loading and grading, the
+judge's own CPU seconds, and the CPU seconds the whole machine spent meanwhile
+(judge and sandboxed runner; meaningful on an otherwise idle machine). Run:
 
     python bench/reference_per_day.py [day ...]
 """
@@ -19,10 +20,20 @@ from tpgrade.submission import program_from_source, source_hash
 from tpgrade.validate import available_days
 
 
+def machine_cpu_seconds() -> float:
+    """User + system time of all CPUs since boot, from /proc/stat (clock ticks of 1/100 s)."""
+    with open("/proc/stat") as stream:
+        fields = stream.readline().split()[1:]
+    user, nice, system = (int(value) for value in fields[:3])
+    return (user + nice + system) / 100.0
+
+
 def main() -> None:
     days = sys.argv[1:] or available_days()
     sandbox, _ = choose_sandbox("process", [paths.course_root()], allow_none=False)
-    print(f"{'day':6} {'score':>11} {'load s':>8} {'grade s':>8} {'wall s':>8} {'judge CPU s':>12}")
+    print(
+        f"{'day':6} {'score':>11} {'load s':>8} {'grade s':>8} {'wall s':>8} {'judge CPU s':>12} {'all CPU s':>10}"
+    )
     for day in days:
         source = paths.reference_file(day).read_text(encoding="utf-8")
         config = GradingConfig(
@@ -30,16 +41,18 @@ def main() -> None:
         )
         grade_program("warm-up", "reference.py", "warm-up", program_from_source(source), config)
         cpu = resource.getrusage(resource.RUSAGE_SELF)
+        machine = machine_cpu_seconds()
         started = time.perf_counter()
         result = grade_program(
             "reference", "reference.py", source_hash(source), program_from_source(source), config
         )
         wall = time.perf_counter() - started
+        machine = machine_cpu_seconds() - machine
         used = resource.getrusage(resource.RUSAGE_SELF)
         judge_cpu = used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime
         score = f"{result.score:g}/{result.max_score:g}"
         print(
-            f"{day:6} {score:>11} {result.timings.load_s:8.2f} {result.timings.grade_s:8.2f} {wall:8.2f} {judge_cpu:12.2f}"
+            f"{day:6} {score:>11} {result.timings.load_s:8.2f} {result.timings.grade_s:8.2f} {wall:8.2f} {judge_cpu:12.2f} {machine:10.2f}"
         )
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from tpgrade.errors import StoreError
 from tpgrade.models import QuestionResult, SubmissionResult
 from tpgrade.store import Store
 
@@ -50,3 +53,10 @@ def test_latest_follows_the_newest_submission_and_survives_reopening(tmp_path: P
     reopened.mark_latest(result("alice", "h1", 0))
     assert [r.submission_hash for r in reopened.latest("day2")] == ["h1"]
     assert reopened.count("day2") == 2
+
+
+def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    path.write_text("garbage, not SQLite")
+    with pytest.raises(StoreError, match="results store"):
+        Store(path).latest("day2")

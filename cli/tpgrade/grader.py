@@ -139,6 +139,15 @@ def expect_tuple(got: Any, length: int, what: str = "le résultat") -> tuple[Any
     return tuple(got)
 
 
+def expect_unchanged(after: Any, before: dict[str, np.ndarray], what: str) -> None:
+    """A dict of arrays read back after a call (``student.value(kept)``) is bit for bit as sent."""
+    after = expect_dict(after, tuple(before), what=what)
+    for key, original in before.items():
+        expect_array(
+            after[key], original, rtol=0.0, atol=0.0, what=f"{what}[{key!r}] (il ne doit pas être modifié)"
+        )
+
+
 def expect(condition: bool, message: str) -> None:
     """Fail with ``message`` unless ``condition`` holds."""
     if not condition:

@@ -131,9 +131,6 @@ class SubmissionSource:
                 _scan_module_statement(index, node, module)
         return module
 
-    def defines(self, name: str) -> bool:
-        return name in self._module().definitions
-
     def numpy_only_violations(self, name: str) -> list[str]:
         """Messages (French) for each way ``name`` or its helpers leave NumPy."""
         return self._walk(name, _violations)

@@ -69,15 +69,21 @@ class Store:
             self._db.execute("ROLLBACK")
             raise StoreError(f"cannot write to the results store {self.path}: {exc}") from None
 
+    def _rows(self, sql: str, params: tuple[str, ...]) -> list[tuple[str]]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the results store {self.path}: {exc}") from None
+
     def find(
         self, day: str, student: str, submission_hash: str, grader_version: str
     ) -> SubmissionResult | None:
-        row = self._db.execute(
+        rows = self._rows(
             "SELECT result_json FROM results WHERE day=? AND student=? AND submission_hash=? "
             "AND grader_version=?",
             (day, student, submission_hash, grader_version),
-        ).fetchone()
-        return _parse(row[0]) if row else None
+        )
+        return _parse(rows[0][0]) if rows else None
 
     def save(self, result: SubmissionResult) -> None:
         """Write a result and make it its student's current one, atomically."""
@@ -107,13 +113,13 @@ class Store:
 
     def latest(self, day: str) -> list[SubmissionResult]:
         """Each student's current result for ``day``, sorted by student."""
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT r.result_json FROM latest l JOIN results r ON r.day = l.day "
             "AND r.student = l.student AND r.submission_hash = l.submission_hash "
             "AND r.grader_version = l.grader_version "
             "WHERE l.day = ? ORDER BY l.student",
             (day,),
-        ).fetchall()
+        )
         return [_parse(row[0]) for row in rows]
 
     def count(self, day: str) -> int:

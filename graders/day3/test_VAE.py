@@ -24,15 +24,14 @@ at the end), hidden and latent sizes swapped, all stay at the mean image
 (ratio >= 0.99).
 """
 
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from tpgrade.codec import PyFunction
-from tpgrade.grader import expect, expect_tuple, load_module, question
+from tpgrade.grader import expect, expect_tuple, question, sibling
 
-common = load_module(Path(__file__).with_name("common.py"), "tpgrade_day3_grader_common")
+common = sibling(__file__, "common")
 
 RATIO_BOUND = 0.6
 

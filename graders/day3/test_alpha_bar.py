@@ -7,15 +7,14 @@ the betas themselves, or a product shifted by one step (alpha_bar[t] =
 prod_{s < t}) are off by O(1) at some t.
 """
 
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from tpgrade.grader import load_module, question, reference
+from tpgrade.grader import question, reference, sibling
 
 ref = reference("day3")
-common = load_module(Path(__file__).with_name("common.py"), "tpgrade_day3_grader_common")
+common = sibling(__file__, "common")
 
 RTOL, ATOL = 1e-10, 1e-15
 

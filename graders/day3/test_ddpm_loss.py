@@ -16,15 +16,14 @@ compared with autograd on the reference in float64 (rtol = 1e-9, atol = 1e-12
 times the largest entry).
 """
 
-from pathlib import Path
 
 import torch
 
 from tpgrade.codec import PyFunction
-from tpgrade.grader import expect, expect_tuple, load_module, question, reference
+from tpgrade.grader import expect, expect_tuple, question, reference, sibling
 
 ref = reference("day3")
-common = load_module(Path(__file__).with_name("common.py"), "tpgrade_day3_grader_common")
+common = sibling(__file__, "common")
 
 EPS_MODEL = PyFunction(
     '''

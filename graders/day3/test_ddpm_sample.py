@@ -20,16 +20,15 @@ running t upwards (mean 0.6 instead of 1.5), one z reused at every step
 exact for any schedule.
 """
 
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from tpgrade.codec import PyFunction
-from tpgrade.grader import Fail, expect, load_module, question, reference
+from tpgrade.grader import Fail, expect, question, reference, sibling
 
 ref = reference("day3")
-common = load_module(Path(__file__).with_name("common.py"), "tpgrade_day3_grader_common")
+common = sibling(__file__, "common")
 
 Z_BOUND = 5.0
 

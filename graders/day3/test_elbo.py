@@ -16,15 +16,14 @@ log(0) = -inf (or nan) for l = ±100, and clamping the probability (say to
 stable form x l - softplus(l) (or -binary_cross_entropy_with_logits) is exact.
 """
 
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from tpgrade.grader import load_module, question, reference
+from tpgrade.grader import question, reference, sibling
 
 ref = reference("day3")
-common = load_module(Path(__file__).with_name("common.py"), "tpgrade_day3_grader_common")
+common = sibling(__file__, "common")
 
 
 def draw(rng, n, d_in, d_latent, logit_scale=3.0):

@@ -15,15 +15,14 @@ symmetric: the draws below keep var_q / var_p away from 1), no factor 1/2, a
 mean instead of a sum.
 """
 
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from tpgrade.grader import expect, expect_array, expect_scalar, load_module, question, reference
+from tpgrade.grader import expect, expect_array, expect_scalar, question, reference, sibling
 
 ref = reference("day3")
-common = load_module(Path(__file__).with_name("common.py"), "tpgrade_day3_grader_common")
+common = sibling(__file__, "common")
 
 
 def draw(rng, shape):

@@ -16,14 +16,13 @@ Inputs are drawn so that the KL is at least 10 standard errors: an estimate of
 than twice the bound.
 """
 
-from pathlib import Path
 
 import numpy as np
 
-from tpgrade.grader import expect, load_module, question, reference
+from tpgrade.grader import expect, question, reference, sibling
 
 ref = reference("day3")
-common = load_module(Path(__file__).with_name("common.py"), "tpgrade_day3_grader_common")
+common = sibling(__file__, "common")
 
 Z_BOUND = 5.0
 

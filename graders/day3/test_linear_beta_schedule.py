@@ -7,14 +7,13 @@ formula start + i * (end - start) / (T - 1)) agree to a few ulps: rtol =
 tolerance).
 """
 
-from pathlib import Path
 
 import torch
 
-from tpgrade.grader import load_module, question, reference
+from tpgrade.grader import question, reference, sibling
 
 ref = reference("day3")
-common = load_module(Path(__file__).with_name("common.py"), "tpgrade_day3_grader_common")
+common = sibling(__file__, "common")
 
 RTOL, ATOL = 1e-12, 1e-15
 

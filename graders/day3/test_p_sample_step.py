@@ -16,16 +16,15 @@ factor >= 3, dividing by sqrt(ab_t) instead of sqrt(1 - beta_t) is off by O(1)
 at large t.
 """
 
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from tpgrade.codec import PyFunction
-from tpgrade.grader import load_module, question, reference
+from tpgrade.grader import question, reference, sibling
 
 ref = reference("day3")
-common = load_module(Path(__file__).with_name("common.py"), "tpgrade_day3_grader_common")
+common = sibling(__file__, "common")
 
 EPS_MODEL = PyFunction(
     '''

@@ -13,15 +13,14 @@ axis instead of the first (the square case), one t for the whole batch are
 off by O(1).
 """
 
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from tpgrade.grader import load_module, question, reference
+from tpgrade.grader import question, reference, sibling
 
 ref = reference("day3")
-common = load_module(Path(__file__).with_name("common.py"), "tpgrade_day3_grader_common")
+common = sibling(__file__, "common")
 
 
 def schedule(T=100, beta_end=0.1):

@@ -14,16 +14,15 @@ gradients are w for mu and w * 0.5 * exp(0.5 * logvar) * eps for logvar
 a NumPy round trip, torch.no_grad) has no gradient at all.
 """
 
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from tpgrade.codec import PyFunction
-from tpgrade.grader import expect, expect_tuple, load_module, question, reference
+from tpgrade.grader import expect, expect_tuple, question, reference, sibling
 
 ref = reference("day3")
-common = load_module(Path(__file__).with_name("common.py"), "tpgrade_day3_grader_common")
+common = sibling(__file__, "common")
 
 GRADIENTS = PyFunction(
     '''

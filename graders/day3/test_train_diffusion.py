@@ -26,16 +26,15 @@ regressed instead of the noise, > 8; t always 0, > 18; gradients never
 reset, > 20; n_iters / batch_size steps instead of n_iters, > 2.
 """
 
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from tpgrade.codec import PyFunction
-from tpgrade.grader import Fail, expect, load_module, question, reference
+from tpgrade.grader import Fail, expect, question, reference, sibling
 
 ref = reference("day3")
-common = load_module(Path(__file__).with_name("common.py"), "tpgrade_day3_grader_common")
+common = sibling(__file__, "common")
 
 T, BETA_END, N_ITERS, N_DATA, N_GENERATED = 100, 0.1, 300, 1000, 500
 DISTANCE_BOUND, COVERAGE_BOUND, NEAR = 0.28, 0.8, 0.15

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,3 +28,23 @@ def small_cohort(tmp_path: Path, reference_source: str) -> Path:
     (folder / "bob.ipynb").write_text('{"cells": [')
     (folder / "carl.ipynb").write_text("")
     return folder
+
+
+def docker_or_skip() -> Any:
+    """A docker sandbox on the CPU image; skipped where there is none, unless CI requires one."""
+    from tpgrade.errors import SandboxUnavailable
+    from tpgrade.sandbox.docker import DockerSandbox
+
+    try:
+        return DockerSandbox()
+    except SandboxUnavailable as exc:
+        if os.environ.get("TPGRADE_REQUIRE_DOCKER") == "1":
+            raise
+        pytest.skip(f"docker backend unavailable here ({exc}); CI sets TPGRADE_REQUIRE_DOCKER=1")
+
+
+@pytest.fixture
+def docker_sandbox() -> Iterator[Any]:
+    sandbox = docker_or_skip()
+    yield sandbox
+    sandbox.close()

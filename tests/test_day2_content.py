@@ -375,6 +375,9 @@ class CopyingClient:
     def defined(self) -> frozenset[str]:
         return frozenset(n for n in self.namespace if not n.startswith("_"))
 
+    def enter_question(self, question: str) -> None:
+        """Trusted code: no isolation needed."""
+
     def _resolve(self, target: Target) -> Any:
         value = self.namespace[target.name] if target.name else self.kept.get(target.ref.id)
         for attr in target.attrs:

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from tpgrade import paths
-from tpgrade.errors import EXIT_FAILED, EXIT_INTERRUPTED, InputError, TpgradeError
+from tpgrade.errors import EXIT_FAILED, EXIT_INTERRUPTED, InputError, TpgradeError, UsageError
 from tpgrade.sandbox import Limits
 
 app = typer.Typer(
@@ -30,6 +30,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_RESULTS = Path("tpgrade-results")
 Day = Annotated[str, typer.Argument(help="The day: day1 … day5.", show_default=False)]
 SandboxOption = Annotated[str, typer.Option("--sandbox", help="auto, process (bubblewrap), docker or none.")]
+DeviceOption = Annotated[
+    str,
+    typer.Option("--device", help="cpu, or cuda: the graders' tensors and the student's modules on the GPU."),
+]
+ImageOption = Annotated[
+    str | None,
+    typer.Option("--image", help="Grading image of the docker sandbox (default tpgrade-cpu / tpgrade-cuda)."),
+]
 StoreOption = Annotated[Path, typer.Option("--store", help="The results database (SQLite).", dir_okay=False)]
 
 
@@ -52,6 +60,12 @@ def user_errors(command: F) -> F:
             raise typer.Exit(EXIT_INTERRUPTED) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _device(device: str) -> str:
+    if device not in ("cpu", "cuda"):
+        raise UsageError(f"unknown device {device!r}: choose cpu or cuda")
+    return device
 
 
 def _limits(memory_mb: int) -> Limits:
@@ -81,15 +95,16 @@ def grade(
     ] = None,
     cell_timeout: Annotated[float, typer.Option(help="Seconds allowed to each notebook cell.")] = 30.0,
     memory_mb: Annotated[int, typer.Option(help="Memory limit of the student process, MiB.")] = 3072,
+    device: DeviceOption = "cpu",
+    image: ImageOption = None,
 ) -> None:
     """Grade submissions with the hidden graders, in a sandbox; results go to the store."""
-    from tpgrade.cli_grading import run_grading
+    from tpgrade.cli_grading import SandboxRequest, run_grading
 
     run_grading(
         day,
         submissions,
-        sandbox,
-        allow_unsandboxed,
+        SandboxRequest(sandbox, allow_unsandboxed, _device(device), image),
         store,
         json_file,
         regrade,
@@ -179,8 +194,11 @@ def validate(
             f"{mark} {finding.day} {finding.subject}: {finding.detail}", highlight=False, soft_wrap=True
         )
 
-    for each in days:
-        validate_day(each, backend, show, run_notebook=notebook)
+    try:
+        for each in days:
+            validate_day(each, backend, show, run_notebook=notebook)
+    finally:
+        backend.close()
     if failures:
         out.print(f"[red]{failures} check(s) failed.[/]")
         raise typer.Exit(EXIT_FAILED)
@@ -196,7 +214,7 @@ def demo(
     sandbox: SandboxOption = "auto",
 ) -> None:
     """Build a small Day 2 cohort (correct, partly wrong, broken, hostile) and grade it."""
-    from tpgrade.cli_grading import run_grading
+    from tpgrade.cli_grading import SandboxRequest, run_grading
     from tpgrade.demo import build_cohort
     from tpgrade.reports import write_reports
     from tpgrade.store import Store
@@ -207,8 +225,7 @@ def demo(
     run_grading(
         "day2",
         [folder / "submissions"],
-        sandbox,
-        False,
+        SandboxRequest(sandbox, False),
         store_path,
         folder / "results_day2.json",
         False,
@@ -222,6 +239,55 @@ def demo(
     out.print(f"Gradebook: {written.gradebook}")
     out.print(f"Feedback pages (Markdown, HTML): {written.feedback_dir}/")
     out.print(f"JSON: {written.json}")
+
+
+image_app = typer.Typer(help="The docker grading images (CPU and CUDA).", no_args_is_help=True)
+app.add_typer(image_app, name="image")
+
+
+@image_app.command("build")
+@user_errors
+def image_build(
+    cuda: Annotated[
+        bool, typer.Option("--cuda", help="Build the CUDA image instead of the CPU one.")
+    ] = False,
+    base_image: Annotated[
+        str | None,
+        typer.Option(help="Base image (default: python:3.11-slim-bookworm, or a CUDA runtime image)."),
+    ] = None,
+    tag: Annotated[str | None, typer.Option(help="Image tag (default tpgrade-cpu / tpgrade-cuda).")] = None,
+    wheels: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of wheels inside the course folder (default build/wheels-cpu or -cuda).",
+            file_okay=False,
+        ),
+    ] = None,
+    download: Annotated[bool, typer.Option(help="Fetch the wheels with pip download first.")] = True,
+    torch_index: Annotated[
+        str | None, typer.Option(help="Package index for torch (e.g. a CUDA wheel index for --cuda).")
+    ] = None,
+) -> None:
+    """Build a grading image: wheels fetched on this machine, then a docker build with no network."""
+    from tpgrade import images
+
+    image = images.plan(cuda, tag, base_image, wheels, download, torch_index)
+    built = images.build(image, lambda line: err.print(line, highlight=False, markup=False))
+    out.print(f"Built {image.tag} ({built[:19] or 'id unknown'}).")
+
+
+@image_app.command("status")
+@user_errors
+def image_status() -> None:
+    """Whether each grading image exists, matches this tpgrade, and its size."""
+    from tpgrade import images
+
+    for state in images.inspect():
+        if not state.present:
+            out.print(f"{state.tag}: missing (tpgrade image build{' --cuda' if 'cuda' in state.tag else ''})")
+        else:
+            freshness = "current" if state.current else "out of date: rebuild it"
+            out.print(f"{state.tag}: {state.size_bytes / 1e9:.2f} GB, {freshness}")
 
 
 def main() -> None:

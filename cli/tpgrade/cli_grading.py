@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -43,11 +44,20 @@ def score_table(outcomes: list[Outcome]) -> Table:
     return table
 
 
+@dataclass(frozen=True)
+class SandboxRequest:
+    """The sandbox options of a command line."""
+
+    name: str
+    allow_unsandboxed: bool
+    device: str = "cpu"
+    image: str | None = None
+
+
 def run_grading(
     day: str,
     submissions: list[Path],
-    sandbox_name: str,
-    allow_unsandboxed: bool,
+    request: SandboxRequest,
     store_path: Path,
     json_file: Path | None,
     regrade: bool,
@@ -60,7 +70,9 @@ def run_grading(
     paths.check_day(day)
     files = collect(submissions)
     hidden = [paths.course_root(), store_path.resolve().parent, *(p.resolve() for p in submissions)]
-    sandbox, chosen = choose_sandbox(sandbox_name, hidden, allow_unsandboxed)
+    sandbox, chosen = choose_sandbox(
+        request.name, hidden, request.allow_unsandboxed, request.device, request.image
+    )
     err.print(chosen)
     config = GradingConfig(
         day=day,
@@ -88,8 +100,11 @@ def run_grading(
             done = progress.tasks[0].completed
             progress.update(task, rate=f"{60 * done / elapsed:.0f}/min" if elapsed else "")
 
-        outcomes = grade_all(files, config, store, advance, regrade)
-    store.close()
+        try:
+            outcomes = grade_all(files, config, store, advance, regrade)
+        finally:
+            sandbox.close()
+            store.close()
     out.print(score_table(outcomes))
     fresh = sum(not o.cached for o in outcomes)
     out.print(f"{fresh} graded now, {len(outcomes) - fresh} already in the store ({store_path}).")

@@ -76,8 +76,9 @@ class GradingPlugin:
 
     @pytest.fixture
     def student(self, request: pytest.FixtureRequest) -> Student:
-        timeout = _marker(request.node).get("timeout") or DEFAULT_CALL_TIMEOUT
-        return Student(self.client, timeout=float(timeout))
+        spec = _marker(request.node)
+        self.client.enter_question(str(spec["name"]))
+        return Student(self.client, timeout=float(spec.get("timeout") or DEFAULT_CALL_TIMEOUT))
 
     @pytest.fixture
     def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:

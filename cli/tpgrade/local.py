@@ -28,6 +28,9 @@ class LocalStudent:
     def defined(self) -> frozenset[str]:
         return frozenset(name for name in self.namespace if not name.startswith("_"))
 
+    def enter_question(self, question: str) -> None:
+        """Nothing to isolate: public checks run the student's code in their own process."""
+
     def _resolve(self, target: Target) -> Any:
         if target.probe is not None:
             return compile_function(target.probe.source, target.probe.name, self.namespace)

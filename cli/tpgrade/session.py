@@ -85,8 +85,15 @@ class Invalid(_Message):
     message: str = Field(max_length=1000)
 
 
+class Crashed(_Message):
+    """A question's process ended during a call (the runner itself lives on)."""
+
+    event: Literal["crashed"]
+    message: str = Field(max_length=1000)
+
+
 Event = Annotated[
-    Ready | CellStart | CellDone | Loaded | Result | Raised | Invalid, Field(discriminator="event")
+    Ready | CellStart | CellDone | Loaded | Result | Raised | Invalid | Crashed, Field(discriminator="event")
 ]
 _EVENT: TypeAdapter[Event] = TypeAdapter(Event)
 
@@ -129,7 +136,7 @@ class Channel:
                 raise RunnerGone("timed_out", "temps limite dépassé")
             chunk = os.read(self.process.stdout_fd, 1 << 20)
             if not chunk:
-                self.process.popen.wait(timeout=5)
+                self.process.wait(5)
                 raise RunnerGone("exited", self.process.exit_description())
             self._buffer.extend(chunk)
         line = bytes(self._buffer[:newline])
@@ -171,6 +178,8 @@ class RemoteStudent:
         self._names: frozenset[str] = frozenset()
         self._channel: Channel | None = None
         self._generation = 0
+        self._question: str | None = None  # the question whose isolated process serves calls now
+        self._isolated = False
 
     # -- life cycle -------------------------------------------------------
     def start(self) -> LoadReport:
@@ -247,9 +256,51 @@ class RemoteStudent:
             return False
 
     def close(self) -> None:
+        self._isolated = False
         if self._channel is not None:
             self._channel.close()
             self._channel = None
+
+    # -- isolation of questions -------------------------------------------------
+    def enter_question(self, question: str) -> None:
+        """Calls for another question get a fresh fork of the loaded submission.
+
+        What a question's calls change in the student's process (globals,
+        patched modules, leftover threads) is gone for the next question.
+        """
+        if question != self._question:
+            self._end_isolation()
+            self._question = question
+
+    def _end_isolation(self) -> None:
+        channel = self._channel
+        if not self._isolated or channel is None:
+            return
+        self._isolated = False
+        try:
+            channel.send({"op": "end"})
+            event = channel.receive(time.monotonic() + STARTUP_TIMEOUT)
+        except RunnerGone:
+            self.close()
+            return
+        if not isinstance(event, Result) or channel.process.descendants() > channel.baseline:
+            self.close()  # processes started by the question live on: the next one gets a fresh runner
+
+    def _isolated_channel(self) -> Channel:
+        channel = self._alive()
+        if self._isolated or self._question is None:
+            return channel
+        try:
+            channel.send({"op": "isolate"})
+            event = channel.receive(time.monotonic() + STARTUP_TIMEOUT)
+        except RunnerGone as gone:
+            self.close()
+            raise StudentCrashed(f"le processus élève ne répond plus ({gone.message})") from None
+        if not isinstance(event, Result):
+            self.close()
+            raise StudentCrashed("le processus élève a renvoyé une réponse inattendue")
+        self._isolated = True
+        return channel
 
     # -- StudentClient ------------------------------------------------------
     def defined(self) -> frozenset[str]:
@@ -264,7 +315,7 @@ class RemoteStudent:
         return self._request("get", target, timeout)
 
     def keep(self, value: Any) -> Ref:
-        channel = self._alive()
+        channel = self._isolated_channel()
         ref = self._exchange(channel, {"op": "keep", "value": codec.encode(value)}, 60.0, "keep")
         if not isinstance(ref, Ref):
             raise StudentCrashed("le processus élève a renvoyé une réponse inattendue")
@@ -287,7 +338,7 @@ class RemoteStudent:
         return {"name": target.name, "attrs": list(target.attrs)}
 
     def _request(self, op: str, target: Target, timeout: float, **extra: Any) -> Any:
-        channel = self._alive()
+        channel = self._isolated_channel()
         message = {"op": op, "target": self._target(target), **extra}
         what = target.name or (target.probe.name if target.probe else ".".join(target.attrs))
         return self._exchange(channel, message, timeout, what)
@@ -301,7 +352,13 @@ class RemoteStudent:
             if gone.kind == "timed_out":
                 raise StudentTimedOut(f"{what} : temps limite de {timeout:g} s dépassé") from None
             raise StudentCrashed(f"{what} : {gone.message}") from None
-        if not isinstance(event, Result) and channel.process.descendants() > channel.baseline:
+        if isinstance(event, Crashed):
+            self._isolated = False  # the question's fork is gone; the loaded runner answers again
+            raise StudentCrashed(f"{what} : {event.message}")
+        if (
+            not isinstance(event, Result)
+            and channel.process.descendants() > channel.baseline + self._isolated
+        ):
             # The failed call left processes behind (a fork bomb, a daemon): they would
             # steal time from the next calls, so the next call gets a fresh runner.
             self.close()

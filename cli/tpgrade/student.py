@@ -75,6 +75,10 @@ class StudentClient(Protocol):
         """Names the submission defined (functions, classes, values)."""
         ...
 
+    def enter_question(self, question: str) -> None:
+        """The next calls grade ``question`` (a client may isolate questions from each other)."""
+        ...
+
     def invoke(self, target: Target, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float) -> Any:
         """Call ``target`` with plain-data arguments; return plain data or :class:`Ref`."""
         ...

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 import numpy as np
@@ -28,10 +30,42 @@ class KeptValues:
         return self._values[ref_id]
 
 
+def runner_device() -> str:
+    """Where tensors from the judge go: ``cpu`` or ``cuda`` (set by the sandbox)."""
+    return os.environ.get("TPGRADE_DEVICE", "cpu")
+
+
 def to_tensor(array: np.ndarray) -> Any:
     import torch
 
-    return torch.from_numpy(array.copy())
+    tensor = torch.from_numpy(array.copy())
+    device = runner_device()
+    return tensor if device == "cpu" else tensor.to(device)
+
+
+def to_device(value: Any) -> Any:
+    """Move a module built by the student's class to the grading device (tensors arrive there)."""
+    device = runner_device()
+    torch = sys.modules.get("torch")
+    if device != "cpu" and torch is not None and isinstance(value, torch.nn.Module):
+        return value.to(device)
+    return value
+
+
+def prepare_device() -> None:
+    """Check that the requested GPU is visible; keep float32 arithmetic exact enough for the tolerances."""
+    if runner_device() == "cpu":
+        return
+    import torch
+
+    if not torch.cuda.is_available():
+        sys.stderr.write(
+            "--device cuda: no GPU is visible to the runner (torch.cuda.is_available() is False)\n"
+        )
+        sys.exit(3)
+    # TF32 keeps 10 bits of mantissa: float32 results would miss the graders' tolerances.
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
 
 
 def compile_function(source: str, name: str, submission: dict[str, Any] | None = None) -> Any:

@@ -18,7 +18,7 @@ import traceback
 from typing import Any
 
 from tpgrade import codec
-from tpgrade.runner.protocol import KeptValues, compile_function, to_tensor
+from tpgrade.runner.protocol import KeptValues, compile_function, prepare_device, to_device, to_tensor
 
 MAX_REQUEST_BYTES = 512 << 20
 
@@ -60,11 +60,58 @@ def _error(exc: BaseException) -> dict[str, str]:
     }
 
 
+def describe_end(status: int) -> str:
+    """How a question's process ended, in French, for feedback."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
+        hint = " (limite de mémoire ou de processus ?)" if name == "SIGKILL" else ""
+        return f"le processus a été tué par le signal {name}{hint}"
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
+    return f"le processus s'est arrêté (code de sortie {code} : sys.exit, os._exit ou plantage)"
+
+
 class Runner:
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
         self.kept = KeptValues(base=0)
+        self.pid = os.getpid()
+        self.end_signal = -1  # in a question's process: where to say that it ended on request
+
+    def isolate(self) -> None:
+        """Serve the next requests from a fork, so that a question cannot change the next one.
+
+        The parent waits for the fork to end. On the judge's ``end`` the fork
+        says so on a private pipe and exits; any other end (a crash, os._exit)
+        is reported as the answer the judge is waiting for.
+        """
+        read_end, write_end = os.pipe()
+        child = os.fork()
+        if child == 0:
+            os.close(read_end)
+            self.pid, self.end_signal = os.getpid(), write_end
+            self.channel.send({"event": "result", "value": None})
+            return
+        os.close(write_end)
+        _, status = os.waitpid(child, 0)
+        os.set_blocking(read_end, False)
+        try:
+            ended = os.read(read_end, 1) == b"E"
+        except BlockingIOError:
+            ended = False
+        os.close(read_end)
+        if ended:
+            self.channel.send({"event": "result", "value": None})
+        else:
+            self.channel.send({"event": "crashed", "message": describe_end(status)})
+
+    def end(self) -> None:
+        if self.end_signal < 0:
+            self.channel.send({"event": "result", "value": None})
+            return
+        os.write(self.end_signal, b"E")
+        os._exit(0)
 
     def load(self, request: dict[str, Any]) -> None:
         self.kept = KeptValues(base=int(request.get("ref_base", 0)))
@@ -96,12 +143,12 @@ class Runner:
         return compile_function(source, name, self.namespace)
 
     def call(self, request: dict[str, Any]) -> None:
-        pid = os.getpid()
+        pid = self.pid
         try:
             function = self._target(request["target"])
             args = self._decode(request.get("args", []))
             kwargs = self._decode(request.get("kwargs", {"$dict": []}))
-            value = function(*args, **kwargs) if request["op"] == "call" else function
+            value = to_device(function(*args, **kwargs)) if request["op"] == "call" else function
         except BaseException as exc:
             if os.getpid() != pid:
                 os._exit(1)
@@ -121,12 +168,15 @@ class Runner:
         self.channel.send({"event": "result", "value": codec.encode(ref)})
 
     def serve(self) -> None:
-        pid = os.getpid()
-        self.channel.send({"event": "ready", "pid": pid})
+        self.channel.send({"event": "ready", "pid": self.pid})
         while (request := self.channel.receive()) is not None:
-            if os.getpid() != pid:
+            if os.getpid() != self.pid:
                 os._exit(0)  # a child forked by student code must not answer for the runner
-            if request["op"] == "load":
+            if request["op"] == "isolate":
+                self.isolate()
+            elif request["op"] == "end":
+                self.end()
+            elif request["op"] == "load":
                 self.load(request)
             elif request["op"] in ("call", "get"):
                 self.call(request)
@@ -136,4 +186,6 @@ class Runner:
 
 def main() -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    prepare_device()
     Runner(Channel()).serve()
+    os._exit(0)  # stdin closed: the judge is gone (a question's fork ends here too)

@@ -12,30 +12,48 @@ SandboxName = Literal["auto", "process", "docker", "none"]
 __all__ = ["Limits", "RunnerProcess", "Sandbox", "SandboxName", "choose_sandbox"]
 
 
-def choose_sandbox(name: str, hidden: list[Path], allow_none: bool) -> tuple[Sandbox, str]:
-    """The backend for ``name`` and a line saying what was chosen and why."""
+def choose_sandbox(
+    name: str, hidden: list[Path], allow_none: bool, device: str = "cpu", image: str | None = None
+) -> tuple[Sandbox, str]:
+    """The backend for ``name`` and a line saying what was chosen and why.
+
+    ``auto`` takes docker when an engine answers and the grading image is
+    there and current, else the process sandbox, else (only with
+    ``allow_none``) no sandbox.
+    """
     from tpgrade.sandbox.bubblewrap import BubblewrapSandbox
+    from tpgrade.sandbox.docker import DockerSandbox
     from tpgrade.sandbox.unsandboxed import NoSandbox
 
     if name == "process":
-        return BubblewrapSandbox(hidden), "sandbox: process (bubblewrap)"
+        return BubblewrapSandbox(hidden, device=device), "sandbox: process (bubblewrap)"
+    if name == "docker":
+        docker = DockerSandbox(image=image, device=device)
+        return docker, f"sandbox: {docker.describe()}"
     if name == "none":
         if not allow_none:
             raise UsageError(
                 "--sandbox none runs student code without isolation; "
                 "for hidden graders add --allow-unsandboxed if you really mean it"
             )
-        return NoSandbox(), "sandbox: none (no isolation)"
-    if name == "docker":
-        raise SandboxUnavailable("the docker sandbox is not available in this version; use --sandbox process")
+        return NoSandbox(device=device), "sandbox: none (no isolation)"
     if name == "auto":
+        reasons: list[str] = []
         try:
-            return BubblewrapSandbox(hidden), "sandbox: process (bubblewrap), chosen automatically"
+            docker = DockerSandbox(image=image, device=device)
+            return docker, f"sandbox: {docker.describe()}, chosen automatically"
         except SandboxUnavailable as exc:
-            if allow_none:
-                return NoSandbox(), f"sandbox: none, chosen automatically ({exc})"
-            raise SandboxUnavailable(
-                f"no sandbox is usable here: {exc}. Install bubblewrap, or pass "
-                "--sandbox none --allow-unsandboxed to grade without isolation"
-            ) from None
+            reasons.append(f"docker: {exc}")
+        try:
+            process = BubblewrapSandbox(hidden, device=device)
+            return process, f"sandbox: process (bubblewrap), chosen automatically ({reasons[0]})"
+        except SandboxUnavailable as exc:
+            reasons.append(f"process: {exc}")
+        if allow_none:
+            return NoSandbox(device=device), f"sandbox: none, chosen automatically ({'; '.join(reasons)})"
+        raise SandboxUnavailable(
+            f"no sandbox is usable here ({'; '.join(reasons)}). Start a docker engine and build the "
+            "image (tpgrade image build), or install bubblewrap, or pass "
+            "--sandbox none --allow-unsandboxed to grade without isolation"
+        )
     raise UsageError(f"unknown sandbox {name!r}: choose auto, process, docker or none")

@@ -46,14 +46,95 @@ class Limits:
     file_bytes: int = 64 << 20
     scratch_bytes: int = 256 << 20
     open_files: int = 256
+    cpus: float = 1.0  # cores one runner may use (docker backend)
 
 
-class RunnerProcess:
-    """A started runner: protocol on stdin/stdout, diagnostics on stderr (kept capped)."""
+class RunnerProcess(ABC):
+    """A started runner: protocol on ``stdin_fd``/``stdout_fd``, diagnostics kept capped."""
+
+    @property
+    @abstractmethod
+    def stdin_fd(self) -> int:
+        """Descriptor the judge writes requests to."""
+
+    @property
+    @abstractmethod
+    def stdout_fd(self) -> int:
+        """Descriptor the judge reads answers from."""
+
+    @abstractmethod
+    def descendants(self) -> int:
+        """How many processes the runner has started and that still run (0 if unknown)."""
+
+    @abstractmethod
+    def stderr_text(self) -> str:
+        """The start of what the runner wrote on stderr."""
+
+    @abstractmethod
+    def kill(self) -> None:
+        """Kill the runner and everything it started; wait until they are gone."""
+
+    @abstractmethod
+    def wait(self, timeout: float) -> int | None:
+        """The exit status once the runner has ended (``None`` if still running after ``timeout``)."""
+
+    @abstractmethod
+    def exit_code(self) -> int | None:
+        """The exit status, or ``None`` while running (negative or > 128: a signal)."""
+
+    def exit_description(self) -> str:
+        """How the process ended, in French, for feedback."""
+        code = self.exit_code()
+        if code is None:
+            return "le processus ne répond plus"
+        if code < 0 or code > 128:
+            number = -code if code < 0 else code - 128
+            name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
+            hint = " (limite de mémoire ou de processus ?)" if name == "SIGKILL" else ""
+            return f"le processus a été tué par le signal {name}{hint}"
+        return f"le processus s'est arrêté (code de sortie {code} : sys.exit, os._exit ou plantage)"
+
+
+class CappedBuffer:
+    """The first ``STDERR_KEEP`` bytes written to it; the rest is dropped."""
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+
+    def add(self, chunk: bytes) -> None:
+        if len(self._data) < STDERR_KEEP:
+            self._data.extend(chunk[: STDERR_KEEP - len(self._data)])
+
+    def text(self) -> str:
+        return self._data.decode("utf-8", "replace")
+
+
+def count_descendants(root_pid: int) -> int:
+    """How many processes descend from ``root_pid`` now, read from ``/proc``."""
+    count, pending = 0, [root_pid]
+    while pending:
+        pid = pending.pop()
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/children") as stream:
+                    children = [int(child) for child in stream.read().split()]
+            except (OSError, ValueError):
+                continue
+            count += len(children)
+            pending.extend(children)
+    return count
+
+
+class PopenRunner(RunnerProcess):
+    """A runner that is a local child process (its own session and process group)."""
 
     def __init__(self, popen: subprocess.Popen[bytes]) -> None:
         self.popen = popen
-        self._stderr = bytearray()
+        self._stderr = CappedBuffer()
         self._drain = threading.Thread(target=self._drain_stderr, daemon=True)
         self._drain.start()
 
@@ -61,8 +142,7 @@ class RunnerProcess:
         stream = self.popen.stderr
         assert stream is not None
         while chunk := os.read(stream.fileno(), 1 << 16):
-            if len(self._stderr) < STDERR_KEEP:
-                self._stderr.extend(chunk[: STDERR_KEEP - len(self._stderr)])
+            self._stderr.add(chunk)
 
     @property
     def stdin_fd(self) -> int:
@@ -75,29 +155,12 @@ class RunnerProcess:
         return self.popen.stdout.fileno()
 
     def descendants(self) -> int:
-        """How many processes the runner tree holds now (0 if it cannot be read)."""
-        count, pending = 0, [self.popen.pid]
-        while pending:
-            pid = pending.pop()
-            try:
-                tasks = os.listdir(f"/proc/{pid}/task")
-            except OSError:
-                continue
-            for task in tasks:
-                try:
-                    with open(f"/proc/{pid}/task/{task}/children") as stream:
-                        children = [int(child) for child in stream.read().split()]
-                except (OSError, ValueError):
-                    continue
-                count += len(children)
-                pending.extend(children)
-        return count
+        return count_descendants(self.popen.pid)
 
     def stderr_text(self) -> str:
-        return self._stderr.decode("utf-8", "replace")
+        return self._stderr.text()
 
     def kill(self) -> None:
-        """Kill the runner and everything it started (its process group / namespace)."""
         if self.popen.poll() is None:
             try:
                 os.killpg(self.popen.pid, signal.SIGKILL)
@@ -110,17 +173,13 @@ class RunnerProcess:
                     stream.close()
         self._drain.join(timeout=2)
 
-    def exit_description(self) -> str:
-        """How the process ended, in French, for feedback."""
-        code = self.popen.poll()
-        if code is None:
-            return "le processus ne répond plus"
-        if code < 0 or code > 128:
-            number = -code if code < 0 else code - 128
-            name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
-            hint = " (limite de mémoire ou de processus ?)" if name == "SIGKILL" else ""
-            return f"le processus a été tué par le signal {name}{hint}"
-        return f"le processus s'est arrêté (code de sortie {code} : sys.exit, os._exit ou plantage)"
+    def wait(self, timeout: float) -> int | None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(timeout=timeout)
+        return self.popen.poll()
+
+    def exit_code(self) -> int | None:
+        return self.popen.poll()
 
 
 class Sandbox(ABC):
@@ -135,6 +194,14 @@ class Sandbox(ABC):
 
     def describe(self) -> str:
         return self.name
+
+    def close(self) -> None:
+        """Release what the backend holds once a batch is over (runners are killed one by one)."""
+        return None
+
+    def leftovers(self) -> list[str]:
+        """What this backend started that still exists (for tests and clean-up checks)."""
+        return []
 
 
 def runner_argv(package_parent: Path) -> list[str]:

@@ -24,6 +24,7 @@ from tpgrade.errors import SandboxUnavailable
 from tpgrade.sandbox.base import (
     RUNNER_ENV,
     Limits,
+    PopenRunner,
     RunnerProcess,
     Sandbox,
     default_package_parent,
@@ -72,8 +73,9 @@ class BubblewrapSandbox(Sandbox):
     name = "process"
     isolated = True
 
-    def __init__(self, hidden: list[Path] | None = None) -> None:
+    def __init__(self, hidden: list[Path] | None = None, device: str = "cpu") -> None:
         self.as_root = os.geteuid() == 0
+        self.device = device
         self._check_tools()
         self.visible = [*_python_dirs(), default_package_parent() / "tpgrade"]
         self._check_hidden([p.resolve() for p in hidden or []])
@@ -111,8 +113,11 @@ class BubblewrapSandbox(Sandbox):
         for path in self.visible[:-1]:
             binds += _bind(path)
         binds += _bind(self.visible[-1], RUNNER_MOUNT / "tpgrade")
+        if self.device == "cuda":  # the GPU's device nodes; the driver's libraries are under /usr
+            for node in sorted(Path("/dev").glob("nvidia*")):
+                binds += ["--dev-bind", str(node), str(node)]
         env: list[str] = ["--clearenv"]
-        for key, value in RUNNER_ENV.items():
+        for key, value in dict(RUNNER_ENV, TPGRADE_DEVICE=self.device).items():
             env += ["--setenv", key, value]
         drop: list[str] = []
         if self.as_root:
@@ -161,7 +166,7 @@ class BubblewrapSandbox(Sandbox):
             start_new_session=True,
             preexec_fn=lambda: apply_rlimits(limits, processes=True),
         )
-        return RunnerProcess(popen)
+        return PopenRunner(popen)
 
 
 @functools.cache

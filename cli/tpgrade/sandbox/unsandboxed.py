@@ -13,6 +13,7 @@ import subprocess
 from tpgrade.sandbox.base import (
     RUNNER_ENV,
     Limits,
+    PopenRunner,
     RunnerProcess,
     Sandbox,
     default_package_parent,
@@ -39,8 +40,11 @@ class NoSandbox(Sandbox):
     name = "none"
     isolated = False
 
+    def __init__(self, device: str = "cpu") -> None:
+        self.device = device
+
     def launch(self, limits: Limits, slot: int = 0) -> RunnerProcess:
-        env = dict(RUNNER_ENV, HOME=os.environ.get("HOME", "/tmp"))
+        env = dict(RUNNER_ENV, HOME=os.environ.get("HOME", "/tmp"), TPGRADE_DEVICE=self.device)
         env.pop("TMPDIR")
         env.pop("MPLCONFIGDIR")
         popen = subprocess.Popen(
@@ -52,4 +56,4 @@ class NoSandbox(Sandbox):
             start_new_session=True,
             preexec_fn=lambda: apply_rlimits(limits, processes=False),
         )
-        return RunnerProcess(popen)
+        return PopenRunner(popen)

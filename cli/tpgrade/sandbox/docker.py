@@ -1,0 +1,322 @@
+"""The docker backend: each runner in a fresh container of the grading image.
+
+The judge stays on the host; only the runner (student code) runs in the
+container, as the image's unprivileged ``runner`` user, with no network, a
+read-only root, no capabilities, ``no-new-privileges``, memory, process and
+CPU limits, and a size-capped tmpfs for scratch. Nothing of the host is
+mounted. The image holds the graders and references too (for in-image use),
+owned by another user and unreadable by the runner.
+
+Requests and answers travel over the container's attached stdin/stdout,
+demultiplexed here into pipes so that the session reads them like a local
+process. Containers are started with ``auto_remove`` and carry a label of
+their sandbox: killing a runner removes its container, ``close()`` removes
+any left, and if tpgrade itself dies, the runner sees its stdin close and
+exits, which removes the container; ``timeout`` as the container's first
+process caps its lifetime in any case.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import os
+import socket
+import threading
+import uuid
+from typing import Any
+
+from tpgrade.errors import SandboxUnavailable
+from tpgrade.paths import PACKAGE_DIR
+from tpgrade.sandbox.base import RUNNER_ENV, CappedBuffer, Limits, RunnerProcess, Sandbox, count_descendants
+
+CPU_IMAGE = "tpgrade-cpu"
+CUDA_IMAGE = "tpgrade-cuda"
+DIGEST_LABEL = "org.tpgrade.runner-digest"
+SANDBOX_LABEL = "org.tpgrade.sandbox"
+OWNER_LABEL = "org.tpgrade.owner"  # host name and pid of the tpgrade process that started it
+RUNNER_USER = "10002:10002"
+LIFETIME_SECONDS = 3600
+RUNNER_BOOT = "from tpgrade.runner.server import main; main()"
+# RLIMIT_AS is set by the runner's first line, not as a container ulimit: runc's
+# own start-up needs more address space than a small limit leaves.
+ADDRESS_SPACE_BOOT = "import resource; resource.setrlimit(resource.RLIMIT_AS, ({size}, {size})); "
+# What the runner executes: a change here needs a rebuilt image.
+RUNNER_FILES = ("codec.py", "runner/__init__.py", "runner/protocol.py", "runner/server.py")
+
+
+def runner_digest() -> str:
+    """A digest of the runner's code, stamped on images so that a stale image is refused."""
+    digest = hashlib.sha256()
+    for name in RUNNER_FILES:
+        digest.update(name.encode())
+        digest.update((PACKAGE_DIR / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def connect(timeout: float = 10.0) -> Any:
+    """A docker client whose engine answers, or :class:`SandboxUnavailable` saying why not."""
+    try:
+        # Imported by name: mypy would take the repository's docker/ folder for this package.
+        docker: Any = importlib.import_module("docker")
+    except ImportError:
+        raise SandboxUnavailable("the docker Python package is not installed (pip install docker)") from None
+    try:
+        client = docker.from_env(timeout=timeout, max_pool_size=64)
+        client.ping()
+    except Exception as exc:  # the SDK raises several unrelated types here
+        raise SandboxUnavailable(f"no docker engine answers ({_short(exc)})") from None
+    return client
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+class ContainerRunner(RunnerProcess):
+    """A runner in a started container, seen through pipes like a local process."""
+
+    def __init__(self, api: Any, container_id: str) -> None:
+        self._api = api
+        self.container_id = container_id
+        self._stderr = CappedBuffer()
+        self._status: int | None = None
+        self._ended = threading.Event()
+        self._pid = 0
+        self._socket: socket.socket | None = None
+        self._in_read, self._in_write = os.pipe()
+        self._out_read, self._out_write = os.pipe()
+        self._threads = [threading.Thread(target=self._wait_removed, daemon=True)]
+        self._threads[0].start()
+
+    def attach_and_start(self) -> None:
+        attached = self._api.attach_socket(
+            self.container_id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
+        )
+        self._socket = attached._sock
+        self._api.start(self.container_id)
+        for target in (self._demultiplex, self._pump_stdin):
+            thread = threading.Thread(target=target, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        with contextlib.suppress(Exception):
+            self._pid = int(self._api.inspect_container(self.container_id)["State"]["Pid"])
+
+    # -- threads --------------------------------------------------------------
+    def _wait_removed(self) -> None:
+        try:
+            self._status = int(self._api.wait(self.container_id, condition="removed")["StatusCode"])
+        except Exception:  # removed before the wait began, or the engine went away
+            self._status = self._status if self._status is not None else 137
+        self._ended.set()
+
+    def _read_exactly(self, size: int) -> bytes:
+        assert self._socket is not None
+        data = bytearray()
+        while len(data) < size:
+            chunk = self._socket.recv(size - len(data))
+            if not chunk:
+                break
+            data.extend(chunk)
+        return bytes(data)
+
+    def _demultiplex(self) -> None:
+        """Split the attach stream: frames of stdout go to the pipe, of stderr to the cap."""
+        try:
+            while len(header := self._read_exactly(8)) == 8:
+                payload = self._read_exactly(int.from_bytes(header[4:], "big"))
+                if header[0] == 1:
+                    view = memoryview(payload)
+                    while view:
+                        view = view[os.write(self._out_write, view) :]
+                else:
+                    self._stderr.add(payload)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(self._out_write)
+
+    def _pump_stdin(self) -> None:
+        assert self._socket is not None
+        try:
+            while chunk := os.read(self._in_read, 1 << 16):
+                self._socket.sendall(chunk)
+            self._socket.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        finally:
+            # The judge's next write then fails at once instead of filling the pipe.
+            with contextlib.suppress(OSError):
+                os.close(self._in_read)
+
+    # -- RunnerProcess ----------------------------------------------------------
+    @property
+    def stdin_fd(self) -> int:
+        return self._in_write
+
+    @property
+    def stdout_fd(self) -> int:
+        return self._out_read
+
+    def descendants(self) -> int:
+        if self._pid and os.path.exists(f"/proc/{self._pid}"):
+            return count_descendants(self._pid)
+        try:  # the engine runs elsewhere: ask it
+            return max(0, len(self._api.top(self.container_id)["Processes"]) - 1)
+        except Exception:
+            return 0
+
+    def stderr_text(self) -> str:
+        return self._stderr.text()
+
+    def kill(self) -> None:
+        if not self._ended.is_set():
+            with contextlib.suppress(Exception):
+                self._api.kill(self.container_id)
+            if not self._ended.wait(30):
+                with contextlib.suppress(Exception):
+                    self._api.remove_container(self.container_id, force=True)
+        if self._socket is not None:
+            with contextlib.suppress(OSError):
+                self._socket.shutdown(socket.SHUT_RDWR)
+        started = len(self._threads) > 1
+        ends = (
+            (self._in_write, self._out_read)
+            if started
+            else (self._in_write, self._out_read, self._in_read, self._out_write)
+        )
+        for fd in ends:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        for thread in self._threads:
+            thread.join(timeout=5)
+        if self._socket is not None:
+            with contextlib.suppress(OSError):
+                self._socket.close()
+
+    def wait(self, timeout: float) -> int | None:
+        self._ended.wait(timeout)
+        return self.exit_code()
+
+    def exit_code(self) -> int | None:
+        return self._status if self._ended.is_set() else None
+
+
+class DockerSandbox(Sandbox):
+    name = "docker"
+    isolated = True
+
+    def __init__(self, image: str | None = None, device: str = "cpu", client: Any = None) -> None:
+        self.device = device
+        self.image = image or (CUDA_IMAGE if device == "cuda" else CPU_IMAGE)
+        self.client = client or connect()
+        self.label = uuid.uuid4().hex
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self._check_image()
+        self._remove_orphans()
+
+    def _remove_orphans(self) -> None:
+        """Remove containers left by a tpgrade of this host that was killed (SIGKILL, power loss)."""
+        host = socket.gethostname()
+        with contextlib.suppress(Exception):
+            for found in self.client.api.containers(all=True, filters={"label": OWNER_LABEL}):
+                owner_host, _, pid = str(found["Labels"].get(OWNER_LABEL, "")).rpartition(":")
+                if owner_host == host and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                    with contextlib.suppress(Exception):
+                        self.client.api.remove_container(found["Id"], force=True)
+
+    def _check_image(self) -> None:
+        try:
+            labels = self.client.api.inspect_image(self.image)["Config"].get("Labels") or {}
+        except Exception as exc:
+            raise SandboxUnavailable(
+                f"the grading image {self.image} is not available ({_short(exc)}): "
+                f"build it with `tpgrade image build{' --cuda' if self.device == 'cuda' else ''}`"
+            ) from None
+        built, wanted = labels.get(DIGEST_LABEL), runner_digest()
+        if built != wanted:
+            raise SandboxUnavailable(
+                f"the grading image {self.image} was built for another version of tpgrade's runner "
+                f"({built or 'unlabelled'}, this tpgrade needs {wanted}): rebuild it with `tpgrade image build`"
+            )
+
+    def describe(self) -> str:
+        return f"docker ({self.image})"
+
+    def host_config(self, limits: Limits) -> dict[str, Any]:
+        from docker.types import DeviceRequest, LogConfig, Ulimit
+
+        ulimits = [
+            Ulimit(name="cpu", soft=limits.cpu_seconds, hard=limits.cpu_seconds),
+            Ulimit(name="fsize", soft=limits.file_bytes, hard=limits.file_bytes),
+            Ulimit(name="nofile", soft=limits.open_files, hard=limits.open_files),
+            Ulimit(name="core", soft=0, hard=0),
+        ]
+        requests = []
+        if self.device == "cuda":
+            requests.append(DeviceRequest(count=-1, capabilities=[["gpu"]]))
+        return dict(
+            network_mode="none",
+            read_only=True,
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            mem_limit=limits.memory_bytes,
+            memswap_limit=limits.memory_bytes,
+            pids_limit=limits.processes,
+            nano_cpus=int(limits.cpus * 1e9),
+            tmpfs={"/tmp": f"size={limits.scratch_bytes},mode=1777,nosuid,nodev"},
+            ulimits=ulimits,
+            ipc_mode="private",
+            auto_remove=True,
+            log_config=LogConfig(type="none"),
+            device_requests=requests,
+        )
+
+    def runner_command(self, limits: Limits) -> list[str]:
+        boot = RUNNER_BOOT
+        if self.device != "cuda":  # CUDA reserves far more address space than it uses
+            boot = ADDRESS_SPACE_BOOT.format(size=limits.memory_bytes) + boot
+        return ["timeout", "-s", "KILL", str(LIFETIME_SECONDS), "python3", "-I", "-B", "-c", boot]
+
+    def launch(self, limits: Limits, slot: int = 0) -> RunnerProcess:
+        api = self.client.api
+        environment = dict(RUNNER_ENV, TPGRADE_DEVICE=self.device)
+        try:
+            created = api.create_container(
+                self.image,
+                command=self.runner_command(limits),
+                entrypoint=[],
+                user=RUNNER_USER,
+                working_dir="/tmp",
+                environment=environment,
+                stdin_open=True,
+                network_disabled=True,
+                labels={SANDBOX_LABEL: self.label, OWNER_LABEL: self.owner, "org.tpgrade.slot": str(slot)},
+                host_config=api.create_host_config(**self.host_config(limits)),
+            )
+            runner = ContainerRunner(api, created["Id"])
+        except Exception as exc:
+            raise SandboxUnavailable(
+                f"the docker engine could not create a container: {_short(exc)}"
+            ) from None
+        try:
+            runner.attach_and_start()
+        except Exception as exc:
+            runner.kill()
+            raise SandboxUnavailable(
+                f"the docker engine could not start a container: {_short(exc)}"
+            ) from None
+        return runner
+
+    def leftovers(self) -> list[str]:
+        found = self.client.api.containers(all=True, filters={"label": f"{SANDBOX_LABEL}={self.label}"})
+        return [str(c["Id"])[:12] for c in found]
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            for container_id in self.leftovers():
+                with contextlib.suppress(Exception):
+                    self.client.api.remove_container(container_id, force=True)

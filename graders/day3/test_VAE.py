@@ -45,7 +45,7 @@ def train_vae(X, d_latent, d_hidden, n_steps, batch_size, lr, seed):
     torch.manual_seed(seed)
     model = submission["VAE"](X.shape[1], d_latent, d_hidden)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator(device=X.device).manual_seed(seed)
 
     def terms(batch):
         x_logits, mu, logvar = model(batch)

@@ -47,7 +47,7 @@ def sample_from_model(model, n, betas, seed):
 
     if hasattr(model, "eval"):
         model.eval()
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator(device=betas.device).manual_seed(seed)
     betas = betas.to(torch.float32)
     alpha_bars = torch.cumprod(1.0 - betas, dim=0)
     x = torch.randn((n, 2), generator=generator)

@@ -50,7 +50,7 @@ TRAINING_PROBE = PyFunction(
     "def train_cnn(X, y, X_eval, epochs, batch_size, lr, seed):\n"
     "    import torch\n"
     "    torch.manual_seed(seed)\n"
-    "    generator = torch.Generator().manual_seed(seed)\n"
+    "    generator = torch.Generator(device=X.device).manual_seed(seed)\n"
     "    model = submission['SmallCNN']()\n"
     "    params = [p for p in model.parameters() if p.requires_grad]\n"
     "    if not params:\n"

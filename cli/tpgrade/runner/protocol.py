@@ -66,6 +66,8 @@ def prepare_device() -> None:
     # TF32 keeps 10 bits of mantissa: float32 results would miss the graders' tolerances.
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
+    # Tensors and modules built by probes and student code land next to the graders' inputs.
+    torch.set_default_device(runner_device())
 
 
 def compile_function(source: str, name: str, submission: dict[str, Any] | None = None) -> Any:

@@ -41,3 +41,52 @@ def test_a_function_whose_cell_failed_says_so(tmp_path: Path, reference_source: 
     adam = result.questions["adam_step"]
     assert adam.status == "not_implemented" and "cellule" in adam.message and "SyntaxError" in adam.message
     assert all(q.score == q.max_score for name, q in result.questions.items() if name != "adam_step")
+
+
+def cohort() -> list[SubmissionResult]:
+    """Three graded students and a rejected one, with known scores."""
+
+    def result(student: str, softmax: float, adam: float, message: str = "") -> SubmissionResult:
+        questions = {
+            "softmax": QuestionResult(
+                name="softmax", score=softmax, max_score=2, status="passed" if softmax == 2 else "failed",
+                message="" if softmax == 2 else f"écart de {softmax + 0.5} sur la ligne {int(softmax)}",
+            ),
+            "adam_step": QuestionResult(
+                name="adam_step", score=adam, max_score=3, status="passed" if adam == 3 else "partial",
+                message=message,
+            ),
+        }
+        return SubmissionResult(student=student, day="day2", status="graded", score=softmax + adam,
+                                max_score=5, questions=questions)
+
+    rejected = SubmissionResult(student="Paul_Pdf_1042", day="day2", status="rejected", message="aucun notebook")
+    return [result("Ana_Lima_1001", 2, 3), result("Ben_1002", 0, 1.5, "biais non corrigé"),
+            result("carla", 1, 1.5, "biais non corrigé"), rejected]
+
+
+def test_cohort_summary_has_statistics_plots_and_frequent_failures(tmp_path: Path) -> None:
+    written = write_reports(cohort(), tmp_path, "day2")
+    page = written.summary.read_text()
+    assert "3 graded" in page and "1 rejected" in page
+    assert "mean 3.00, median 2.5" in page  # totals 5, 1.5, 2.5
+    assert page.count("data:image/png;base64,") == 1
+    assert "2 × biais non corrigé" in page
+    assert "2 × écart de # sur la ligne #" in page  # messages differing by numbers are counted together
+    assert "33 %" in page  # one in three has full marks on each question
+
+
+def test_moodle_worksheet_and_gradescope_results(tmp_path: Path) -> None:
+    written = write_reports(cohort(), tmp_path, "day2")
+    import csv
+    import json
+
+    rows = list(csv.DictReader(written.moodle.open()))
+    assert [row["Identifier"] for row in rows] == ["Participant 1001", "Participant 1002", "carla", "Participant 1042"]
+    assert rows[0]["Full name"] == "Ana Lima" and rows[0]["Grade"] == "5.00" and rows[0]["Maximum Grade"] == "5.00"
+    ben = json.loads((written.gradescope_dir / "Ben_1002" / "results.json").read_text())
+    assert ben["score"] == 1.5
+    assert {t["name"]: t["status"] for t in ben["tests"]} == {"softmax": "failed", "adam_step": "failed"}
+    assert "biais non corrigé" in ben["tests"][1]["output"]
+    paul = json.loads((written.gradescope_dir / "Paul_Pdf_1042" / "results.json").read_text())
+    assert paul["score"] == 0 and paul["output"] == "aucun notebook"

@@ -78,7 +78,9 @@ def grade(
     day: Day,
     submissions: Annotated[
         list[Path],
-        typer.Argument(help="Files or folders of submissions (one file per student, id = file name)."),
+        typer.Argument(
+            help="Files (id = file name), folders of files or of per-student folders, Moodle zips."
+        ),
     ],
     sandbox: SandboxOption = "auto",
     allow_unsandboxed: Annotated[
@@ -97,20 +99,23 @@ def grade(
     memory_mb: Annotated[int, typer.Option(help="Memory limit of the student process, MiB.")] = 3072,
     device: DeviceOption = "cpu",
     image: ImageOption = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Parallel grading processes (default: one per core).", min=1)
+    ] = None,
 ) -> None:
-    """Grade submissions with the hidden graders, in a sandbox; results go to the store."""
-    from tpgrade.cli_grading import SandboxRequest, run_grading
+    """Grade submissions with the hidden graders, in a sandbox; results go to the store.
+
+    PATH: files, folders of files, folders of per-student folders, or a Moodle
+    "download all submissions" zip.
+    """
+    from tpgrade.batch import default_workers
+    from tpgrade.cli_grading import RunOptions, SandboxRequest, run_grading
 
     run_grading(
         day,
         submissions,
-        SandboxRequest(sandbox, allow_unsandboxed, _device(device), image),
-        store,
-        json_file,
-        regrade,
-        seed,
-        cell_timeout,
-        _limits(memory_mb),
+        SandboxRequest(sandbox, allow_unsandboxed, _device(device), image, workers or default_workers()),
+        RunOptions(store, json_file, regrade, seed, cell_timeout, _limits(memory_mb)),
         out,
         err,
     )
@@ -126,7 +131,8 @@ def report(
         typer.Option("--out", help="Folder for the reports (default: reports/DAY next to the store)."),
     ] = None,
 ) -> None:
-    """Render the gradebook (CSV), per-student feedback (Markdown, HTML) and JSON from the store."""
+    """Render the reports from the store: gradebook and Moodle worksheet (CSV), feedback
+    pages (Markdown, HTML), JSON, the cohort summary with plots, Gradescope results.json."""
     from tpgrade.reports import write_reports
     from tpgrade.store import Store
 
@@ -138,8 +144,9 @@ def report(
         raise TpgradeError(f"the store {store} holds no result for {day}")
     folder = output or store.parent / "reports" / day
     written = write_reports(results, folder, day)
-    out.print(f"{len(results)} students. Gradebook: {written.gradebook}")
+    out.print(f"{len(results)} students. Gradebook: {written.gradebook}   Moodle worksheet: {written.moodle}")
     out.print(f"Feedback pages: {written.feedback_dir}/   JSON: {written.json}")
+    out.print(f"Cohort summary: {written.summary}   Gradescope results: {written.gradescope_dir}/")
 
 
 @app.command()
@@ -214,7 +221,8 @@ def demo(
     sandbox: SandboxOption = "auto",
 ) -> None:
     """Build a small Day 2 cohort (correct, partly wrong, broken, hostile) and grade it."""
-    from tpgrade.cli_grading import SandboxRequest, run_grading
+    from tpgrade.batch import default_workers
+    from tpgrade.cli_grading import RunOptions, SandboxRequest, run_grading
     from tpgrade.demo import build_cohort
     from tpgrade.reports import write_reports
     from tpgrade.store import Store
@@ -225,20 +233,44 @@ def demo(
     run_grading(
         "day2",
         [folder / "submissions"],
-        SandboxRequest(sandbox, False),
-        store_path,
-        folder / "results_day2.json",
-        False,
-        None,
-        10.0,
-        Limits(),
+        SandboxRequest(sandbox, False, workers=default_workers()),
+        RunOptions(store_path, folder / "results_day2.json", cell_timeout=10.0),
         out,
         err,
     )
     written = write_reports(Store(store_path).latest("day2"), folder / "reports", "day2")
-    out.print(f"Gradebook: {written.gradebook}")
+    out.print(f"Gradebook: {written.gradebook}   Moodle worksheet: {written.moodle}")
     out.print(f"Feedback pages (Markdown, HTML): {written.feedback_dir}/")
-    out.print(f"JSON: {written.json}")
+    out.print(f"JSON: {written.json}   Cohort summary: {written.summary}")
+
+
+@app.command()
+@user_errors
+def similarity(
+    day: Day,
+    submissions: Annotated[list[Path], typer.Argument(help="The same files, folders or zips as for grade.")],
+    threshold: Annotated[
+        float, typer.Option(help="Report pairs at least this similar (0 to 1).", min=0.0, max=1.0)
+    ] = 0.8,
+    output: Annotated[
+        Path, typer.Option("--out", help="CSV of the pairs found.", dir_okay=False)
+    ] = DEFAULT_RESULTS / "similarity.csv",
+) -> None:
+    """Pairs of submissions with suspiciously similar code (names and comments ignored)."""
+    import tempfile
+
+    from tpgrade.intake import gather
+    from tpgrade.similarity import similar_pairs, write_pairs
+
+    paths.check_day(day)
+    with tempfile.TemporaryDirectory(prefix="tpgrade-intake-") as scratch:
+        intake = gather(submissions, Path(scratch), preferred=f"tp_{day}")
+        pairs = similar_pairs(intake, paths.stub_notebook(day), threshold)
+    write_pairs(pairs, output)
+    for pair in pairs[:20]:
+        out.print(f"{pair.similarity:.2f}  {pair.first}  {pair.second}", highlight=False)
+    more = " (first 20 shown)" if len(pairs) > 20 else ""
+    out.print(f"{len(pairs)} pair(s) at or above {threshold:g}{more}; all in {output}")
 
 
 image_app = typer.Typer(help="The docker grading images (CPU and CUDA).", no_args_is_help=True)

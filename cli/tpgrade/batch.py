@@ -1,14 +1,30 @@
-"""Grading a set of handed-in files, resumably, through the store."""
+"""Grading a cohort, resumably through the store, with parallel workers.
+
+Each worker is a process of its own (pytest, which the judge runs, keeps
+global state) with its own sandbox and slot; the main process looks up the
+store, hands out submissions and writes each result as it arrives, so a run
+killed at any moment keeps everything finished and a re-run grades the rest.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import contextlib
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from tpgrade.engine import GradingConfig, file_hash, grade_file, rejected_result
 from tpgrade.errors import InputError, TpgradeError
+from tpgrade.intake import Candidate, Intake
 from tpgrade.models import SubmissionResult
+from tpgrade.sandbox import Limits, RunnerProcess, Sandbox
 from tpgrade.store import Store
 from tpgrade.submission import student_id
 
@@ -17,6 +33,17 @@ from tpgrade.submission import student_id
 class Outcome:
     result: SubmissionResult
     cached: bool
+
+
+@dataclass(frozen=True)
+class SandboxSpec:
+    """How a worker builds its own sandbox (sandboxes hold processes and connections)."""
+
+    name: str
+    hidden: tuple[Path, ...]
+    allow_none: bool
+    device: str = "cpu"
+    image: str | None = None
 
 
 def collect(paths: list[Path]) -> list[Path]:
@@ -48,48 +75,173 @@ def split_duplicates(files: list[Path]) -> tuple[list[Path], list[tuple[Path, Pa
     return sorted(kept, key=student_id), dropped
 
 
-def _grade_one(path: Path, config: GradingConfig, store: Store) -> Outcome:
-    """Grade and store one file. A fault of tpgrade itself on this file is reported, not
-    stored (a later run tries again), and does not stop the batch."""
+def intake_of_files(files: list[Path]) -> Intake:
+    """Plain files, one per student (id = file name); for a second file, the newest wins."""
+    kept, dropped = split_duplicates(files)
+    intake = Intake(candidates=[Candidate(student_id(p), p) for p in kept])
+    for path, winner in dropped:
+        message = f"autre fichier du même étudiant : seul {winner.name} (le plus récent) est noté"
+        intake.duplicates.append((Candidate(student_id(path), path), message))
+    return intake
+
+
+def _grade_safely(candidate: Candidate, config: GradingConfig) -> SubmissionResult:
+    """Grade one file. A fault of tpgrade itself on it becomes an ``error`` result (not
+    stored, so a later run tries again) and does not stop the batch."""
     try:
-        result = grade_file(path, config)
+        return grade_file(candidate.path, config, candidate.student)
     except TpgradeError:
         raise  # the graders or the sandbox are unusable: every file would fail alike
     except Exception as exc:
         message = f"erreur interne du correcteur ({type(exc).__name__}: {exc})"
-        error = rejected_result(config, path, "", message).model_copy(update={"status": "error"})
-        return Outcome(error, cached=False)
-    store.save(result)
-    return Outcome(result, cached=False)
+        error = rejected_result(config, candidate.path, "", message, candidate.student)
+        return error.model_copy(update={"status": "error"})
+
+
+# --- worker processes ------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _stop(signum: int, frame: Any) -> None:
+    sys.exit(128 + signum)  # unwinds through the session, which kills the runner
+
+
+def _start_worker(config: GradingConfig, spec: SandboxSpec, slots: Any) -> None:
+    from tpgrade.sandbox import choose_sandbox
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides; it sends SIGTERM
+    sandbox, _ = choose_sandbox(spec.name, list(spec.hidden), spec.allow_none, spec.device, spec.image)
+    _WORKER["config"] = replace(config, sandbox=sandbox, slot=int(slots.get()))
+    import atexit
+
+    atexit.register(sandbox.close)
+
+
+def _grade_in_worker(candidate: Candidate) -> SubmissionResult:
+    return _grade_safely(candidate, _WORKER["config"])
+
+
+def _parallel(
+    todo: list[Candidate], config: GradingConfig, spec: SandboxSpec, workers: int
+) -> Iterator[tuple[Candidate, SubmissionResult]]:
+    """Results as they come, from ``workers`` processes; a broken pool is replaced once."""
+    context = multiprocessing.get_context("spawn")
+    pending = list(todo)
+    for attempt in range(2):
+        slots = context.Queue()
+        for index in range(workers):
+            slots.put(config.slot + 1 + index + attempt * workers)
+        placeholder = replace(config, sandbox=_NoLaunch())
+        executor = ProcessPoolExecutor(workers, context, _start_worker, (placeholder, spec, slots))
+        futures: dict[Future[SubmissionResult], Candidate] = {}
+        finished = False
+        try:
+            futures = {executor.submit(_grade_in_worker, c): c for c in pending}
+            remaining = set(futures)
+            while remaining:
+                done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+                for future in done:
+                    candidate = futures[future]
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        continue
+                    pending.remove(candidate)
+                    yield candidate, result
+            finished = True
+        except BrokenProcessPool:
+            pass
+        finally:
+            if finished:
+                executor.shutdown(wait=True)
+            else:  # interrupted, failed, or a worker died: stop them all now
+                _stop_workers(executor)
+        if finished:
+            return
+    for candidate in pending:
+        message = "erreur interne du correcteur (le processus de correction s'est arrêté)"
+        error = rejected_result(config, candidate.path, "", message, candidate.student)
+        yield candidate, error.model_copy(update={"status": "error"})
+
+
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    processes = list(getattr(executor, "_processes", {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            if process.is_alive():
+                process.terminate()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=30)
+
+
+class _NoLaunch(Sandbox):
+    """Stands for the sandbox in the configuration sent to workers, which build their own."""
+
+    name = "pending"
+    isolated = True
+
+    def launch(self, limits: Limits, slot: int = 0) -> RunnerProcess:
+        raise RuntimeError("a worker must build its own sandbox")
+
+
+# --- the batch ---------------------------------------------------------------------------
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def grade_all(
-    files: list[Path],
+    submissions: list[Path] | Intake,
     config: GradingConfig,
     store: Store,
     on_done: Callable[[Outcome], None] = lambda outcome: None,
     regrade: bool = False,
+    workers: int = 1,
+    spec: SandboxSpec | None = None,
 ) -> list[Outcome]:
-    """Grade every file not graded yet with these graders; each result is stored at once."""
-    kept, dropped = split_duplicates(files)
+    """Grade every submission not graded yet with these graders; each result is stored at once.
+
+    With ``workers`` > 1 (and the ``spec`` to build their sandboxes), grading
+    runs in that many processes; results arrive in completion order.
+    """
+    intake = submissions if isinstance(submissions, Intake) else intake_of_files(submissions)
     outcomes: list[Outcome] = []
-    for path, winner in dropped:
-        result = rejected_result(
-            config, path, "", f"autre fichier du même étudiant : seul {winner.name} (le plus récent) est noté"
-        )
-        outcomes.append(Outcome(result, cached=False))
-        on_done(outcomes[-1])
-    for path in kept:
-        cached = (
-            None
-            if regrade
-            else store.find(config.day, student_id(path), file_hash(path), config.grader_version)
-        )
-        if cached is not None:
-            store.mark_latest(cached)
-            outcome = Outcome(cached, cached=True)
-        else:
-            outcome = _grade_one(path, config, store)
+
+    def finish(outcome: Outcome, keep: bool) -> None:
+        if keep and outcome.result.status != "error":
+            store.save(outcome.result)
         outcomes.append(outcome)
         on_done(outcome)
+
+    for candidate, message in intake.duplicates:
+        finish(Outcome(rejected_result(config, candidate.path, "", message, candidate.student), False), False)
+    for candidate, message in intake.rejected:
+        finish(Outcome(rejected_result(config, candidate.path, "", message, candidate.student), False), True)
+    todo: list[Candidate] = []
+    for candidate in intake.candidates:
+        found = None if regrade else _stored(store, config, candidate)
+        if found is not None:
+            store.mark_latest(found)
+            finish(Outcome(found, cached=True), False)
+        else:
+            todo.append(candidate)
+    if workers > 1 and spec is not None and len(todo) > 1:
+        for _candidate, result in _parallel(todo, config, spec, min(workers, len(todo))):
+            finish(Outcome(result, cached=False), True)
+    else:
+        for candidate in todo:
+            finish(Outcome(_grade_safely(candidate, config), cached=False), True)
     return outcomes
+
+
+def _stored(store: Store, config: GradingConfig, candidate: Candidate) -> SubmissionResult | None:
+    try:
+        digest = file_hash(candidate.path)
+    except OSError:
+        return None
+    return store.find(config.day, candidate.student, digest, config.grader_version)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
@@ -10,8 +11,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tpgrade import paths
-from tpgrade.batch import Outcome, collect, grade_all
+from tpgrade.batch import Outcome, SandboxSpec, grade_all
 from tpgrade.engine import GradingConfig, grader_version
+from tpgrade.intake import Intake, gather
 from tpgrade.models import SubmissionResult
 from tpgrade.reports.jsonexport import write_json
 from tpgrade.reports.labels import QUESTION_STATUS, SUBMISSION_STATUS
@@ -52,38 +54,69 @@ class SandboxRequest:
     allow_unsandboxed: bool
     device: str = "cpu"
     image: str | None = None
+    workers: int = 1
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Where results go and the per-submission settings of a grading run."""
+
+    store_path: Path
+    json_file: Path | None = None
+    regrade: bool = False
+    seed: int | None = None
+    cell_timeout: float = 30.0
+    limits: Limits = field(default_factory=Limits)
 
 
 def run_grading(
     day: str,
     submissions: list[Path],
     request: SandboxRequest,
-    store_path: Path,
-    json_file: Path | None,
-    regrade: bool,
-    seed: int | None,
-    cell_timeout: float,
-    limits: Limits,
+    options: RunOptions,
     out: Console,
     err: Console,
 ) -> list[Outcome]:
     paths.check_day(day)
-    files = collect(submissions)
-    hidden = [paths.course_root(), store_path.resolve().parent, *(p.resolve() for p in submissions)]
+    with tempfile.TemporaryDirectory(prefix="tpgrade-intake-") as scratch:
+        intake = gather(submissions, Path(scratch), preferred=f"tp_{day}")
+        for note in intake.notes:
+            err.print(f"note: {note}", highlight=False, markup=False)
+        hidden = [
+            paths.course_root(),
+            options.store_path.resolve().parent,
+            Path(scratch),
+            *(p.resolve() for p in submissions),
+        ]
+        return _grade_intake(day, intake, hidden, request, options, out, err)
+
+
+def _grade_intake(
+    day: str,
+    intake: Intake,
+    hidden: list[Path],
+    request: SandboxRequest,
+    options: RunOptions,
+    out: Console,
+    err: Console,
+) -> list[Outcome]:
     sandbox, chosen = choose_sandbox(
         request.name, hidden, request.allow_unsandboxed, request.device, request.image
     )
-    err.print(chosen)
+    total = len(intake.candidates) + len(intake.rejected) + len(intake.duplicates)
+    workers = max(1, min(request.workers, len(intake.candidates)))
+    err.print(f"{chosen}; {workers} worker{'s' if workers > 1 else ''}")
+    spec = SandboxSpec(request.name, tuple(hidden), request.allow_unsandboxed, request.device, request.image)
     config = GradingConfig(
         day=day,
         tests_dir=paths.graders_dir(day),
         sandbox=sandbox,
         grader_version=grader_version(day),
-        limits=limits,
-        cell_timeout=cell_timeout,
-        seed=seed,
+        limits=options.limits,
+        cell_timeout=options.cell_timeout,
+        seed=options.seed,
     )
-    store = Store(store_path)
+    store = Store(options.store_path)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -92,7 +125,7 @@ def run_grading(
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task(f"Grading {day}", total=len(files), rate="")
+        task = progress.add_task(f"Grading {day}", total=total, rate="")
 
         def advance(outcome: Outcome) -> None:
             progress.advance(task)
@@ -101,14 +134,14 @@ def run_grading(
             progress.update(task, rate=f"{60 * done / elapsed:.0f}/min" if elapsed else "")
 
         try:
-            outcomes = grade_all(files, config, store, advance, regrade)
+            outcomes = grade_all(intake, config, store, advance, options.regrade, workers, spec)
         finally:
             sandbox.close()
             store.close()
     out.print(score_table(outcomes))
     fresh = sum(not o.cached for o in outcomes)
-    out.print(f"{fresh} graded now, {len(outcomes) - fresh} already in the store ({store_path}).")
-    if json_file is not None:
-        write_json([o.result for o in outcomes], json_file)
-        out.print(f"JSON: {json_file}")
+    out.print(f"{fresh} graded now, {len(outcomes) - fresh} already in the store ({options.store_path}).")
+    if options.json_file is not None:
+        write_json([o.result for o in outcomes], options.json_file)
+        out.print(f"JSON: {options.json_file}")
     return outcomes

@@ -52,9 +52,11 @@ def _seed(config: GradingConfig, sha256: str) -> int:
     return int(hashlib.sha256(f"{config.grader_version}:{sha256}".encode()).hexdigest()[:8], 16)
 
 
-def rejected_result(config: GradingConfig, path: Path, sha256: str, message: str) -> SubmissionResult:
+def rejected_result(
+    config: GradingConfig, path: Path, sha256: str, message: str, student: str | None = None
+) -> SubmissionResult:
     return SubmissionResult(
-        student=student_id(path),
+        student=student or student_id(path),
         day=config.day,
         status="rejected",
         message=message,
@@ -74,15 +76,17 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def grade_file(path: Path, config: GradingConfig) -> SubmissionResult:
-    """Grade one handed-in file; every problem of the file becomes part of the result."""
+def grade_file(path: Path, config: GradingConfig, student: str | None = None) -> SubmissionResult:
+    """Grade one handed-in file (``student`` defaults to the file name); every problem of
+    the file becomes part of the result."""
+    student = student or student_id(path)
     try:
         sha256, program = read_program(path, config.max_bytes)
     except Rejected as rejection:
-        return rejected_result(config, path, file_hash(path), str(rejection))
+        return rejected_result(config, path, file_hash(path), str(rejection), student)
     except OSError as exc:
-        return rejected_result(config, path, "", f"fichier illisible ({exc.strerror})")
-    return grade_program(student_id(path), path.name, sha256, program, config)
+        return rejected_result(config, path, "", f"fichier illisible ({exc.strerror})", student)
+    return grade_program(student, path.name, sha256, program, config)
 
 
 def explain_missing(

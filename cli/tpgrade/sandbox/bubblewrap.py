@@ -53,7 +53,7 @@ def _bind(path: Path, target: Path | None = None) -> list[str]:
     target = target or path
     args: list[str] = []
     for ancestor in reversed(target.parents[:-1]):
-        if str(ancestor) not in SYSTEM_DIRS:
+        if str(ancestor) not in (*SYSTEM_DIRS, "/tmp"):
             args += ["--perms", "0755", "--dir", str(ancestor)]
     return [*args, "--ro-bind", str(path), str(target)]
 
@@ -132,22 +132,24 @@ class BubblewrapSandbox(Sandbox):
                 "--no-new-privs",
                 "--",
             ]
+        # The scratch tmpfs first: a Python installation under /tmp (a virtual
+        # environment there) is then bound on top of it instead of hidden by it.
         return [
             "bwrap",
             *namespaces,
             "--die-with-parent",
             "--new-session",
-            *binds,
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
             "--perms",
             "1777",
             "--size",
             str(limits.scratch_bytes),
             "--tmpfs",
             "/tmp",
+            *binds,
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
             "--chdir",
             "/tmp",
             *env,

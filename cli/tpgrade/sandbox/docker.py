@@ -86,6 +86,7 @@ class ContainerRunner(RunnerProcess):
         self._ended = threading.Event()
         self._pid = 0
         self._socket: socket.socket | None = None
+        self._attached: Any = None
         self._in_read, self._in_write = os.pipe()
         self._out_read, self._out_write = os.pipe()
         self._threads = [threading.Thread(target=self._wait_removed, daemon=True)]
@@ -95,6 +96,9 @@ class ContainerRunner(RunnerProcess):
         attached = self._api.attach_socket(
             self.container_id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
         )
+        # Keep the SDK's object: once it is collected, its HTTP connection goes back to the
+        # client's pool and another request would be written into this container's stdin.
+        self._attached = attached
         self._socket = attached._sock
         self._api.start(self.container_id)
         for target in (self._demultiplex, self._pump_stdin):

@@ -1,0 +1,140 @@
+"""Intake: files, folders, per-student folders and a Moodle zip, with its awkward cases."""
+
+from __future__ import annotations
+
+import json
+import stat
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tpgrade import paths
+from tpgrade.app import app
+from tpgrade.errors import InputError
+from tpgrade.intake import gather, moodle_participant, moodle_student, slug
+
+SUFFIX = "_assignsubmission_file_"
+
+
+def test_moodle_folder_names_give_ids() -> None:
+    assert moodle_student(f"Élodie Dupré_1040{SUFFIX}") == "Elodie_Dupre_1040"
+    assert moodle_student("Jean-Luc O'Neil_77_assignsubmission_onlinetext_") == "Jean-Luc_O_Neil_77"
+    assert moodle_student("alice") is None
+    assert moodle_participant("Elodie_Dupre_1040") == "1040"
+    assert slug("../../etc") == "etc"
+
+
+def test_per_student_folders_prefer_notebooks_then_the_newest(tmp_path: Path) -> None:
+    alice = tmp_path / "cohort" / f"Alice Martin_1{SUFFIX}"
+    alice.mkdir(parents=True)
+    (alice / "brouillon.py").write_text("x = 1\n")
+    (alice / "tp.ipynb").write_text("{}")
+    (alice / ".ipynb_checkpoints").mkdir()
+    (alice / ".ipynb_checkpoints" / "tp-checkpoint.ipynb").write_text("{}")
+    bob = tmp_path / "cohort" / f"Bob_2{SUFFIX}"
+    bob.mkdir()
+    (bob / "old.py").write_text("x = 1\n")
+    (bob / "new.py").write_text("x = 2\n")
+    past = time.time() - 3600
+    import os
+
+    os.utime(bob / "old.py", (past, past))
+    intake = gather([tmp_path / "cohort"], tmp_path / "scratch")
+    chosen = {c.student: c.path.name for c in intake.candidates}
+    assert chosen == {"Alice_Martin_1": "tp.ipynb", "Bob_2": "new.py"}
+    assert any("Alice_Martin_1: 2 candidate files" in note for note in intake.notes)
+
+
+def test_a_folder_with_nothing_gradable_is_rejected_in_french(tmp_path: Path) -> None:
+    folder = tmp_path / "cohort" / f"Carl_3{SUFFIX}"
+    folder.mkdir(parents=True)
+    (folder / "rapport.pdf").write_bytes(b"%PDF")
+    intake = gather([tmp_path / "cohort"], tmp_path / "scratch")
+    assert intake.candidates == []
+    [(candidate, message)] = intake.rejected
+    assert candidate.student == "Carl_3" and "aucun notebook" in message and "rapport.pdf" in message
+
+
+def test_nothing_at_all_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="nothing to grade"):
+        gather([tmp_path / "empty"], tmp_path / "scratch")
+    (tmp_path / "bad.zip").write_bytes(b"PK\x03\x04 not really")
+    with pytest.raises(InputError):
+        gather([tmp_path / "bad.zip", tmp_path / "missing"], tmp_path / "scratch")
+
+
+def add(bundle: zipfile.ZipFile, name: str, data: bytes, when: tuple[int, ...] = (2026, 11, 20, 10, 0, 0)) -> None:
+    info = zipfile.ZipInfo(name, date_time=when)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    bundle.writestr(info, data)
+
+
+def moodle_zip(path: Path, reference: str) -> None:
+    """40 students: 33 plain, and the awkward cases."""
+    with zipfile.ZipFile(path, "w") as bundle:
+        for index in range(33):
+            add(bundle, f"Etudiant {index:02d}_{1000 + index}{SUFFIX}/tp_day2.py", f"# {index}\n{reference}".encode())
+        folder = f"Élodie Dupré_1040{SUFFIX}"
+        add(bundle, f"{folder}/tp_day2.py", reference.encode())
+        add(bundle, f"{folder}/notes.py", b"x = 1\n", (2026, 11, 21, 10, 0, 0))  # newer, but not named like the stub
+        add(bundle, f"{folder}/.ipynb_checkpoints/tp_day2-checkpoint.py", b"raise SystemExit\n")
+        nb = paths.stub_notebook("day2").read_bytes()
+        add(bundle, f"Nina Notebook_1041{SUFFIX}/tp_day2.ipynb", nb)
+        add(bundle, f"Nina Notebook_1041{SUFFIX}/tp_day2.py", reference.encode(), (2026, 11, 22, 10, 0, 0))
+        add(bundle, f"Paul Pdf_1042{SUFFIX}/tp.pdf", b"%PDF-1.4")
+        add(bundle, f"Twice Student_1043{SUFFIX}/tp_day2.py", b"# old\n" + reference.encode())
+        add(bundle, "Twice Student_1043_assignsubmission_onlinetext_/tp_day2.py", b"# newer\n" + reference.encode(), (2026, 11, 22, 0, 0, 0))
+        add(bundle, f"Broken Json_1044{SUFFIX}/tp.ipynb", b'{"cells": [')
+        add(bundle, f"Empty File_1045{SUFFIX}/tp_day2.py", b"")
+        add(bundle, f"Stub Only_1046{SUFFIX}/tp_day2.ipynb", nb)
+        add(bundle, "__MACOSX/._Etudiant 00_1000_assignsubmission_file_", b"\x00\x05")
+        add(bundle, "/etc/tpgrade-evil.py", b"print('absolute')\n")
+        add(bundle, "../tpgrade-escape.py", b"print('escape')\n")
+        link = zipfile.ZipInfo(f"Lien Symbolique_1047{SUFFIX}/tp_day2.py")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        bundle.writestr(link, "/etc/passwd")
+        add(bundle, f"Zip Bomb_1048{SUFFIX}/tp_day2.py", b"\x00" * (8 << 20))
+
+
+def test_a_moodle_zip_of_40_is_graded_with_the_right_ids_and_rejections(
+    tmp_path: Path, reference_source: str
+) -> None:
+    archive = tmp_path / "download" / "cohort.zip"
+    archive.parent.mkdir()
+    moodle_zip(archive, reference_source)
+    out = tmp_path / "r.json"
+    args = ["grade", "day2", str(archive), "--store", str(tmp_path / "s.sqlite"), "--json", str(out)]
+    result = CliRunner().invoke(app, [*args, "--sandbox", "process", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    for fragment in ("'/etc/tpgrade-evil.py' not extracted (absolute path)", "'../tpgrade-escape.py' not extracted",
+                     "(symbolic link)", "(compression ratio of a zip bomb)", "Elodie_Dupre_1040: 2 candidate files",
+                     "Twice_Student_1043: two submissions"):
+        assert fragment in text, fragment
+    assert not Path("/etc/tpgrade-evil.py").exists() and not (tmp_path / "tpgrade-escape.py").exists()
+    rows = json.loads(out.read_text())["submissions"]
+    by_student: dict[str, list[dict[str, object]]] = {}
+    for row in rows:
+        by_student.setdefault(str(row["student"]), []).append(row)
+    expected_ids = {f"Etudiant_{i:02d}_{1000 + i}" for i in range(33)} | {
+        "Elodie_Dupre_1040", "Nina_Notebook_1041", "Paul_Pdf_1042", "Twice_Student_1043",
+        "Broken_Json_1044", "Empty_File_1045", "Stub_Only_1046", "Lien_Symbolique_1047", "Zip_Bomb_1048",
+    }
+    assert set(by_student) == expected_ids
+    full = [s for s in expected_ids if any(r["status"] == "graded" and r["score"] == r["max_score"] for r in by_student[s])]
+    assert sorted(full) == sorted({f"Etudiant_{i:02d}_{1000 + i}" for i in range(33)} | {"Elodie_Dupre_1040", "Twice_Student_1043"})
+    # Nina's notebook (the stub) wins over her newer .py: notebooks first.
+    nina = by_student["Nina_Notebook_1041"]
+    assert [r["status"] for r in nina] == ["graded"] and nina[0]["score"] == 0
+    twice = sorted(str(r["status"]) for r in by_student["Twice_Student_1043"])
+    assert twice == ["graded", "rejected"]
+    assert by_student["Paul_Pdf_1042"][0]["status"] == "rejected"
+    assert "aucun notebook" in str(by_student["Paul_Pdf_1042"][0]["message"])
+    assert by_student["Broken_Json_1044"][0]["status"] == "rejected"
+    assert by_student["Empty_File_1045"][0]["status"] == "rejected"
+    for skipped in ("Lien_Symbolique_1047", "Zip_Bomb_1048"):  # their only file was not extracted
+        assert by_student[skipped][0]["status"] == "rejected"

@@ -130,6 +130,12 @@ def report(
         Path | None,
         typer.Option("--out", help="Folder for the reports (default: reports/DAY next to the store)."),
     ] = None,
+    course: Annotated[
+        Path | None,
+        typer.Option(
+            help="Course file (TOML) with a late policy: [late.DAY] due, penalty_per_day, max_days."
+        ),
+    ] = None,
 ) -> None:
     """Render the reports from the store: gradebook and Moodle worksheet (CSV), feedback
     pages (Markdown, HTML), JSON, the cohort summary with plots, Gradescope results.json."""
@@ -142,6 +148,16 @@ def report(
     results = Store(store).latest(day)
     if not results:
         raise TpgradeError(f"the store {store} holds no result for {day}")
+    if course is not None:
+        from tpgrade.latepolicy import apply_policy, load_policy
+
+        policy = load_policy(course, day)
+        if policy is None:
+            err.print(f"{course} has no late policy for {day} ([late.{day}]): none applied")
+        else:
+            results = apply_policy(results, policy)
+            late = sum(r.late_penalty > 0 for r in results)
+            out.print(f"Late policy: due {policy.due.isoformat()}, {late} late submission(s) penalised.")
     folder = output or store.parent / "reports" / day
     written = write_reports(results, folder, day)
     out.print(f"{len(results)} students. Gradebook: {written.gradebook}   Moodle worksheet: {written.moodle}")

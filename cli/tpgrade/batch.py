@@ -9,6 +9,7 @@ killed at any moment keeps everything finished and a re-run grades the rest.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -101,16 +102,25 @@ def _grade_safely(candidate: Candidate, config: GradingConfig) -> SubmissionResu
 # --- worker processes ------------------------------------------------------------------
 
 _WORKER: dict[str, Any] = {}
+PR_SET_PDEATHSIG = 1
 
 
 def _stop(signum: int, frame: Any) -> None:
     sys.exit(128 + signum)  # unwinds through the session, which kills the runner
 
 
+def _die_with_parent() -> None:
+    """Ask Linux for SIGTERM when the main process dies (even by SIGKILL)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def _start_worker(config: GradingConfig, spec: SandboxSpec, slots: Any) -> None:
     from tpgrade.sandbox import choose_sandbox
 
     signal.signal(signal.SIGTERM, _stop)
+    _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides; it sends SIGTERM
     sandbox, _ = choose_sandbox(spec.name, list(spec.hidden), spec.allow_none, spec.device, spec.image)
     _WORKER["config"] = replace(config, sandbox=sandbox, slot=int(slots.get()))

@@ -86,7 +86,12 @@ def grade_file(path: Path, config: GradingConfig, student: str | None = None) ->
         return rejected_result(config, path, file_hash(path), str(rejection), student)
     except OSError as exc:
         return rejected_result(config, path, "", f"fichier illisible ({exc.strerror})", student)
-    return grade_program(student, path.name, sha256, program, config)
+    graded = grade_program(student, path.name, sha256, program, config)
+    return graded.model_copy(update={"submitted_at": _modified(path)})
+
+
+def _modified(path: Path) -> str:
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
 
 
 def explain_missing(

@@ -79,3 +79,5 @@ class SubmissionResult(Frozen):
     load: LoadReport = Field(default_factory=LoadReport)
     timings: Timings = Field(default_factory=Timings)
     graded_at: str = ""
+    submitted_at: str = ""  # the file's modification time (a Moodle zip keeps the hand-in time)
+    late_penalty: float = 0.0  # points taken off ``score`` by the course's late policy

@@ -47,6 +47,8 @@ def feedback_markdown(result: SubmissionResult, day: str) -> str:
         lines.append("Aucune question n'a pu être notée. Corrigez le fichier et rendez-le de nouveau.")
         return "\n".join(lines) + "\n"
     lines += [f"**Note : {_points(result.score)} / {_points(result.max_score)}**", ""]
+    if result.late_penalty:
+        lines += [f"Pénalité de retard : {escape(result.message)}", ""]
     lines += ["| Question | Points | Résultat | Commentaire |", "| --- | --- | --- | --- |"]
     for question in result.questions.values():
         lines.append(

@@ -138,3 +138,9 @@ def test_a_moodle_zip_of_40_is_graded_with_the_right_ids_and_rejections(
     assert by_student["Empty_File_1045"][0]["status"] == "rejected"
     for skipped in ("Lien_Symbolique_1047", "Zip_Bomb_1048"):  # their only file was not extracted
         assert by_student[skipped][0]["status"] == "rejected"
+        assert "laissé dans l'archive" in str(by_student[skipped][0]["message"])
+    reports = tmp_path / "reports"
+    rendered = CliRunner().invoke(app, ["report", "day2", "--store", str(tmp_path / "s.sqlite"), "--out", str(reports)])
+    assert rendered.exit_code == 0, rendered.output
+    summary = (reports / "summary_day2.html").read_text()
+    assert "not extracted (absolute path)" in summary and "Twice_Student_1043: two submissions" in summary

@@ -158,8 +158,12 @@ def report(
             results = apply_policy(results, policy)
             late = sum(r.late_penalty > 0 for r in results)
             out.print(f"Late policy: due {policy.due.isoformat()}, {late} late submission(s) penalised.")
+    from tpgrade.reports.summary import intake_notes_path
+
     folder = output or store.parent / "reports" / day
-    written = write_reports(results, folder, day)
+    notes_file = intake_notes_path(store, day)
+    notes = notes_file.read_text(encoding="utf-8").splitlines() if notes_file.is_file() else []
+    written = write_reports(results, folder, day, notes)
     out.print(f"{len(results)} students. Gradebook: {written.gradebook}   Moodle worksheet: {written.moodle}")
     out.print(f"Feedback pages: {written.feedback_dir}/   JSON: {written.json}")
     out.print(f"Cohort summary: {written.summary}   Gradescope results: {written.gradescope_dir}/")

@@ -15,8 +15,10 @@ from tpgrade.batch import Outcome, SandboxSpec, grade_all
 from tpgrade.engine import GradingConfig, grader_version
 from tpgrade.intake import Intake, gather
 from tpgrade.models import SubmissionResult
+from tpgrade.reports.atomic import write_text
 from tpgrade.reports.jsonexport import write_json
 from tpgrade.reports.labels import QUESTION_STATUS, SUBMISSION_STATUS
+from tpgrade.reports.summary import intake_notes_path
 from tpgrade.sandbox import Limits, choose_sandbox
 from tpgrade.store import Store
 
@@ -82,6 +84,7 @@ def run_grading(
         intake = gather(submissions, Path(scratch), preferred=f"tp_{day}")
         for note in intake.notes:
             err.print(f"note: {note}", highlight=False, markup=False)
+        write_text(intake_notes_path(options.store_path, day), "".join(f"{note}\n" for note in intake.notes))
         hidden = [
             paths.course_root(),
             options.store_path.resolve().parent,

@@ -23,7 +23,9 @@ class ReportPaths:
     gradescope_dir: Path
 
 
-def write_reports(results: list[SubmissionResult], out_dir: Path, day: str) -> ReportPaths:
+def write_reports(
+    results: list[SubmissionResult], out_dir: Path, day: str, notes: list[str] | None = None
+) -> ReportPaths:
     out_dir.mkdir(parents=True, exist_ok=True)
     feedback_dir = out_dir / "feedback"
     write_feedback(results, feedback_dir, day)
@@ -31,7 +33,7 @@ def write_reports(results: list[SubmissionResult], out_dir: Path, day: str) -> R
         gradebook=write_gradebook(results, out_dir / f"gradebook_{day}.csv"),
         feedback_dir=feedback_dir,
         json=write_json(results, out_dir / f"results_{day}.json"),
-        summary=write_summary(results, out_dir / f"summary_{day}.html", day),
+        summary=write_summary(results, out_dir / f"summary_{day}.html", day, notes),
         moodle=write_moodle_csv(results, out_dir / f"moodle_{day}.csv"),
         gradescope_dir=write_gradescope(results, out_dir / "gradescope"),
     )

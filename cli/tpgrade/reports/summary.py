@@ -70,7 +70,19 @@ def _failure_key(message: str) -> str:
     return re.sub(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?", "#", " ".join(message.split()))[:160]
 
 
-def summary_html(results: list[SubmissionResult], day: str) -> str:
+def intake_notes_path(store: Path, day: str) -> Path:
+    """Where ``grade`` leaves the intake's notes (zip entries skipped, files chosen) for the summary."""
+    return store.parent / f"intake_{day}.txt"
+
+
+def _notes_html(notes: list[str]) -> str:
+    if not notes:
+        return ""
+    items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
+    return f"<h2>Intake (last grading run)</h2><ul>{items}</ul>"
+
+
+def summary_html(results: list[SubmissionResult], day: str, notes: list[str] | None = None) -> str:
     graded = [r for r in results if r.status == "graded"]
     names = question_names(graded)
     counts = Counter(r.status for r in results)
@@ -80,6 +92,7 @@ def summary_html(results: list[SubmissionResult], day: str) -> str:
         + ", ".join(f"{count} {html.escape(status)}" for status, count in sorted(counts.items()))
         + "</p>"
     )
+    parts.append(_notes_html(notes or []))
     if not graded:
         parts.append("<p>No graded submission.</p>")
         return PAGE.format(title=f"Summary {day}", body="\n".join(parts))
@@ -117,5 +130,7 @@ def summary_html(results: list[SubmissionResult], day: str) -> str:
     return PAGE.format(title=f"Summary {day}", body="\n".join(parts))
 
 
-def write_summary(results: list[SubmissionResult], path: Path, day: str) -> Path:
-    return write_text(path, summary_html(results, day))
+def write_summary(
+    results: list[SubmissionResult], path: Path, day: str, notes: list[str] | None = None
+) -> Path:
+    return write_text(path, summary_html(results, day, notes))

@@ -9,12 +9,19 @@ graders run on the reference in this process, no sandbox), and the peak
 memory of the whole process tree. Run:
 
     python bench/cohort.py [--count 200] [--sandbox process] [--workers N]
+
+With ``--kill-after S`` it also checks resumption: the same cohort is graded
+again into a second store, that run is killed with SIGKILL after S seconds
+and started again, and the two stores must hold the same submissions, each
+once, with identical scores and statuses per question.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -25,6 +32,7 @@ from pathlib import Path
 
 from tpgrade import paths
 from tpgrade.local import grade_source_in_process
+from tpgrade.models import SubmissionResult
 from tpgrade.store import Store
 
 CRASHING = {
@@ -77,11 +85,59 @@ def reference_compute() -> float:
     return statistics.median(times)
 
 
+def grade_command(folder: Path, store: Path, options: argparse.Namespace) -> list[str]:
+    command = [sys.executable, "-m", "tpgrade", "grade", "day2", str(folder), "--store", str(store)]
+    command += ["--sandbox", options.sandbox]
+    return command + (["--workers", str(options.workers)] if options.workers else [])
+
+
+def check_resumption(folder: Path, reference_store: Path, options: argparse.Namespace) -> None:
+    """SIGKILL a second grading after ``kill_after`` seconds, run it again, compare with the first."""
+    store = reference_store.with_name("killed.sqlite")
+    process = subprocess.Popen(
+        grade_command(folder, store, options), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    time.sleep(options.kill_after)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    with sqlite3.connect(store) as db:
+        before = int(db.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+    subprocess.run(grade_command(folder, store, options), check=True, capture_output=True)
+    with sqlite3.connect(store) as db:
+        rows = db.execute("SELECT student, COUNT(*) FROM results GROUP BY student").fetchall()
+    killed = {r.student: r for r in Store(store).latest("day2")}
+    clean = {r.student: r for r in Store(reference_store).latest("day2")}
+    twice = [student for student, count in rows if count > 1]
+
+    def marks(result: SubmissionResult) -> dict[str, tuple[float, str]]:
+        # Scores and statuses: a student's unseeded code may word the same failure with other numbers.
+        return {name: (q.score, q.status) for name, q in result.questions.items()}
+
+    differ = sorted(s for s in clean if s not in killed or marks(killed[s]) != marks(clean[s]))
+    print(f"killed after             {options.kill_after:g} s with {before} results stored; re-run finished")
+    print(
+        f"resumed store            {len(killed)} submissions, stored twice: {len(twice)}, different: {len(differ)}"
+    )
+    for student in differ[:5]:
+        for name, question in clean[student].questions.items():
+            other = killed[student].questions.get(name) if student in killed else None
+            if other is None or (other.score, other.status) != (question.score, question.status):
+                got = (other.score, other.status, other.message[:80]) if other else None
+                print(
+                    f"  {student} {name}: {question.score} {question.status} {question.message[:80]!r} / {got}"
+                )
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--sandbox", default="process")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument(
+        "--kill-after", type=float, default=None, help="also check resumption after a SIGKILL"
+    )
     options = parser.parse_args()
     compute = reference_compute()
     with tempfile.TemporaryDirectory(prefix="tpgrade-bench-cohort-") as scratch:
@@ -89,10 +145,7 @@ def main() -> None:
         folder.mkdir()
         build(folder, options.count)
         store = Path(scratch) / "bench.sqlite"
-        command = [sys.executable, "-m", "tpgrade", "grade", "day2", str(folder), "--store", str(store)]
-        command += ["--sandbox", options.sandbox]
-        if options.workers:
-            command += ["--workers", str(options.workers)]
+        command = grade_command(folder, store, options)
         peak = 0
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -111,10 +164,16 @@ def main() -> None:
         if process.returncode != 0:
             sys.exit(f"tpgrade grade failed: {errors.decode()[-500:]}")
         results = Store(store).latest("day2")
+        if options.kill_after is not None:
+            check_resumption(folder, store, options)
     graded = [r for r in results if r.status == "graded"]
-    ordinary = [r.timings.total_s for r in graded if not any(q.status == "timed_out" for q in r.questions.values())]
+    ordinary = [
+        r.timings.total_s for r in graded if not any(q.status == "timed_out" for q in r.questions.values())
+    ]
     median = statistics.median(ordinary)
-    print(f"submissions              {len(results)} ({len(graded)} graded, {sum(r.score == r.max_score for r in graded)} full marks)")
+    print(
+        f"submissions              {len(results)} ({len(graded)} graded, {sum(r.score == r.max_score for r in graded)} full marks)"
+    )
     print(f"sandbox, workers         {options.sandbox}, {options.workers or 'default (one per core)'}")
     print(f"cohort wall time         {wall:.1f} s")
     print(f"throughput               {60 * len(results) / wall:.0f} submissions/min")

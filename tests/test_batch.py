@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 from tpgrade import paths
-from tpgrade.batch import collect, grade_all, split_duplicates
+from tpgrade.batch import grade_all
 from tpgrade.engine import GradingConfig
+from tpgrade.intake import from_files, gather
 from tpgrade.sandbox import Limits, RunnerProcess, Sandbox
 from tpgrade.store import Store
 
@@ -28,8 +29,9 @@ def test_an_internal_fault_is_reported_per_file_and_not_stored(tmp_path: Path, r
     config = GradingConfig(
         day="day2", tests_dir=paths.graders_dir("day2"), sandbox=BrokenSandbox(), grader_version="v"
     )
+    intake = gather([tmp_path], tmp_path / "scratch")
     store = Store(tmp_path / "store" / "s.sqlite")
-    outcomes = grade_all(collect([tmp_path]), config, store)
+    outcomes = grade_all(intake, config, store)
     statuses = {o.result.student: o.result.status for o in outcomes}
     assert statuses == {"a": "error", "b": "error", "c": "rejected"}
     assert "backend exploded" in outcomes[0].result.message
@@ -41,13 +43,15 @@ def test_two_files_of_one_student_keep_the_newest(tmp_path: Path) -> None:
     for path in (old, new, other):
         path.write_text("x = 1\n")
     os.utime(old, (1_000_000, 1_000_000))
-    kept, dropped = split_duplicates([old, new, other])
-    assert kept == [new, other]
-    assert dropped == [(old, new)]
+    intake = from_files([old, new, other])
+    assert [c.path for c in intake.candidates] == [new, other]
+    assert [(c.path, "alice.ipynb" in message) for c, message in intake.duplicates] == [(old, True)]
 
 
-def test_hidden_files_and_subfolders_are_not_collected(tmp_path: Path) -> None:
+def test_hidden_files_are_ignored_and_subfolders_are_students(tmp_path: Path) -> None:
     (tmp_path / ".DS_Store").write_text("")
     (tmp_path / "notes").mkdir()
     (tmp_path / "alice.py").write_text("")
-    assert collect([tmp_path]) == [tmp_path / "alice.py"]
+    intake = gather([tmp_path], tmp_path.parent / "scratch")
+    assert [(c.student, c.path) for c in intake.candidates] == [("alice", tmp_path / "alice.py")]
+    assert [c.student for c, _ in intake.rejected] == ["notes"]

@@ -90,3 +90,14 @@ def test_moodle_worksheet_and_gradescope_results(tmp_path: Path) -> None:
     assert "biais non corrigé" in ben["tests"][1]["output"]
     paul = json.loads((written.gradescope_dir / "Paul_Pdf_1042" / "results.json").read_text())
     assert paul["score"] == 0 and paul["output"] == "aucun notebook"
+
+
+def test_csv_cells_cannot_become_spreadsheet_formulas(tmp_path: Path) -> None:
+    import csv
+
+    hostile = SubmissionResult(student="=HYPERLINK(\"http://x\")", day="day2", status="rejected", message="@SUM(A1)")
+    written = write_reports([hostile], tmp_path, "day2")
+    [row] = list(csv.DictReader(written.gradebook.open()))
+    assert row["student"] == "'=HYPERLINK(\"http://x\")" and row["message"] == "'@SUM(A1)"
+    [moodle] = list(csv.DictReader(written.moodle.open()))
+    assert moodle["Identifier"].startswith("'=") and moodle["Feedback comments"] == "'@SUM(A1)"

@@ -22,12 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from tpgrade.engine import GradingConfig, file_hash, grade_file, rejected_result
-from tpgrade.errors import InputError, TpgradeError
-from tpgrade.intake import Candidate, Intake
+from tpgrade.errors import TpgradeError
+from tpgrade.intake import Candidate, Intake, from_files
 from tpgrade.models import SubmissionResult
 from tpgrade.sandbox import Limits, RunnerProcess, Sandbox
 from tpgrade.store import Store
-from tpgrade.submission import student_id
 
 
 @dataclass(frozen=True)
@@ -45,45 +44,6 @@ class SandboxSpec:
     allow_none: bool
     device: str = "cpu"
     image: str | None = None
-
-
-def collect(paths: list[Path]) -> list[Path]:
-    """The files to grade: files as given, and the visible files directly in folders."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")))
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise InputError(f"{path}: no such file or folder")
-    if not files:
-        raise InputError("nothing to grade: the folders given contain no file")
-    return files
-
-
-def split_duplicates(files: list[Path]) -> tuple[list[Path], list[tuple[Path, Path]]]:
-    """One file per student: the most recently modified wins; the others are returned with it."""
-    by_student: dict[str, list[Path]] = {}
-    for path in files:
-        by_student.setdefault(student_id(path), []).append(path)
-    kept: list[Path] = []
-    dropped: list[tuple[Path, Path]] = []
-    for candidates in by_student.values():
-        candidates.sort(key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
-        kept.append(candidates[0])
-        dropped.extend((other, candidates[0]) for other in candidates[1:])
-    return sorted(kept, key=student_id), dropped
-
-
-def intake_of_files(files: list[Path]) -> Intake:
-    """Plain files, one per student (id = file name); for a second file, the newest wins."""
-    kept, dropped = split_duplicates(files)
-    intake = Intake(candidates=[Candidate(student_id(p), p) for p in kept])
-    for path, winner in dropped:
-        message = f"autre fichier du même étudiant : seul {winner.name} (le plus récent) est noté"
-        intake.duplicates.append((Candidate(student_id(path), path), message))
-    return intake
 
 
 def _grade_safely(candidate: Candidate, config: GradingConfig) -> SubmissionResult:
@@ -219,7 +179,7 @@ def grade_all(
     With ``workers`` > 1 (and the ``spec`` to build their sandboxes), grading
     runs in that many processes; results arrive in completion order.
     """
-    intake = submissions if isinstance(submissions, Intake) else intake_of_files(submissions)
+    intake = submissions if isinstance(submissions, Intake) else from_files(submissions)
     outcomes: list[Outcome] = []
 
     def finish(outcome: Outcome, keep: bool) -> None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from tpgrade.errors import InputError
+from tpgrade.submission import student_id
 
 GRADABLE = (".ipynb", ".py")
 IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
@@ -125,7 +126,7 @@ def _from_folder(folder: Path, intake: Intake, preferred: str) -> None:
         if entry.is_dir():
             _from_student_folder(moodle_student(entry.name) or slug(entry.name), entry, intake, preferred)
         elif entry.is_file():
-            intake.candidates.append(Candidate(entry.stem.strip() or entry.name, entry))
+            intake.candidates.append(Candidate(student_id(entry), entry))
     for link in sorted(p for p in folder.iterdir() if p.is_symlink()):
         intake.notes.append(f"{link.name}: a symbolic link, not followed")
 
@@ -212,11 +213,18 @@ def gather(paths: list[Path], scratch: Path, preferred: str = "tp_") -> Intake:
         elif path.is_file() and zipfile.is_zipfile(path) and path.suffix.lower() == ".zip":
             _from_folder(extract_zip(path, scratch / f"{index}-{slug(path.stem)}", intake), intake, preferred)
         elif path.is_file():
-            intake.candidates.append(Candidate(path.stem.strip() or path.name, path))
+            intake.candidates.append(Candidate(student_id(path), path))
         else:
             raise InputError(f"{path}: no such file or folder")
     if not intake.candidates and not intake.rejected:
         raise InputError("nothing to grade: the folders given contain no file")
+    _one_per_student(intake)
+    return intake
+
+
+def from_files(files: list[Path]) -> Intake:
+    """Plain files, one per student (id = file name), under the same one-per-student rule."""
+    intake = Intake(candidates=[Candidate(student_id(path), path) for path in files])
     _one_per_student(intake)
     return intake
 

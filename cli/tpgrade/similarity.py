@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tpgrade.intake import Intake
 from tpgrade.reports.atomic import write_text
+from tpgrade.reports.gradebook import cell
 from tpgrade.submission import Rejected, read_program
 
 SHINGLE = 6
@@ -62,8 +63,8 @@ def _statements(source: str) -> list[str]:
 def fingerprint(cells: list[str], shared: set[str]) -> frozenset[int]:
     """The k-grams of the submission's statements, without the statements of the stub."""
     shingles: set[int] = set()
-    for cell in cells:
-        for statement in _statements(cell):
+    for source in cells:
+        for statement in _statements(source):
             if statement in shared:
                 continue
             tokens = statement.split()
@@ -105,5 +106,5 @@ def write_pairs(pairs: list[Pair], path: Path) -> Path:
     writer = csv.writer(buffer)
     writer.writerow(["student_a", "student_b", "similarity"])
     for pair in pairs:
-        writer.writerow([pair.first, pair.second, f"{pair.similarity:.3f}"])
+        writer.writerow([cell(pair.first), cell(pair.second), f"{pair.similarity:.3f}"])
     return write_text(path, buffer.getvalue())

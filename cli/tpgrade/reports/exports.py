@@ -11,6 +11,7 @@ from tpgrade.intake import moodle_participant
 from tpgrade.models import SubmissionResult
 from tpgrade.reports.atomic import write_text
 from tpgrade.reports.feedback import page_name
+from tpgrade.reports.gradebook import cell
 from tpgrade.reports.labels import QUESTION_STATUS
 
 
@@ -29,7 +30,7 @@ def write_moodle_csv(results: list[SubmissionResult], path: Path) -> Path:
         identifier = f"Participant {participant}" if participant else result.student
         name = result.student.rsplit("_", 1)[0].replace("_", " ") if participant else result.student
         comment = result.message or f"{result.score:g} / {full:g}"
-        writer.writerow([identifier, name, f"{result.score:.2f}", f"{full:.2f}", comment])
+        writer.writerow([cell(identifier), cell(name), f"{result.score:.2f}", f"{full:.2f}", cell(comment)])
     return write_text(path, buffer.getvalue())
 
 

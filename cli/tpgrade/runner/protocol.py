@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import Any
 
@@ -28,6 +29,16 @@ class KeptValues:
         if ref_id not in self._values:
             raise CodecError("unknown reference")
         return self._values[ref_id]
+
+
+def describe_exit(code: int) -> str:
+    """How a process ended, in French, for feedback: ``code`` < 0 or > 128 is a signal."""
+    if code < 0 or code > 128:
+        number = -code if code < 0 else code - 128
+        name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
+        hint = " (limite de mémoire ou de processus ?)" if name == "SIGKILL" else ""
+        return f"le processus a été tué par le signal {name}{hint}"
+    return f"le processus s'est arrêté (code de sortie {code} : sys.exit, os._exit ou plantage)"
 
 
 def runner_device() -> str:

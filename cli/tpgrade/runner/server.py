@@ -18,7 +18,14 @@ import traceback
 from typing import Any
 
 from tpgrade import codec
-from tpgrade.runner.protocol import KeptValues, compile_function, prepare_device, to_device, to_tensor
+from tpgrade.runner.protocol import (
+    KeptValues,
+    compile_function,
+    describe_exit,
+    prepare_device,
+    to_device,
+    to_tensor,
+)
 
 MAX_REQUEST_BYTES = 512 << 20
 
@@ -60,17 +67,6 @@ def _error(exc: BaseException) -> dict[str, str]:
     }
 
 
-def describe_end(status: int) -> str:
-    """How a question's process ended, in French, for feedback."""
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
-        hint = " (limite de mémoire ou de processus ?)" if name == "SIGKILL" else ""
-        return f"le processus a été tué par le signal {name}{hint}"
-    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
-    return f"le processus s'est arrêté (code de sortie {code} : sys.exit, os._exit ou plantage)"
-
-
 class Runner:
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
@@ -104,7 +100,9 @@ class Runner:
         if ended:
             self.channel.send({"event": "result", "value": None})
         else:
-            self.channel.send({"event": "crashed", "message": describe_end(status)})
+            self.channel.send(
+                {"event": "crashed", "message": describe_exit(os.waitstatus_to_exitcode(status))}
+            )
 
     def end(self) -> None:
         if self.end_signal < 0:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tpgrade.paths import PACKAGE_DIR
+from tpgrade.runner.protocol import describe_exit
 
 STDERR_KEEP = 64 << 10
 RUNNER_BOOT = "import sys; sys.path.insert(0, {parent!r}); from tpgrade.runner.server import main; main()"
@@ -85,14 +86,7 @@ class RunnerProcess(ABC):
     def exit_description(self) -> str:
         """How the process ended, in French, for feedback."""
         code = self.exit_code()
-        if code is None:
-            return "le processus ne répond plus"
-        if code < 0 or code > 128:
-            number = -code if code < 0 else code - 128
-            name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
-            hint = " (limite de mémoire ou de processus ?)" if name == "SIGKILL" else ""
-            return f"le processus a été tué par le signal {name}{hint}"
-        return f"le processus s'est arrêté (code de sortie {code} : sys.exit, os._exit ou plantage)"
+        return "le processus ne répond plus" if code is None else describe_exit(code)
 
 
 class CappedBuffer:

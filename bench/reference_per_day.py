@@ -2,20 +2,22 @@
 
 Prints, per day, the score, the wall seconds of loading and grading, the
 judge's own CPU seconds, and the CPU seconds the whole machine spent meanwhile
-(judge and sandboxed runner; meaningful on an otherwise idle machine). Run:
+(judge and sandboxed runner; meaningful on an otherwise idle machine).
+``--cold`` starts every runner from scratch instead of forking it from a
+warm zygote (the default as root). Run:
 
-    python bench/reference_per_day.py [day ...]
+    python bench/reference_per_day.py [--cold] [day ...]
 """
 
 from __future__ import annotations
 
+import argparse
 import resource
-import sys
 import time
 
 from tpgrade import paths
 from tpgrade.engine import GradingConfig, grade_program, grader_version
-from tpgrade.sandbox import choose_sandbox
+from tpgrade.sandbox.bubblewrap import BubblewrapSandbox
 from tpgrade.submission import program_from_source, source_hash
 from tpgrade.validate import available_days
 
@@ -29,8 +31,14 @@ def machine_cpu_seconds() -> float:
 
 
 def main() -> None:
-    days = sys.argv[1:] or available_days()
-    sandbox, _ = choose_sandbox("process", [paths.course_root()], allow_none=False)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("days", nargs="*", help="days to grade (default: all)")
+    parser.add_argument("--cold", action="store_true", help="no warm runners")
+    args = parser.parse_args()
+    days = args.days or available_days()
+    preload = paths.preloaded_libraries(*days)
+    sandbox = BubblewrapSandbox([paths.course_root()], warm=not args.cold, preload=preload)
+    print(f"sandbox: {sandbox.describe()}")
     print(
         f"{'day':6} {'score':>11} {'load s':>8} {'grade s':>8} {'wall s':>8} {'judge CPU s':>12} {'all CPU s':>10}"
     )

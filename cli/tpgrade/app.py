@@ -209,7 +209,8 @@ def validate(
     from tpgrade.validate import Finding, available_days, validate_day
 
     days = [paths.check_day(day)] if day else available_days()
-    backend, chosen = choose_sandbox(sandbox, [paths.course_root()], allow_unsandboxed)
+    preload = paths.preloaded_libraries(*days)
+    backend, chosen = choose_sandbox(sandbox, [paths.course_root()], allow_unsandboxed, preload=preload)
     err.print(chosen)
     failures = 0
 

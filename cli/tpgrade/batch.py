@@ -44,6 +44,7 @@ class SandboxSpec:
     allow_none: bool
     device: str = "cpu"
     image: str | None = None
+    preload: tuple[str, ...] = ("numpy",)
 
 
 def _grade_safely(candidate: Candidate, config: GradingConfig) -> SubmissionResult:
@@ -82,7 +83,9 @@ def _start_worker(config: GradingConfig, spec: SandboxSpec, slots: Any) -> None:
     signal.signal(signal.SIGTERM, _stop)
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides; it sends SIGTERM
-    sandbox, _ = choose_sandbox(spec.name, list(spec.hidden), spec.allow_none, spec.device, spec.image)
+    sandbox, _ = choose_sandbox(
+        spec.name, list(spec.hidden), spec.allow_none, spec.device, spec.image, spec.preload
+    )
     _WORKER["config"] = replace(config, sandbox=sandbox, slot=int(slots.get()))
     import atexit
 

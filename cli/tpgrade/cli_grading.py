@@ -103,13 +103,16 @@ def _grade_intake(
     out: Console,
     err: Console,
 ) -> list[Outcome]:
+    preload = paths.preloaded_libraries(day)
     sandbox, chosen = choose_sandbox(
-        request.name, hidden, request.allow_unsandboxed, request.device, request.image
+        request.name, hidden, request.allow_unsandboxed, request.device, request.image, preload
     )
     total = len(intake.candidates) + len(intake.rejected) + len(intake.duplicates)
     workers = max(1, min(request.workers, len(intake.candidates)))
     err.print(f"{chosen}; {workers} worker{'s' if workers > 1 else ''}")
-    spec = SandboxSpec(request.name, tuple(hidden), request.allow_unsandboxed, request.device, request.image)
+    spec = SandboxSpec(
+        request.name, tuple(hidden), request.allow_unsandboxed, request.device, request.image, preload
+    )
     config = GradingConfig(
         day=day,
         tests_dir=paths.graders_dir(day),

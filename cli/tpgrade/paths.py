@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from tpgrade.errors import UsageError
@@ -47,6 +48,17 @@ def reference_file(day: str) -> Path:
 
 def stub_notebook(day: str) -> Path:
     return course_root() / "assignments" / check_day(day) / f"tp_{check_day(day)}.ipynb"
+
+
+def preloaded_libraries(*days: str) -> tuple[str, ...]:
+    """The heavy libraries worth importing once for runners of these days (numpy, and torch
+    when a day's reference uses it)."""
+    uses_torch = any(
+        re.search(r"^\s*(import|from)\s+torch\b", reference_file(day).read_text(encoding="utf-8"), re.M)
+        for day in days
+        if reference_file(day).is_file()
+    )
+    return ("numpy", "torch") if uses_torch else ("numpy",)
 
 
 def mutants_dir(day: str) -> Path:

@@ -13,20 +13,27 @@ __all__ = ["Limits", "RunnerProcess", "Sandbox", "SandboxName", "choose_sandbox"
 
 
 def choose_sandbox(
-    name: str, hidden: list[Path], allow_none: bool, device: str = "cpu", image: str | None = None
+    name: str,
+    hidden: list[Path],
+    allow_none: bool,
+    device: str = "cpu",
+    image: str | None = None,
+    preload: tuple[str, ...] = ("numpy",),
 ) -> tuple[Sandbox, str]:
     """The backend for ``name`` and a line saying what was chosen and why.
 
     ``auto`` takes docker when an engine answers and the grading image is
     there and current, else the process sandbox, else (only with
-    ``allow_none``) no sandbox.
+    ``allow_none``) no sandbox. ``preload`` names the libraries that warm
+    runners import once (process sandbox).
     """
     from tpgrade.sandbox.bubblewrap import BubblewrapSandbox
     from tpgrade.sandbox.docker import DockerSandbox
     from tpgrade.sandbox.unsandboxed import NoSandbox
 
     if name == "process":
-        return BubblewrapSandbox(hidden, device=device), "sandbox: process (bubblewrap)"
+        process = BubblewrapSandbox(hidden, device=device, preload=preload)
+        return process, f"sandbox: {process.describe()} (bubblewrap)"
     if name == "docker":
         docker = DockerSandbox(image=image, device=device)
         return docker, f"sandbox: {docker.describe()}"
@@ -45,8 +52,8 @@ def choose_sandbox(
         except SandboxUnavailable as exc:
             reasons.append(f"docker: {exc}")
         try:
-            process = BubblewrapSandbox(hidden, device=device)
-            return process, f"sandbox: process (bubblewrap), chosen automatically ({reasons[0]})"
+            process = BubblewrapSandbox(hidden, device=device, preload=preload)
+            return process, f"sandbox: {process.describe()} (bubblewrap), chosen automatically ({reasons[0]})"
         except SandboxUnavailable as exc:
             reasons.append(f"process: {exc}")
         if allow_none:

@@ -13,6 +13,7 @@ makes a user namespace instead.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import shutil
 import site
@@ -31,8 +32,14 @@ from tpgrade.sandbox.base import (
     runner_argv,
 )
 from tpgrade.sandbox.unsandboxed import apply_rlimits
+from tpgrade.sandbox.zygote import ZYGOTE_BOOT, Zygote
 
 SANDBOX_UID_BASE = 61000
+WARM_UID_BASE = 200000  # warm runners: a fresh uid per submission, UIDS_PER_SLOT per slot
+UIDS_PER_SLOT = 1000
+# What the zygote needs to make each runner's namespaces and drop to its uid; the
+# runner itself keeps none of them.
+ZYGOTE_CAPABILITIES = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_KILL")
 RUNNER_MOUNT = Path("/opt/tpgrade")
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives", "/etc/fonts")
@@ -73,9 +80,21 @@ class BubblewrapSandbox(Sandbox):
     name = "process"
     isolated = True
 
-    def __init__(self, hidden: list[Path] | None = None, device: str = "cpu") -> None:
+    def __init__(
+        self,
+        hidden: list[Path] | None = None,
+        device: str = "cpu",
+        warm: bool | None = None,
+        preload: tuple[str, ...] = ("numpy",),
+    ) -> None:
         self.as_root = os.geteuid() == 0
         self.device = device
+        # Warm runners need root to give each submission its own uid; without it
+        # every runner starts cold, in a user namespace.
+        self.warm = self.as_root if warm is None else warm and self.as_root
+        self.preload = preload
+        self._zygotes: dict[int, Zygote] = {}
+        self._uids = itertools.count()
         self._check_tools()
         self.visible = [*_python_dirs(), default_package_parent() / "tpgrade"]
         self._check_hidden([p.resolve() for p in hidden or []])
@@ -99,7 +118,7 @@ class BubblewrapSandbox(Sandbox):
                         "move the course folder or the results store elsewhere"
                     )
 
-    def _argv(self, limits: Limits, slot: int, command: list[str]) -> list[str]:
+    def _argv(self, limits: Limits, slot: int, command: list[str], zygote: bool = False) -> list[str]:
         namespaces = [
             "--unshare-pid",
             "--unshare-net",
@@ -120,7 +139,10 @@ class BubblewrapSandbox(Sandbox):
         for key, value in dict(RUNNER_ENV, TPGRADE_DEVICE=self.device).items():
             env += ["--setenv", key, value]
         drop: list[str] = []
-        if self.as_root:
+        if zygote:
+            for capability in ZYGOTE_CAPABILITIES:
+                drop += ["--cap-add", capability]
+        elif self.as_root:
             uid = str(SANDBOX_UID_BASE + slot)
             drop = [
                 "setpriv",
@@ -157,7 +179,12 @@ class BubblewrapSandbox(Sandbox):
             *command,
         ]
 
+    def describe(self) -> str:
+        return "process (warm runners)" if self.warm else self.name
+
     def launch(self, limits: Limits, slot: int = 0) -> RunnerProcess:
+        if self.warm:
+            return self._warm_launch(limits, slot)
         argv = self._argv(limits, slot, runner_argv(RUNNER_MOUNT))
         popen = subprocess.Popen(
             argv,
@@ -169,6 +196,28 @@ class BubblewrapSandbox(Sandbox):
             preexec_fn=lambda: apply_rlimits(limits, processes=True),
         )
         return PopenRunner(popen)
+
+    def _warm_launch(self, limits: Limits, slot: int) -> RunnerProcess:
+        """A runner forked from this slot's zygote (started on first use, again if it died)."""
+        zygote = self._zygotes.get(slot)
+        if zygote is None or not zygote.alive():
+            if zygote is not None:
+                zygote.close()
+            zygote = self._zygotes[slot] = self._start_zygote(limits, slot)
+        uid = WARM_UID_BASE + (slot % 64) * UIDS_PER_SLOT + next(self._uids) % UIDS_PER_SLOT
+        return zygote.spawn(limits, uid)
+
+    def _start_zygote(self, limits: Limits, slot: int) -> Zygote:
+        def command(fd: int) -> list[str]:
+            boot = ZYGOTE_BOOT.format(parent=str(RUNNER_MOUNT), preload=list(self.preload), fd=fd)
+            return self._argv(limits, slot, [sys.executable, "-I", "-B", "-c", boot], zygote=True)
+
+        return Zygote(command, {"PATH": RUNNER_ENV["PATH"]})
+
+    def close(self) -> None:
+        for zygote in self._zygotes.values():
+            zygote.close()
+        self._zygotes.clear()
 
 
 @functools.cache

@@ -1,0 +1,125 @@
+"""Warm runners (process sandbox as root): one zygote per slot, a fork per submission.
+
+What one submission's runner leaves behind (files in its scratch, shared
+memory, processes, module state) must not reach the next one, and each
+runner must be as confined as a cold one: its own uid, no capabilities, its
+own PID namespace.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tpgrade import codec
+from tpgrade.sandbox import Limits
+from tpgrade.sandbox.bubblewrap import BubblewrapSandbox
+from tpgrade.session import Channel, Loaded, Ready, Result
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0, reason="warm runners need root (cold runners are tested elsewhere)"
+)
+
+LEAVE_TRACES = """
+import os, subprocess, sys, numpy
+open('/tmp/trace', 'w').write('left by the first submission')
+open('/dev/shm/trace', 'w').write('shared memory')
+numpy.SECRET = 'module state'
+os.environ['TRACE'] = '1'
+sleeper = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'], start_new_session=True)
+"""
+
+LOOK_AROUND = """
+import os, sys, numpy
+def look():
+    status = open('/proc/self/status').read()
+    capabilities = [line.split()[1] for line in status.splitlines() if line.startswith(('CapEff', 'CapBnd', 'CapPrm'))]
+    pids = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())
+    return {
+        'files': sorted(os.listdir('/tmp')) + sorted(os.listdir('/dev/shm')),
+        'numpy_state': hasattr(numpy, 'SECRET'),
+        'env': os.environ.get('TRACE'),
+        'uid': os.getuid(),
+        'capabilities': capabilities,
+        'pids': pids,
+        'no_new_privs': [l for l in status.splitlines() if l.startswith('NoNewPrivs')][0].split()[1],
+        'numpy_preloaded': 'numpy' in sys.modules,
+    }
+"""
+
+
+@pytest.fixture
+def sandbox() -> Iterator[BubblewrapSandbox]:
+    box = BubblewrapSandbox([], warm=True)
+    yield box
+    box.close()
+
+
+def run(sandbox: BubblewrapSandbox, source: str, call: str | None = None) -> tuple[Channel, object]:
+    channel = Channel(sandbox.launch(Limits(), slot=5))
+    deadline = time.monotonic() + 60
+    assert isinstance(channel.receive(deadline), Ready)
+    channel.send({"op": "load", "cells": [{"index": 0, "source": source}]})
+    while not isinstance(channel.receive(deadline), Loaded):
+        pass
+    value = None
+    if call is not None:
+        channel.send({"op": "call", "target": {"name": call}, "args": [], "kwargs": {"$dict": []}})
+        result = channel.receive(deadline)
+        assert isinstance(result, Result), result
+        value = codec.decode(result.value, lambda ref: None)
+    return channel, value
+
+
+def test_nothing_of_one_submission_reaches_the_next(sandbox: BubblewrapSandbox) -> None:
+    first, _ = run(sandbox, LEAVE_TRACES)
+    assert first.process.descendants() >= 1  # the sleeper runs
+    first.close()
+    second, seen = run(sandbox, LOOK_AROUND, "look")
+    try:
+        assert isinstance(seen, dict)
+        assert seen["files"] == []
+        assert seen["numpy_state"] is False and seen["env"] is None
+        assert seen["numpy_preloaded"] is True  # warm: imported once by the zygote
+        assert seen["pids"] == [1, 2]  # its own PID namespace: an init and the runner, no sleeper
+        assert seen["uid"] >= 200000
+        assert all(int(mask, 16) == 0 for mask in seen["capabilities"])
+        assert seen["no_new_privs"] == "1"
+    finally:
+        second.close()
+
+
+def test_each_submission_gets_its_own_uid(sandbox: BubblewrapSandbox) -> None:
+    uids = []
+    for _ in range(3):
+        channel, seen = run(sandbox, LOOK_AROUND, "look")
+        channel.close()
+        assert isinstance(seen, dict)
+        uids.append(seen["uid"])
+    assert len(set(uids)) == 3
+
+
+def test_a_killed_runner_reports_its_signal_and_the_next_one_starts(sandbox: BubblewrapSandbox) -> None:
+    channel, _ = run(sandbox, "import os, signal\ndef die():\n    os.kill(os.getpid(), signal.SIGSEGV)\n")
+    channel.send({"op": "call", "target": {"name": "die"}, "args": [], "kwargs": {"$dict": []}})
+    assert channel.process.wait(10) == 128 + 11
+    assert "SIGSEGV" in channel.process.exit_description()
+    channel.close()
+    again, seen = run(sandbox, LOOK_AROUND, "look")
+    again.close()
+    assert isinstance(seen, dict) and seen["files"] == []
+
+
+def test_a_dead_zygote_is_replaced(sandbox: BubblewrapSandbox) -> None:
+    channel, _ = run(sandbox, "x = 1")
+    channel.close()
+    zygote = sandbox._zygotes[5]
+    os.killpg(zygote.popen.pid, 9)
+    zygote.popen.wait()
+    channel, seen = run(sandbox, LOOK_AROUND, "look")
+    channel.close()
+    assert isinstance(seen, dict) and seen["pids"] == [1, 2]
+    assert sandbox._zygotes[5] is not zygote

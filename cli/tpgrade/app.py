@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from tpgrade import paths
-from tpgrade.errors import EXIT_FAILED, EXIT_INTERRUPTED, InputError, TpgradeError, UsageError
+from tpgrade.cli_common import DEFAULT_RESULTS, StoreOption, err, out, user_errors
+from tpgrade.cli_exam import exam_app
+from tpgrade.errors import EXIT_FAILED, TpgradeError, UsageError
 from tpgrade.sandbox import Limits
 
 app = typer.Typer(
@@ -23,11 +22,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console()
-err = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-DEFAULT_RESULTS = Path("tpgrade-results")
 Day = Annotated[str, typer.Argument(help="The day: day1 … day5.", show_default=False)]
 SandboxOption = Annotated[str, typer.Option("--sandbox", help="auto, process (bubblewrap), docker or none.")]
 DeviceOption = Annotated[
@@ -38,28 +32,6 @@ ImageOption = Annotated[
     str | None,
     typer.Option("--image", help="Grading image of the docker sandbox (default tpgrade-cpu / tpgrade-cuda)."),
 ]
-StoreOption = Annotated[Path, typer.Option("--store", help="The results database (SQLite).", dir_okay=False)]
-
-
-def user_errors(command: F) -> F:
-    """Print user errors as one line and exit with their code; never a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except TpgradeError as exc:
-            err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True)
-            raise typer.Exit(exc.exit_code) from None
-        except OSError as exc:
-            where = f" {exc.filename}" if exc.filename else ""
-            err.print(f"[bold red]Error:[/] cannot use{where}: {exc.strerror or exc}", highlight=False)
-            raise typer.Exit(InputError.exit_code) from None
-        except KeyboardInterrupt:
-            err.print("Interrupted; results graded so far are kept in the store.")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _device(device: str) -> str:
@@ -296,6 +268,7 @@ def similarity(
 
 image_app = typer.Typer(help="The docker grading images (CPU and CUDA).", no_args_is_help=True)
 app.add_typer(image_app, name="image")
+app.add_typer(exam_app, name="exam")
 
 
 @image_app.command("build")

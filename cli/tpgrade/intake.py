@@ -79,16 +79,18 @@ def _visible(path: Path, root: Path) -> bool:
     return not any(part.startswith(".") or part in IGNORED_PARTS for part in parts)
 
 
-def _gradable_files(folder: Path) -> list[Path]:
+def _gradable_files(folder: Path, kinds: tuple[str, ...]) -> list[Path]:
     return sorted(
         p
         for p in folder.rglob("*")
-        if p.is_file() and not p.is_symlink() and p.suffix.lower() in GRADABLE and _visible(p, folder)
+        if p.is_file() and not p.is_symlink() and p.suffix.lower() in kinds and _visible(p, folder)
     )
 
 
-def _from_student_folder(student: str, folder: Path, intake: Intake, preferred: str) -> None:
-    files = _gradable_files(folder)
+def _from_student_folder(
+    student: str, folder: Path, intake: Intake, preferred: str, kinds: tuple[str, ...]
+) -> None:
+    files = _gradable_files(folder, kinds)
     if not files and folder in intake.not_extracted:
         message = f"fichier laissé dans l'archive : {intake.not_extracted[folder]}"
         intake.rejected.append((Candidate(student, folder), message))
@@ -97,7 +99,7 @@ def _from_student_folder(student: str, folder: Path, intake: Intake, preferred: 
         others = sorted(p.name for p in folder.rglob("*") if p.is_file())[:5]
         found = f" (trouvé : {', '.join(others)})" if others else ""
         intake.rejected.append(
-            (Candidate(student, folder), f"aucun notebook .ipynb ni fichier .py dans le dépôt{found}")
+            (Candidate(student, folder), f"aucun fichier {' ni '.join(kinds)} dans le dépôt{found}")
         )
         return
 
@@ -120,11 +122,12 @@ def _from_student_folder(student: str, folder: Path, intake: Intake, preferred: 
         )
 
 
-def _from_folder(folder: Path, intake: Intake, preferred: str) -> None:
+def _from_folder(folder: Path, intake: Intake, preferred: str, kinds: tuple[str, ...]) -> None:
     entries = sorted(p for p in folder.iterdir() if _visible(p, folder) and not p.is_symlink())
     for entry in entries:
         if entry.is_dir():
-            _from_student_folder(moodle_student(entry.name) or slug(entry.name), entry, intake, preferred)
+            student = moodle_student(entry.name) or slug(entry.name)
+            _from_student_folder(student, entry, intake, preferred, kinds)
         elif entry.is_file():
             intake.candidates.append(Candidate(student_id(entry), entry))
     for link in sorted(p for p in folder.iterdir() if p.is_symlink()):
@@ -198,20 +201,24 @@ def extract_zip(archive: Path, target: Path, intake: Intake) -> Path:
     return target
 
 
-def gather(paths: list[Path], scratch: Path, preferred: str = "tp_") -> Intake:
+def gather(
+    paths: list[Path], scratch: Path, preferred: str = "tp_", kinds: tuple[str, ...] = GRADABLE
+) -> Intake:
     """One candidate file per student from files, folders and zips; zips extract under ``scratch``.
 
     ``preferred``: in a student's folder, names containing it come first (the
     stub's name, ``tp_day2``), after notebooks and before the most recent.
+    ``kinds``: the file suffixes looked for in a student's folder.
     """
     intake = Intake()
     for index, path in enumerate(paths):
         if path.is_symlink() and not path.exists():
             raise InputError(f"{path}: a broken symbolic link")
         if path.is_dir():
-            _from_folder(path, intake, preferred)
+            _from_folder(path, intake, preferred, kinds)
         elif path.is_file() and zipfile.is_zipfile(path) and path.suffix.lower() == ".zip":
-            _from_folder(extract_zip(path, scratch / f"{index}-{slug(path.stem)}", intake), intake, preferred)
+            extracted = extract_zip(path, scratch / f"{index}-{slug(path.stem)}", intake)
+            _from_folder(extracted, intake, preferred, kinds)
         elif path.is_file():
             intake.candidates.append(Candidate(student_id(path), path))
         else:

@@ -41,6 +41,11 @@ class QuestionResult(Frozen):
     status: QuestionStatus
     message: str = ""
     tests: list[TestResult] = Field(default_factory=list)
+    # Written exams: the answer as graded (choice ids of the bank, or the text), how sure
+    # the automatic decision is, and whether it waits for an instructor's review.
+    answer: str = ""
+    confidence: float = 1.0
+    needs_review: bool = False
 
 
 class CellIssue(Frozen):

@@ -41,6 +41,15 @@ CREATE TABLE IF NOT EXISTS latest (
     grader_version TEXT NOT NULL,
     PRIMARY KEY (day, student)
 );
+CREATE TABLE IF NOT EXISTS overrides (
+    day TEXT NOT NULL,
+    student TEXT NOT NULL,
+    question TEXT NOT NULL,
+    answer_hash TEXT NOT NULL,
+    points REAL NOT NULL,
+    decided_at TEXT NOT NULL,
+    PRIMARY KEY (day, student, question)
+);
 """
 
 
@@ -121,6 +130,24 @@ class Store:
             (day,),
         )
         return [_parse(row[0]) for row in rows]
+
+    def save_override(self, day: str, student: str, question: str, answer_hash: str, points: float) -> None:
+        """An instructor's decision on one answer; it holds while the answer stays the same."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO overrides VALUES (?, ?, ?, ?, ?, datetime('now'))",
+                (day, student, question, answer_hash, points),
+            )
+
+    def overrides(self, day: str) -> dict[tuple[str, str], tuple[str, float]]:
+        """(student, question) -> (hash of the answer decided on, points given)."""
+        try:
+            rows = self._db.execute(
+                "SELECT student, question, answer_hash, points FROM overrides WHERE day=?", (day,)
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the results store {self.path}: {exc}") from None
+        return {(str(r[0]), str(r[1])): (str(r[2]), float(r[3])) for r in rows}
 
     def count(self, day: str) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM results WHERE day=?", (day,)).fetchone()[0])

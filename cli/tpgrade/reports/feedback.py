@@ -35,12 +35,16 @@ def escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
 
 
+def _title(day: str) -> str:
+    return "Examen" if day == "exam" else f"TP {day}"
+
+
 def _points(value: float) -> str:
     return f"{value:g}"
 
 
 def feedback_markdown(result: SubmissionResult, day: str) -> str:
-    lines = [f"# TP {day} — retour pour {escape(result.student)}", ""]
+    lines = [f"# {_title(day)} — retour pour {escape(result.student)}", ""]
     lines.append(f"Fichier : {escape(result.source_name)}  ")
     if result.status != "graded":
         lines += [f"**Rendu {SUBMISSION_STATUS[result.status]}** : {escape(result.message)}", ""]
@@ -92,4 +96,4 @@ def write_feedback(results: list[SubmissionResult], folder: Path, day: str) -> N
         text = feedback_markdown(result, day)
         name = page_name(result.student)
         write_text(folder / f"{name}.md", text)
-        write_text(folder / f"{name}.html", feedback_html(text, f"TP {day} — {result.student}"))
+        write_text(folder / f"{name}.html", feedback_html(text, f"{_title(day)} — {result.student}"))

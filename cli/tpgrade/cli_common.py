@@ -1,0 +1,41 @@
+"""What every command shares: the consoles, the store option and the user-error wrapper."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from tpgrade.errors import EXIT_INTERRUPTED, InputError, TpgradeError
+
+out = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_RESULTS = Path("tpgrade-results")
+StoreOption = Annotated[Path, typer.Option("--store", help="The results database (SQLite).", dir_okay=False)]
+
+
+def user_errors(command: F) -> F:
+    """Print user errors as one line and exit with their code; never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except TpgradeError as exc:
+            err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True)
+            raise typer.Exit(exc.exit_code) from None
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            err.print(f"[bold red]Error:[/] cannot use{where}: {exc.strerror or exc}", highlight=False)
+            raise typer.Exit(InputError.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("Interrupted; results graded so far are kept in the store.")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+    return wrapper  # type: ignore[return-value]

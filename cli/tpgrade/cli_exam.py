@@ -1,0 +1,228 @@
+"""``tpgrade exam``: build papers from the question bank, grade answer sheets, review, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tpgrade.cli_common import DEFAULT_RESULTS, StoreOption, err, out, user_errors
+from tpgrade.errors import TpgradeError, UsageError
+
+exam_app = typer.Typer(
+    help="The written exam: papers drawn from the question bank, graded answer sheets, item analysis.",
+    no_args_is_help=True,
+)
+BankOption = Annotated[
+    Path | None,
+    typer.Option("--bank", help="Folder with exam.yaml and bank/ (default: assignments/exam of the course)."),
+]
+PaperArgument = Annotated[
+    Path, typer.Argument(help="The paper folder written by `tpgrade exam build` (or its paper.json).")
+]
+SheetsArgument = Annotated[
+    list[Path], typer.Argument(help="Answer sheets (.yaml, .ipynb): files, folders, or a Moodle zip.")
+]
+EXAM_STORE = DEFAULT_RESULTS / "tpgrade.sqlite"
+
+
+@exam_app.command("check-bank")
+@user_errors
+def check_bank(bank: BankOption = None) -> None:
+    """Validate the question bank and show what it holds per topic, type and difficulty."""
+    from tpgrade.exam.bank import load_bank
+
+    loaded = load_bank(bank)
+    table = Table("Thème", "Questions", "Faciles", "Moyennes", "Difficiles", "Types")
+    for topic in loaded.topics:
+        questions = [q for q in loaded.questions.values() if q.topic == topic.id]
+        count = {d: sum(q.difficulty == d for q in questions) for d in ("easy", "medium", "hard")}
+        kinds = ", ".join(sorted({q.type for q in questions}))
+        table.add_row(
+            topic.title,
+            str(len(questions)),
+            str(count["easy"]),
+            str(count["medium"]),
+            str(count["hard"]),
+            kinds,
+        )
+    out.print(table)
+    out.print(f"{len(loaded.questions)} questions, {len(loaded.topics)} topics: the bank is valid.")
+
+
+@exam_app.command("build")
+@user_errors
+def build(
+    seed: Annotated[int, typer.Option(help="Seed of the draw: the same seed gives the same paper.")] = 1,
+    variants: Annotated[
+        int, typer.Option(help="Shuffled variants to write (question and choice order).")
+    ] = 4,
+    output: Annotated[Path, typer.Option("--out", help="Folder for the paper.")] = Path("exam-paper"),
+    bank: BankOption = None,
+) -> None:
+    """Draw a paper balanced by topic and difficulty; write it for students (Markdown, HTML,
+    notebook) with an answer sheet per variant, and the answer key for instructors."""
+    from tpgrade.exam.bank import load_bank
+    from tpgrade.exam.paper import draw_paper, save_paper
+    from tpgrade.exam.publish import write_paper
+
+    if not 0 <= variants <= 99:
+        raise UsageError("--variants must be between 0 and 99")
+    loaded = load_bank(bank)
+    paper = draw_paper(loaded, seed, variants)
+    save_paper(paper, output)
+    written = write_paper(paper, loaded, output)
+    questions = [loaded.questions[q] for q in paper.questions]
+    by_difficulty = {
+        d: sum(q.points for q in questions if q.difficulty == d) for d in ("easy", "medium", "hard")
+    }
+    out.print(
+        f"Paper of {len(questions)} questions, {paper.total_points:g} points "
+        f"(easy {by_difficulty['easy']:g}, medium {by_difficulty['medium']:g}, hard {by_difficulty['hard']:g}), "
+        f"{len({q.topic for q in questions})} topics, {variants} variant(s): {output}",
+        highlight=False,
+    )
+    out.print(f"{len(written)} files written (answer key: {output / 'corrige.md'}).", highlight=False)
+
+
+@exam_app.command("grade")
+@user_errors
+def grade(
+    paper: PaperArgument,
+    sheets: SheetsArgument,
+    store: StoreOption = EXAM_STORE,
+    bank: BankOption = None,
+) -> None:
+    """Grade answer sheets: exact for choices, numbers and orders; by rubric for short answers.
+    Decisions below the confidence threshold wait for `tpgrade exam review`."""
+    from tpgrade.exam.bank import load_bank
+    from tpgrade.exam.cohort import grade_cohort
+    from tpgrade.exam.paper import load_paper
+    from tpgrade.store import Store
+
+    loaded = load_bank(bank)
+    drawn = load_paper(paper, loaded)
+    grades = grade_cohort(sheets, drawn, loaded, Store(store))
+    for note in grades.notes:
+        err.print(f"[yellow]note:[/] {note}", highlight=False)
+    graded = [r for r in grades.results if r.status == "graded"]
+    for result in grades.results:
+        if result.status != "graded":
+            err.print(
+                f"[red]{result.student}[/]: {result.source_name} refusé : {result.message}", highlight=False
+            )
+    mean = sum(r.score for r in graded) / len(graded) if graded else 0.0
+    out.print(
+        f"{len(graded)} sheet(s) graded, {len(grades.results) - len(graded)} rejected; "
+        f"mean {mean:.2f} / {drawn.total_points:g}. Results in {store}.",
+        highlight=False,
+        soft_wrap=True,
+    )
+    pending = grades.pending
+    if pending:
+        out.print(
+            f"{len(pending)} short answer(s) below the confidence threshold "
+            f"({loaded.exam.paper.review_threshold:g}): run `tpgrade exam review {paper} "
+            f"{' '.join(str(s) for s in sheets)}`",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@exam_app.command("review")
+@user_errors
+def review(
+    paper: PaperArgument,
+    sheets: SheetsArgument,
+    store: StoreOption = EXAM_STORE,
+    bank: BankOption = None,
+) -> None:
+    """Go through the automatic decisions below the confidence threshold: Enter accepts,
+    a number gives those points, s skips, q stops. Decisions are stored and kept on re-grading."""
+    from tpgrade.exam.bank import load_bank
+    from tpgrade.exam.cohort import grade_cohort, record_decision
+    from tpgrade.exam.paper import load_paper
+    from tpgrade.exam.schema import ShortAnswer
+    from tpgrade.store import Store
+
+    loaded = load_bank(bank)
+    drawn = load_paper(paper, loaded)
+    results = Store(store)
+    pending = grade_cohort(sheets, drawn, loaded, results).pending
+    if not pending:
+        out.print("Nothing to review: every automatic decision is above the threshold or already decided.")
+        return
+    decided = 0
+    for index, item in enumerate(pending, 1):
+        question = loaded.questions[item.question.name]
+        out.rule(f"{index}/{len(pending)} — {item.student} — {question.id} ({question.points:g} pts)")
+        out.print(question.prompt.strip(), highlight=False)
+        if isinstance(question, ShortAnswer):
+            for number, idea in enumerate(question.rubric, 1):
+                test = next((t for t in item.question.tests if t.name == idea.idea), None)
+                mark = "[green]présente[/]" if test and test.status == "passed" else "[red]absente[/]"
+                out.print(f"  idée {number} ({idea.points:g} pt) : {idea.idea} — {mark}", highlight=False)
+        out.print(f"[bold]Réponse :[/] {item.question.answer or '(vide)'}", highlight=False, markup=True)
+        out.print(
+            f"Décision automatique : {item.question.score:g} / {question.points:g} "
+            f"(confiance {item.question.confidence:.2f})",
+            highlight=False,
+        )
+        choice = typer.prompt(
+            "Entrée = accepter, nombre = points, s = passer, q = arrêter", default="", show_default=False
+        )
+        choice = choice.strip().lower().replace(",", ".")
+        if choice == "q":
+            break
+        if choice == "s":
+            continue
+        try:
+            points = item.question.score if choice == "" else float(choice)
+        except ValueError:
+            err.print(f"« {choice} » n'est pas un nombre : réponse passée")
+            continue
+        if not 0 <= points <= question.points:
+            err.print(f"{points:g} n'est pas entre 0 et {question.points:g} : réponse passée")
+            continue
+        record_decision(results, item, points)
+        decided += 1
+    grades = grade_cohort(sheets, drawn, loaded, results)
+    out.print(f"{decided} decision(s) stored; {len(grades.pending)} answer(s) still to review.")
+
+
+@exam_app.command("report")
+@user_errors
+def report(
+    paper: PaperArgument,
+    store: StoreOption = EXAM_STORE,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Folder (default: reports/exam next to the store).")
+    ] = None,
+    bank: BankOption = None,
+) -> None:
+    """Gradebook, feedback per student, JSON, cohort summary, and the item analysis of every
+    question (difficulty, discrimination, point-biserial, distractors) with a plot."""
+    from tpgrade.exam.analysis import write_item_analysis
+    from tpgrade.exam.bank import load_bank
+    from tpgrade.exam.grading import EXAM_DAY
+    from tpgrade.exam.paper import load_paper
+    from tpgrade.reports import write_reports
+    from tpgrade.store import Store
+
+    loaded = load_bank(bank)
+    drawn = load_paper(paper, loaded)
+    if not store.is_file():
+        raise TpgradeError(f"no results store at {store}: run `tpgrade exam grade {paper} …` first")
+    results = Store(store).latest(EXAM_DAY)
+    if not results:
+        raise TpgradeError(f"the store {store} holds no exam result")
+    folder = output or store.parent / "reports" / EXAM_DAY
+    written = write_reports(results, folder, EXAM_DAY)
+    items = write_item_analysis(results, drawn, loaded, folder)
+    pending = sum(q.needs_review for r in results for q in r.questions.values())
+    out.print(f"Gradebook: {written.gradebook}\nFeedback: {written.feedback_dir}\nSummary: {written.summary}")
+    out.print(f"Item analysis: {items}", highlight=False)
+    if pending:
+        err.print(f"[yellow]{pending} answer(s) still wait for review[/] (tpgrade exam review)")

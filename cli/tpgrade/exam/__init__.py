@@ -1,0 +1,1 @@
+"""The written exam: a question bank, papers drawn from it, and their grading."""

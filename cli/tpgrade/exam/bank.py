@@ -1,0 +1,143 @@
+"""Reading the question bank: YAML files checked against the schema.
+
+Every problem is reported with the file, the question id and the field, all
+at once, so that an instructor fixes a bank in one pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
+
+from tpgrade import paths
+from tpgrade.errors import InputError
+from tpgrade.exam.schema import BankFile, ExamFile, Question, Topic
+
+_QUESTION: TypeAdapter[Question] = TypeAdapter(Question)
+
+
+class BankError(InputError):
+    """The bank has problems; ``problems`` lists them one per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = "\n  ".join(problems[:40])
+        more = f"\n  … and {len(problems) - 40} more" if len(problems) > 40 else ""
+        super().__init__(f"the question bank has {len(problems)} problem(s):\n  {shown}{more}")
+
+
+@dataclass(frozen=True)
+class Bank:
+    exam: ExamFile
+    questions: dict[str, Question]  # by id, in file order
+
+    def topic_title(self, topic: str) -> str:
+        return next((t.title for t in self.exam.topics if t.id == topic), topic)
+
+    @property
+    def topics(self) -> list[Topic]:
+        return list(self.exam.topics)
+
+
+def exam_dir() -> Path:
+    return paths.course_root() / "assignments" / "exam"
+
+
+def _read_yaml(path: Path, problems: list[str]) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{path.name}: cannot be read ({exc})")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problems.append(f"{path.name}{where}: not valid YAML ({getattr(exc, 'problem', exc)})")
+    return None
+
+
+def _field(location: tuple[int | str, ...], message: str = "") -> str:
+    if not location:  # a rule across fields: its message starts with the field it is about
+        first = message.removeprefix("Value error, ").split(" ")[0].strip("'s")
+        return {"two": "choices", "rubric": "rubric"}.get(first, first) if first else "(the whole entry)"
+    return ".".join(str(part) for part in location)
+
+
+def _describe(error: ErrorDetails) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if not error["loc"] and message.split(" ")[0] in ("answer", "answers"):
+        message = message.split(" ", 1)[1]  # the field is named already
+    if error["type"] == "missing":
+        return "is missing"
+    if error["type"] == "extra_forbidden":
+        return "is not a known field"
+    return message
+
+
+def _check_question(path: Path, index: int, raw: Any, topic: str, problems: list[str]) -> Question | None:
+    qid = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+    if isinstance(raw, dict):
+        raw = {"topic": topic, **raw}
+    try:
+        return _QUESTION.validate_python(raw)
+    except ValidationError as exc:
+        for error in exc.errors():
+            location = tuple(error["loc"])
+            if location and location[0] in ("single", "multiple", "numeric", "ordering", "short"):
+                location = location[1:]  # the union's branch name says nothing to the author
+            field = _field(location, str(error["msg"]))
+            problems.append(f"{path.name}: question {qid}: field {field} {_describe(error)}")
+    return None
+
+
+def load_bank(folder: Path | None = None) -> Bank:
+    """The exam file and every question of ``folder/bank/*.yaml``; :class:`BankError` lists
+    every problem found."""
+    folder = folder or exam_dir()
+    problems: list[str] = []
+    raw_exam = _read_yaml(folder / "exam.yaml", problems) if (folder / "exam.yaml").exists() else None
+    if raw_exam is None and not problems:
+        problems.append(f"exam.yaml: missing from {folder}")
+    exam: ExamFile | None = None
+    if raw_exam is not None:
+        try:
+            exam = ExamFile.model_validate(raw_exam)
+        except ValidationError as exc:
+            problems += [f"exam.yaml: field {_field(tuple(e['loc']))} {_describe(e)}" for e in exc.errors()]
+    known_topics = {t.id for t in exam.topics} if exam else set()
+    questions: dict[str, Question] = {}
+    files = sorted((folder / "bank").glob("*.yaml"))
+    if not files:
+        problems.append(f"bank/: no .yaml file in {folder / 'bank'}")
+    for path in files:
+        raw = _read_yaml(path, problems)
+        if raw is None:
+            continue
+        if not isinstance(raw, dict) or not isinstance(raw.get("questions"), list):
+            problems.append(f"{path.name}: expected a mapping with 'topic' and a list 'questions'")
+            continue
+        topic = str(raw.get("topic", ""))
+        if exam and topic not in known_topics:
+            problems.append(f"{path.name}: field topic {topic!r} is not one of the topics of exam.yaml")
+        extra = sorted(set(raw) - set(BankFile.model_fields))
+        if extra:
+            problems.append(f"{path.name}: field {extra[0]} is not a known field")
+        for index, entry in enumerate(raw["questions"]):
+            question = _check_question(path, index, entry, topic, problems)
+            if question is None:
+                continue
+            if question.id in questions:
+                problems.append(f"{path.name}: question {question.id}: field id is used twice in the bank")
+            elif exam and question.topic not in known_topics:
+                problems.append(
+                    f"{path.name}: question {question.id}: field topic {question.topic!r} is unknown"
+                )
+            else:
+                questions[question.id] = question
+    if problems or exam is None:
+        raise BankError(problems)
+    return Bank(exam=exam, questions=questions)

@@ -1,0 +1,156 @@
+"""A simulated cohort of 60 answer sheets through the exam commands: scores within a point of
+the truth, the ambiguous question found by the item analysis, review decisions kept."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from exam_simulation import simulate_cohort
+from typer.testing import CliRunner
+
+from tpgrade.app import app
+from tpgrade.exam.bank import exam_dir, load_bank
+from tpgrade.exam.grading import EXAM_DAY
+from tpgrade.exam.paper import Paper, draw_paper, load_paper, save_paper
+from tpgrade.store import Store
+
+AMBIGUOUS = """
+topic: perceptron
+questions:
+  - id: perceptron-ambigu
+    type: single
+    difficulty: easy
+    points: 1
+    prompt: "Un perceptron à une couche, avec une fonction d'activation en escalier, est-il un modèle linéaire ?"
+    choices:
+      - {id: a, text: "Oui : sa frontière de décision est un hyperplan."}
+      - {id: b, text: "Non : sa sortie n'est pas une fonction linéaire de l'entrée."}
+      - {id: c, text: "Cela dépend du nombre d'entrées."}
+    answer: b
+"""
+
+
+def course_with_ambiguous_question(tmp_path: Path) -> Path:
+    folder = tmp_path / "exam"
+    shutil.copytree(exam_dir(), folder)
+    (folder / "bank" / "zz-ambigu.yaml").write_text(AMBIGUOUS, encoding="utf-8")
+    return folder
+
+
+def paper_with(bank_dir: Path, tmp_path: Path) -> Path:
+    """A drawn 20-point paper where the ambiguous question replaces a one-point single choice."""
+    bank = load_bank(bank_dir)
+    drawn = draw_paper(bank, seed=11, variants=3)
+    replaced = next(
+        q for q in drawn.questions if bank.questions[q].type == "single" and bank.questions[q].points == 1
+    )
+    questions = [("perceptron-ambigu" if q == replaced else q) for q in drawn.questions]
+    paper = Paper(title=drawn.title, seed=drawn.seed, questions=questions, variants=3, total_points=20)
+    save_paper(paper, tmp_path / "paper")
+    return tmp_path / "paper"
+
+
+def invoke(*args: str, input: str | None = None) -> str:
+    result = CliRunner().invoke(app, list(args), input=input)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_sixty_simulated_students_within_one_point_and_the_ambiguous_question_last(tmp_path: Path) -> None:
+    bank_dir = course_with_ambiguous_question(tmp_path)
+    paper_dir = paper_with(bank_dir, tmp_path)
+    bank = load_bank(bank_dir)
+    paper = load_paper(paper_dir, bank)
+    cohort = simulate_cohort(
+        paper, bank, tmp_path / "sheets", count=60, seed=5, ambiguous="perceptron-ambigu"
+    )
+    store = tmp_path / "store.sqlite"
+    invoke(
+        "exam",
+        "grade",
+        str(paper_dir),
+        str(tmp_path / "sheets"),
+        "--store",
+        str(store),
+        "--bank",
+        str(bank_dir),
+    )
+    results = {r.student: r for r in Store(store).latest(EXAM_DAY)}
+    assert len(results) == 60 and all(r.status == "graded" and r.max_score == 20 for r in results.values())
+    automatic: dict[str, float] = {}  # error on the answers graded without review
+    for simulated in cohort:
+        questions = results[simulated.student].questions
+        automatic[simulated.student] = sum(
+            q.score - simulated.truth[qid] for qid, q in questions.items() if not q.needs_review
+        )
+    everything = {s.student: results[s.student].score - s.true_score for s in cohort}
+    reviews = sum(q.needs_review for r in results.values() for q in r.questions.values())
+    print(
+        f"automatic parts: largest error {max(map(abs, automatic.values())):.2f}, mean absolute "
+        f"{sum(map(abs, automatic.values())) / 60:.3f}; with no review at all: largest "
+        f"{max(map(abs, everything.values())):.2f}; {reviews} answers sent to review"
+    )
+    assert max(map(abs, automatic.values())) <= 1.0 + 1e-3  # scores are kept to 4 decimals
+    assert max(map(abs, everything.values())) <= 2.0 + 1e-3
+    assert len({s.true_score for s in cohort}) > 20  # the abilities do spread the scores
+
+    invoke(
+        "exam",
+        "report",
+        str(paper_dir),
+        "--store",
+        str(store),
+        "--bank",
+        str(bank_dir),
+        "--out",
+        str(tmp_path / "out"),
+    )
+    page = (tmp_path / "out" / "items_exam.html").read_text(encoding="utf-8")
+    rows = [line for line in page.split("<tr>")[2:]]
+    assert "perceptron-ambigu" in rows[0]  # worst point-biserial first
+    assert "discrimination négative" in rows[0] or "discrimine mal" in rows[0]
+    assert (tmp_path / "out" / "gradebook_exam.csv").is_file()
+    assert (tmp_path / "out" / "feedback" / "etudiant_00.html").is_file()
+
+
+def test_build_answer_review_and_keep_the_decisions(tmp_path: Path) -> None:
+    paper_dir = tmp_path / "paper"
+    invoke("exam", "build", "--seed", "3", "--variants", "2", "--out", str(paper_dir))
+    bank = load_bank()
+    paper = load_paper(paper_dir, bank)
+    assert (paper_dir / "variantes" / "feuille_02.yaml").is_file() and (paper_dir / "corrige.md").is_file()
+    shorts = [q for q in paper.questions if bank.questions[q].type == "short"]
+    assert shorts
+    sheet = yaml.safe_load((paper_dir / "variantes" / "feuille_01.yaml").read_text(encoding="utf-8"))
+    from tpgrade.exam.paper import variant
+
+    shown = variant(paper, bank, 1)
+    # A hedged answer that names the first idea's words only in part: the matcher cannot be sure.
+    first = bank.questions[shorts[0]]
+    words = first.rubric[0].phrasings[0].split()
+    sheet["reponses"][f"Q{shown.position(shorts[0])}"] = (
+        "peut-être " + " ".join(words[: max(1, len(words) - 1)]) + ", je crois"
+    )
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    (sheets / "alice.yaml").write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+    store = tmp_path / "store.sqlite"
+    graded = invoke("exam", "grade", str(paper_dir), str(sheets), "--store", str(store))
+    pending = [q for q in Store(store).latest(EXAM_DAY)[0].questions.values() if q.needs_review]
+    if not pending:
+        pytest.fail(f"the hedged answer should wait for review: {graded}")
+    assert "exam review" in graded
+    answers = "".join(f"{min(0.5, q.max_score)}\n" for q in pending)
+    reviewed = invoke("exam", "review", str(paper_dir), str(sheets), "--store", str(store), input=answers)
+    assert f"{len(pending)} decision(s) stored; 0 answer(s) still to review" in reviewed
+    invoke("exam", "grade", str(paper_dir), str(sheets), "--store", str(store))  # re-grading keeps them
+    again = Store(store).latest(EXAM_DAY)[0]
+    for question in pending:
+        kept = again.questions[question.name]
+        assert kept.score == min(0.5, question.max_score) and not kept.needs_review
+        assert "noté par l'enseignant" in kept.message
+    nothing = invoke("exam", "review", str(paper_dir), str(sheets), "--store", str(store))
+    assert "Nothing to review" in nothing

@@ -87,6 +87,12 @@ def _gradable_files(folder: Path, kinds: tuple[str, ...]) -> list[Path]:
     )
 
 
+def _nothing_of(kinds: tuple[str, ...]) -> str:
+    if kinds == GRADABLE:
+        return "aucun notebook .ipynb ni fichier .py"
+    return f"aucun fichier {' ni '.join(kinds)}"
+
+
 def _from_student_folder(
     student: str, folder: Path, intake: Intake, preferred: str, kinds: tuple[str, ...]
 ) -> None:
@@ -98,9 +104,7 @@ def _from_student_folder(
     if not files:
         others = sorted(p.name for p in folder.rglob("*") if p.is_file())[:5]
         found = f" (trouvé : {', '.join(others)})" if others else ""
-        intake.rejected.append(
-            (Candidate(student, folder), f"aucun fichier {' ni '.join(kinds)} dans le dépôt{found}")
-        )
+        intake.rejected.append((Candidate(student, folder), f"{_nothing_of(kinds)} dans le dépôt{found}"))
         return
 
     def rank(path: Path) -> tuple[bool, bool, float, str]:

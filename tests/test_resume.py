@@ -27,6 +27,33 @@ def stored(store: Path) -> int:
         return 0
 
 
+def descendants(pid: int) -> set[int]:
+    found, pending = set(), [pid]
+    while pending:
+        current = pending.pop()
+        for task in os.listdir(f"/proc/{current}/task") if os.path.isdir(f"/proc/{current}") else []:
+            try:
+                children = [int(c) for c in Path(f"/proc/{current}/task/{task}/children").read_text().split()]
+            except OSError:
+                continue
+            found.update(children)
+            pending.extend(children)
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    """Those still running (zombies waiting for a reaper count as gone)."""
+    running = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state != "Z":
+            running.add(pid)
+    return running
+
+
 def test_killed_run_resumes_without_loss_or_duplicates(tmp_path: Path, reference_source: str) -> None:
     folder = tmp_path / "cohort"
     folder.mkdir()
@@ -39,9 +66,15 @@ def test_killed_run_resumes_without_loss_or_duplicates(tmp_path: Path, reference
     deadline = time.monotonic() + 120
     while stored(store) < 3 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
+    started = descendants(process.pid)  # workers, their sandboxes and runners
+    assert started
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     assert 3 <= stored(store) < COUNT
+    deadline = time.monotonic() + 30
+    while alive(started) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(started), "processes of the killed run live on"
 
     resumed = subprocess.run(grade_command(folder, store), capture_output=True, text=True, check=False)
     assert resumed.returncode == 0, resumed.stderr

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -316,7 +317,12 @@ def image_status() -> None:
             out.print(f"{state.tag}: {state.size_bytes / 1e9:.2f} GB, {freshness}")
 
 
+def _interrupted(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends a command like Ctrl-C: workers stopped, results kept
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _interrupted)
     try:
         app()
     except BrokenPipeError:

@@ -13,7 +13,6 @@ import ctypes
 import multiprocessing
 import os
 import signal
-import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -67,7 +66,17 @@ PR_SET_PDEATHSIG = 1
 
 
 def _stop(signum: int, frame: Any) -> None:
-    sys.exit(128 + signum)  # unwinds through the session, which kills the runner
+    """SIGTERM: release the sandbox (warm runners, containers) and end now.
+
+    Raising SystemExit instead would not do: the pool's worker loop catches every
+    exception of a task and then waits for more work, from a main process that
+    may be gone. A cold runner dies with its worker (``--die-with-parent``).
+    """
+    config = _WORKER.get("config")
+    if config is not None:
+        with contextlib.suppress(Exception):
+            config.sandbox.abandon()
+    os._exit(128 + signum)
 
 
 def _die_with_parent() -> None:

@@ -193,6 +193,11 @@ class Sandbox(ABC):
         """Release what the backend holds once a batch is over (runners are killed one by one)."""
         return None
 
+    def abandon(self) -> None:
+        """Like :meth:`close`, from a signal handler: without waiting on anything the
+        interrupted code may hold (locks, connections)."""
+        self.close()
+
     def leftovers(self) -> list[str]:
         """What this backend started that still exists (for tests and clean-up checks)."""
         return []

@@ -219,6 +219,10 @@ class BubblewrapSandbox(Sandbox):
             zygote.close()
         self._zygotes.clear()
 
+    def abandon(self) -> None:
+        for zygote in self._zygotes.values():
+            zygote.kill()
+
 
 @functools.cache
 def _probe(argv: tuple[str, ...]) -> None:

@@ -319,6 +319,14 @@ class DockerSandbox(Sandbox):
         found = self.client.api.containers(all=True, filters={"label": f"{SANDBOX_LABEL}={self.label}"})
         return [str(c["Id"])[:12] for c in found]
 
+    def abandon(self) -> None:
+        # A client of its own: the interrupted code may hold a connection of the shared one.
+        with contextlib.suppress(Exception):
+            api = connect().api
+            for found in api.containers(all=True, filters={"label": f"{SANDBOX_LABEL}={self.label}"}):
+                with contextlib.suppress(Exception):
+                    api.remove_container(found["Id"], force=True)
+
     def close(self) -> None:
         with contextlib.suppress(Exception):
             for container_id in self.leftovers():

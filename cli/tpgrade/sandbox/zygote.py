@@ -86,12 +86,16 @@ class Zygote:
     def spawn(self, limits: Limits, uid: int) -> ForkedRunner:
         return ForkedRunner(self, limits, uid)
 
+    def kill(self) -> None:
+        """Kill the zygote's sandbox (and so every runner it forked) without waiting."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.popen.pid, 9)
+
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self._socket.close()
         if self.popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.popen.pid, 9)
+            self.kill()
         self.popen.wait()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -123,3 +124,26 @@ def test_a_dead_zygote_is_replaced(sandbox: BubblewrapSandbox) -> None:
     channel.close()
     assert isinstance(seen, dict) and seen["pids"] == [1, 2]
     assert sandbox._zygotes[5] is not zygote
+
+
+def test_a_python_installation_under_tmp_stays_visible(tmp_path: Path) -> None:
+    """A virtual environment under /tmp is bound over the sandbox's /tmp; each runner's fresh
+    /tmp must show it again (read-only), or imports fail inside the runner."""
+    assert tmp_path.is_relative_to("/tmp")
+    library = tmp_path / "site"
+    library.mkdir()
+    (library / "shipped_module.py").write_text("VALUE = 42\n")
+    box = BubblewrapSandbox([], warm=True)
+    box.visible.insert(0, library)  # as if the Python installation lived there
+    try:
+        source = (
+            f"import sys, os\nsys.path.insert(0, {str(library)!r})\nimport shipped_module\n"
+            f"def probe():\n    return [shipped_module.VALUE, os.access({str(library)!r}, os.W_OK), sorted(os.listdir('/tmp'))]\n"
+        )
+        channel, seen = run(box, source, "probe")
+        channel.close()
+    finally:
+        box.close()
+    assert isinstance(seen, list)
+    assert seen[0] == 42 and seen[1] is False
+    assert seen[2] == [str(tmp_path.relative_to("/tmp")).split("/")[0]]  # nothing else in the fresh /tmp

@@ -31,7 +31,8 @@ import sys
 from typing import Any
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWIPC = 0x00020000, 0x20000000, 0x08000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 1 << 14, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
+MS_BIND, MS_REC, MS_PRIVATE = 1 << 12, 1 << 14, 1 << 18
 PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG = 24, 38, 1
 CONTROL_FD = 3
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -81,13 +82,25 @@ def _exit_code(status: int) -> int:
     return 128 + -code if code < 0 else code
 
 
+def _fresh_tmp(scratch: str, keep: list[str]) -> None:
+    """A new tmpfs on /tmp, with the read-only folders the sandbox showed there (a Python
+    installation in a virtual environment under /tmp) bound again on top of it."""
+    held = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in keep]
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, scratch)
+    for path, fd in held:
+        os.makedirs(path, mode=0o755, exist_ok=True)
+        _mount(f"/proc/self/fd/{fd}", path, "", MS_BIND | MS_REC)
+        _mount("none", path, "", MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        os.close(fd)
+
+
 def _namespace_init(fds: list[int], request: dict[str, Any]) -> None:
     """B: PID 1 of the submission's namespace. Never returns."""
     try:
         _mount("none", "/", "", MS_REC | MS_PRIVATE)
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         scratch = f"size={int(request['scratch_bytes'])},mode=1777"
-        _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, scratch)
+        _fresh_tmp(scratch, [str(path) for path in request.get("keep", [])])
         if os.path.isdir("/dev/shm"):
             _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, scratch)
         uid = int(request["uid"])

@@ -212,7 +212,8 @@ class BubblewrapSandbox(Sandbox):
             boot = ZYGOTE_BOOT.format(parent=str(RUNNER_MOUNT), preload=list(self.preload), fd=fd)
             return self._argv(limits, slot, [sys.executable, "-I", "-B", "-c", boot], zygote=True)
 
-        return Zygote(command, {"PATH": RUNNER_ENV["PATH"]})
+        under_tmp = tuple(str(p) for p in self.visible[:-1] if p.is_relative_to("/tmp"))
+        return Zygote(command, {"PATH": RUNNER_ENV["PATH"]}, under_tmp)
 
     def close(self) -> None:
         for zygote in self._zygotes.values():

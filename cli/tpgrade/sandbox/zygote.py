@@ -35,7 +35,10 @@ class ZygoteGone(Exception):
 class Zygote:
     """A running zygote: ``command(fd)`` builds the sandboxed command given the control descriptor."""
 
-    def __init__(self, command: Callable[[int], list[str]], env: dict[str, str]) -> None:
+    def __init__(
+        self, command: Callable[[int], list[str]], env: dict[str, str], keep: tuple[str, ...] = ()
+    ) -> None:
+        self.keep = keep  # read-only folders under /tmp that each runner must see again
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._lock = threading.Lock()
         self._socket = ours
@@ -112,6 +115,7 @@ class ForkedRunner(RunnerProcess):
             "op": "spawn",
             "uid": uid,
             "scratch_bytes": limits.scratch_bytes,
+            "keep": list(zygote.keep),
             "limits": {
                 "memory_bytes": limits.memory_bytes,
                 "cpu_seconds": limits.cpu_seconds,

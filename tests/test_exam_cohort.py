@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from tpgrade.app import app
 from tpgrade.exam.bank import exam_dir, load_bank
 from tpgrade.exam.grading import EXAM_DAY
-from tpgrade.exam.paper import Paper, draw_paper, load_paper, save_paper
+from tpgrade.exam.paper import Paper, draw_paper, load_paper, save_paper, variant
 from tpgrade.store import Store
 
 AMBIGUOUS = """
@@ -125,14 +125,13 @@ def test_build_answer_review_and_keep_the_decisions(tmp_path: Path) -> None:
     shorts = [q for q in paper.questions if bank.questions[q].type == "short"]
     assert shorts
     sheet = yaml.safe_load((paper_dir / "variantes" / "feuille_01.yaml").read_text(encoding="utf-8"))
-    from tpgrade.exam.paper import variant
-
     shown = variant(paper, bank, 1)
-    # A hedged answer that names the first idea's words only in part: the matcher cannot be sure.
+    # A hedged answer that names the first idea's words only in part: the matcher cannot be sure;
+    # it also holds console markup, which the review must print as text.
     first = bank.questions[shorts[0]]
     words = first.rubric[0].phrasings[0].split()
     sheet["reponses"][f"Q{shown.position(shorts[0])}"] = (
-        "peut-être " + " ".join(words[: max(1, len(words) - 1)]) + ", je crois"
+        "[/bold] peut-être " + " ".join(words[: max(1, len(words) - 1)]) + ", je crois"
     )
     sheets = tmp_path / "sheets"
     sheets.mkdir()

@@ -24,6 +24,7 @@ from tpgrade.engine import GradingConfig, file_hash, grade_file, rejected_result
 from tpgrade.errors import TpgradeError
 from tpgrade.intake import Candidate, Intake, from_files
 from tpgrade.models import SubmissionResult
+from tpgrade.paths import ALWAYS_PRELOADED
 from tpgrade.sandbox import Limits, RunnerProcess, Sandbox
 from tpgrade.store import Store
 
@@ -43,7 +44,7 @@ class SandboxSpec:
     allow_none: bool
     device: str = "cpu"
     image: str | None = None
-    preload: tuple[str, ...] = ("numpy",)
+    preload: tuple[str, ...] = ALWAYS_PRELOADED
 
 
 def _grade_safely(candidate: Candidate, config: GradingConfig) -> SubmissionResult:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from tpgrade.cli_common import DEFAULT_RESULTS, StoreOption, err, out, user_errors
 from tpgrade.errors import TpgradeError, UsageError
+
+if TYPE_CHECKING:
+    from tpgrade.exam.bank import Bank
+    from tpgrade.exam.paper import Paper
 
 exam_app = typer.Typer(
     help="The written exam: papers drawn from the question bank, graded answer sheets, item analysis.",
@@ -26,6 +31,14 @@ SheetsArgument = Annotated[
     list[Path], typer.Argument(help="Answer sheets (.yaml, .ipynb): files, folders, or a Moodle zip.")
 ]
 EXAM_STORE = DEFAULT_RESULTS / "tpgrade.sqlite"
+
+
+def _bank_and_paper(paper: Path, bank: Path | None) -> tuple[Bank, Paper]:
+    from tpgrade.exam.bank import load_bank
+    from tpgrade.exam.paper import load_paper
+
+    loaded = load_bank(bank)
+    return loaded, load_paper(paper, loaded)
 
 
 @exam_app.command("check-bank")
@@ -97,21 +110,19 @@ def grade(
 ) -> None:
     """Grade answer sheets: exact for choices, numbers and orders; by rubric for short answers.
     Decisions below the confidence threshold wait for `tpgrade exam review`."""
-    from tpgrade.exam.bank import load_bank
     from tpgrade.exam.cohort import grade_cohort
-    from tpgrade.exam.paper import load_paper
     from tpgrade.store import Store
 
-    loaded = load_bank(bank)
-    drawn = load_paper(paper, loaded)
+    loaded, drawn = _bank_and_paper(paper, bank)
     grades = grade_cohort(sheets, drawn, loaded, Store(store))
     for note in grades.notes:
-        err.print(f"[yellow]note:[/] {note}", highlight=False)
+        err.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     graded = [r for r in grades.results if r.status == "graded"]
     for result in grades.results:
         if result.status != "graded":
             err.print(
-                f"[red]{result.student}[/]: {result.source_name} refusé : {result.message}", highlight=False
+                f"[red]{escape(result.student)}[/]: {escape(result.source_name)} refusé : {escape(result.message)}",
+                highlight=False,
             )
     mean = sum(r.score for r in graded) / len(graded) if graded else 0.0
     out.print(
@@ -141,14 +152,11 @@ def review(
 ) -> None:
     """Go through the automatic decisions below the confidence threshold: Enter accepts,
     a number gives those points, s skips, q stops. Decisions are stored and kept on re-grading."""
-    from tpgrade.exam.bank import load_bank
     from tpgrade.exam.cohort import grade_cohort, record_decision
-    from tpgrade.exam.paper import load_paper
     from tpgrade.exam.schema import ShortAnswer
     from tpgrade.store import Store
 
-    loaded = load_bank(bank)
-    drawn = load_paper(paper, loaded)
+    loaded, drawn = _bank_and_paper(paper, bank)
     results = Store(store)
     pending = grade_cohort(sheets, drawn, loaded, results).pending
     if not pending:
@@ -157,14 +165,16 @@ def review(
     decided = 0
     for index, item in enumerate(pending, 1):
         question = loaded.questions[item.question.name]
-        out.rule(f"{index}/{len(pending)} — {item.student} — {question.id} ({question.points:g} pts)")
-        out.print(question.prompt.strip(), highlight=False)
+        out.rule(f"{index}/{len(pending)} — {escape(item.student)} — {question.id} ({question.points:g} pts)")
+        out.print(question.prompt.strip(), highlight=False, markup=False)
         if isinstance(question, ShortAnswer):
             for number, idea in enumerate(question.rubric, 1):
                 test = next((t for t in item.question.tests if t.name == idea.idea), None)
                 mark = "[green]présente[/]" if test and test.status == "passed" else "[red]absente[/]"
-                out.print(f"  idée {number} ({idea.points:g} pt) : {idea.idea} — {mark}", highlight=False)
-        out.print(f"[bold]Réponse :[/] {item.question.answer or '(vide)'}", highlight=False, markup=True)
+                out.print(
+                    f"  idée {number} ({idea.points:g} pt) : {escape(idea.idea)} — {mark}", highlight=False
+                )
+        out.print(f"[bold]Réponse :[/] {escape(item.question.answer or '(vide)')}", highlight=False)
         out.print(
             f"Décision automatique : {item.question.score:g} / {question.points:g} "
             f"(confiance {item.question.confidence:.2f})",
@@ -181,7 +191,7 @@ def review(
         try:
             points = item.question.score if choice == "" else float(choice)
         except ValueError:
-            err.print(f"« {choice} » n'est pas un nombre : réponse passée")
+            err.print(f"« {escape(choice)} » n'est pas un nombre : réponse passée")
             continue
         if not 0 <= points <= question.points:
             err.print(f"{points:g} n'est pas entre 0 et {question.points:g} : réponse passée")
@@ -205,14 +215,11 @@ def report(
     """Gradebook, feedback per student, JSON, cohort summary, and the item analysis of every
     question (difficulty, discrimination, point-biserial, distractors) with a plot."""
     from tpgrade.exam.analysis import write_item_analysis
-    from tpgrade.exam.bank import load_bank
     from tpgrade.exam.grading import EXAM_DAY
-    from tpgrade.exam.paper import load_paper
     from tpgrade.reports import write_reports
     from tpgrade.store import Store
 
-    loaded = load_bank(bank)
-    drawn = load_paper(paper, loaded)
+    loaded, drawn = _bank_and_paper(paper, bank)
     if not store.is_file():
         raise TpgradeError(f"no results store at {store}: run `tpgrade exam grade {paper} …` first")
     results = Store(store).latest(EXAM_DAY)

@@ -50,6 +50,9 @@ def stub_notebook(day: str) -> Path:
     return course_root() / "assignments" / check_day(day) / f"tp_{check_day(day)}.ipynb"
 
 
+ALWAYS_PRELOADED = ("numpy",)  # every day's runners use it
+
+
 def preloaded_libraries(*days: str) -> tuple[str, ...]:
     """The heavy libraries worth importing once for runners of these days (numpy, and torch
     when a day's reference uses it)."""
@@ -58,7 +61,7 @@ def preloaded_libraries(*days: str) -> tuple[str, ...]:
         for day in days
         if reference_file(day).is_file()
     )
-    return ("numpy", "torch") if uses_torch else ("numpy",)
+    return (*ALWAYS_PRELOADED, "torch") if uses_torch else ALWAYS_PRELOADED
 
 
 def mutants_dir(day: str) -> Path:

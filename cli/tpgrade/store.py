@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -141,12 +142,9 @@ class Store:
 
     def overrides(self, day: str) -> dict[tuple[str, str], tuple[str, float]]:
         """(student, question) -> (hash of the answer decided on, points given)."""
-        try:
-            rows = self._db.execute(
-                "SELECT student, question, answer_hash, points FROM overrides WHERE day=?", (day,)
-            ).fetchall()
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot read the results store {self.path}: {exc}") from None
+        rows: list[Any] = self._rows(
+            "SELECT student, question, answer_hash, points FROM overrides WHERE day=?", (day,)
+        )
         return {(str(r[0]), str(r[1])): (str(r[2]), float(r[3])) for r in rows}
 
     def count(self, day: str) -> int:

@@ -60,22 +60,18 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
     return None
 
 
-def _field(location: tuple[int | str, ...], message: str = "") -> str:
-    if not location:  # a rule across fields: its message starts with the field it is about
-        first = message.removeprefix("Value error, ").split(" ")[0].strip("'s")
-        return {"two": "choices", "rubric": "rubric"}.get(first, first) if first else "(the whole entry)"
-    return ".".join(str(part) for part in location)
-
-
-def _describe(error: ErrorDetails) -> str:
+def _describe(location: tuple[int | str, ...], error: ErrorDetails) -> str:
+    """``field NAME what is wrong``. A rule across fields has no location; its message
+    starts with the name of the field it is about (``answer names choices…``)."""
     message = str(error["msg"]).removeprefix("Value error, ")
-    if not error["loc"] and message.split(" ")[0] in ("answer", "answers"):
-        message = message.split(" ", 1)[1]  # the field is named already
     if error["type"] == "missing":
-        return "is missing"
-    if error["type"] == "extra_forbidden":
-        return "is not a known field"
-    return message
+        message = "is missing"
+    elif error["type"] == "extra_forbidden":
+        message = "is not a known field"
+    if location:
+        return f"field {'.'.join(str(part) for part in location)} {message}"
+    field, _, rest = message.partition(" ")
+    return f"field {field.rstrip(':')} {rest}" if rest else f"(the whole entry) {message}"
 
 
 def _check_question(path: Path, index: int, raw: Any, topic: str, problems: list[str]) -> Question | None:
@@ -89,8 +85,7 @@ def _check_question(path: Path, index: int, raw: Any, topic: str, problems: list
             location = tuple(error["loc"])
             if location and location[0] in ("single", "multiple", "numeric", "ordering", "short"):
                 location = location[1:]  # the union's branch name says nothing to the author
-            field = _field(location, str(error["msg"]))
-            problems.append(f"{path.name}: question {qid}: field {field} {_describe(error)}")
+            problems.append(f"{path.name}: question {qid}: {_describe(location, error)}")
     return None
 
 
@@ -107,7 +102,7 @@ def load_bank(folder: Path | None = None) -> Bank:
         try:
             exam = ExamFile.model_validate(raw_exam)
         except ValidationError as exc:
-            problems += [f"exam.yaml: field {_field(tuple(e['loc']))} {_describe(e)}" for e in exc.errors()]
+            problems += [f"exam.yaml: {_describe(tuple(e['loc']), e)}" for e in exc.errors()]
     known_topics = {t.id for t in exam.topics} if exam else set()
     questions: dict[str, Question] = {}
     files = sorted((folder / "bank").glob("*.yaml"))

@@ -88,11 +88,10 @@ def _difficulty_ok(bank: Bank, chosen: list[str], total: float) -> bool:
     return True
 
 
-def _attempt(bank: Bank, rng: random.Random, total: float) -> list[str] | None:
+def _attempt(
+    bank: Bank, by_topic: dict[str, list[Question]], rng: random.Random, total: float
+) -> list[str] | None:
     plan = bank.exam.paper
-    by_topic: dict[str, list[Question]] = {}
-    for question in bank.questions.values():
-        by_topic.setdefault(question.topic, []).append(question)
     topics = sorted(by_topic)
     rng.shuffle(topics)
     chosen: list[Question] = []
@@ -129,8 +128,11 @@ def _attempt(bank: Bank, rng: random.Random, total: float) -> list[str] | None:
 def draw_paper(bank: Bank, seed: int, variants: int = 0, total: float | None = None) -> Paper:
     """A paper balanced by topic, difficulty and type; the same seed gives the same paper."""
     total = bank.exam.paper.total_points if total is None else total
+    by_topic: dict[str, list[Question]] = {}
+    for question in bank.questions.values():
+        by_topic.setdefault(question.topic, []).append(question)
     for attempt in range(ATTEMPTS):
-        ids = _attempt(bank, random.Random(f"{seed}:{attempt}"), total)
+        ids = _attempt(bank, by_topic, random.Random(f"{seed}:{attempt}"), total)
         if ids is not None:
             order = {qid: index for index, qid in enumerate(bank.questions)}
             ids.sort(key=lambda qid: order[qid])

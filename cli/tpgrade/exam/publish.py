@@ -61,14 +61,14 @@ def write_paper(paper: Paper, bank: Bank, folder: Path) -> list[Path]:
 
     for number in range(paper.variants + 1):
         shown = variant(paper, bank, number)
-        stem = "sujet" if number == 0 else f"variantes/variante_{number:02d}"
+        if number == 0:
+            stem, sheet = "sujet", "feuille"
+        else:
+            stem, sheet = f"variantes/variante_{number:02d}", f"variantes/feuille_{number:02d}"
         markdown_text = paper_markdown(paper, bank, shown)
         text(folder / f"{stem}.md", markdown_text)
         text(folder / f"{stem}.html", paper_html(markdown_text, f"{paper.title} — variante {number}"))
-        text(
-            folder / f"{stem.replace('sujet', 'feuille').replace('variante_', 'feuille_')}.yaml",
-            answer_sheet(paper, bank, shown),
-        )
+        text(folder / f"{sheet}.yaml", answer_sheet(paper, bank, shown))
         text(folder / f"{stem}.ipynb", nbformat.writes(answer_notebook(paper, bank, shown)))  # type: ignore[no-untyped-call]
     text(folder / "corrige.md", answer_key(paper, bank))
     return written

@@ -24,16 +24,17 @@ import ctypes
 import importlib
 import json
 import os
-import resource
 import signal
 import socket
-import sys
 from typing import Any
+
+from tpgrade.sandbox.base import Limits
+from tpgrade.sandbox.unsandboxed import apply_rlimits
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWIPC = 0x00020000, 0x20000000, 0x08000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_BIND, MS_REC, MS_PRIVATE = 1 << 12, 1 << 14, 1 << 18
-PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG = 24, 38, 1
+PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
 CONTROL_FD = 3
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -53,19 +54,6 @@ def _last_capability() -> int:
     with contextlib.suppress(OSError, ValueError), open("/proc/sys/kernel/cap_last_cap") as stream:
         return int(stream.read())
     return 40
-
-
-def _set_limits(limits: dict[str, int]) -> None:
-    pairs = [
-        (resource.RLIMIT_AS, limits["memory_bytes"]),
-        (resource.RLIMIT_CPU, limits["cpu_seconds"]),
-        (resource.RLIMIT_FSIZE, limits["file_bytes"]),
-        (resource.RLIMIT_NOFILE, limits["open_files"]),
-        (resource.RLIMIT_NPROC, limits["processes"]),
-        (resource.RLIMIT_CORE, 0),
-    ]
-    for kind, value in pairs:
-        resource.setrlimit(kind, (value, value))
 
 
 def _drop_privileges(uid: int) -> None:
@@ -99,13 +87,13 @@ def _namespace_init(fds: list[int], request: dict[str, Any]) -> None:
     try:
         _mount("none", "/", "", MS_REC | MS_PRIVATE)
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-        scratch = f"size={int(request['scratch_bytes'])},mode=1777"
+        limits = Limits(**request["limits"])
+        scratch = f"size={limits.scratch_bytes},mode=1777"
         _fresh_tmp(scratch, [str(path) for path in request.get("keep", [])])
         if os.path.isdir("/dev/shm"):
             _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, scratch)
-        uid = int(request["uid"])
-        _drop_privileges(uid)
-        _set_limits(request["limits"])
+        _drop_privileges(int(request["uid"]))
+        apply_rlimits(limits, processes=True)
     except Exception as exc:
         os.write(fds[2], f"tpgrade zygote: cannot prepare the runner: {exc}\n".encode())
         os._exit(70)
@@ -223,8 +211,6 @@ def serve(control: socket.socket) -> None:
         elif op == "kill":
             known = statuses.pop(pid, None)
             answer["status"] = known if known is not None else _kill(pid)
-        elif op == "forget":
-            statuses.pop(pid, None)
         control.send(json.dumps(answer).encode())
 
 
@@ -235,8 +221,6 @@ def main(preload: list[str], control_fd: int = CONTROL_FD) -> None:
     import tpgrade.runner.server  # noqa: F401 - imported once for every runner
 
     control = socket.socket(fileno=control_fd)
-    control.send(
-        json.dumps({"ready": os.getpid(), "preloaded": sorted(set(preload) & set(sys.modules))}).encode()
-    )
+    control.send(json.dumps({"ready": os.getpid()}).encode())
     serve(control)
     os._exit(0)

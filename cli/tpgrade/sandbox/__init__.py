@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from tpgrade.errors import SandboxUnavailable, UsageError
+from tpgrade.paths import ALWAYS_PRELOADED
 from tpgrade.sandbox.base import Limits, RunnerProcess, Sandbox
 
 SandboxName = Literal["auto", "process", "docker", "none"]
@@ -18,7 +19,7 @@ def choose_sandbox(
     allow_none: bool,
     device: str = "cpu",
     image: str | None = None,
-    preload: tuple[str, ...] = ("numpy",),
+    preload: tuple[str, ...] = ALWAYS_PRELOADED,
 ) -> tuple[Sandbox, str]:
     """The backend for ``name`` and a line saying what was chosen and why.
 

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from tpgrade.errors import SandboxUnavailable
+from tpgrade.paths import ALWAYS_PRELOADED
 from tpgrade.sandbox.base import (
     RUNNER_ENV,
     Limits,
@@ -32,7 +33,7 @@ from tpgrade.sandbox.base import (
     runner_argv,
 )
 from tpgrade.sandbox.unsandboxed import apply_rlimits
-from tpgrade.sandbox.zygote import ZYGOTE_BOOT, Zygote
+from tpgrade.sandbox.zygote import ZYGOTE_BOOT, Zygote, ZygoteGone
 
 SANDBOX_UID_BASE = 61000
 WARM_UID_BASE = 200000  # warm runners: a fresh uid per submission, UIDS_PER_SLOT per slot
@@ -85,7 +86,7 @@ class BubblewrapSandbox(Sandbox):
         hidden: list[Path] | None = None,
         device: str = "cpu",
         warm: bool | None = None,
-        preload: tuple[str, ...] = ("numpy",),
+        preload: tuple[str, ...] = ALWAYS_PRELOADED,
     ) -> None:
         self.as_root = os.geteuid() == 0
         self.device = device
@@ -199,13 +200,21 @@ class BubblewrapSandbox(Sandbox):
 
     def _warm_launch(self, limits: Limits, slot: int) -> RunnerProcess:
         """A runner forked from this slot's zygote (started on first use, again if it died)."""
-        zygote = self._zygotes.get(slot)
-        if zygote is None or not zygote.alive():
-            if zygote is not None:
-                zygote.close()
-            zygote = self._zygotes[slot] = self._start_zygote(limits, slot)
         uid = WARM_UID_BASE + (slot % 64) * UIDS_PER_SLOT + next(self._uids) % UIDS_PER_SLOT
-        return zygote.spawn(limits, uid)
+        reason = ""
+        for _ in range(2):
+            zygote = self._zygotes.get(slot)
+            if zygote is None or not zygote.alive():
+                if zygote is not None:
+                    zygote.close()
+                zygote = self._zygotes[slot] = self._start_zygote(limits, slot)
+            try:
+                return zygote.spawn(limits, uid)
+            except ZygoteGone as gone:
+                reason = str(gone)
+                zygote.close()
+                del self._zygotes[slot]
+        raise SandboxUnavailable(f"the warm runner of the process sandbox stopped answering twice: {reason}")
 
     def _start_zygote(self, limits: Limits, slot: int) -> Zygote:
         def command(fd: int) -> list[str]:

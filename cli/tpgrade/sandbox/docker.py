@@ -315,20 +315,23 @@ class DockerSandbox(Sandbox):
             ) from None
         return runner
 
+    def _ours(self, api: Any) -> list[str]:
+        found = api.containers(all=True, filters={"label": f"{SANDBOX_LABEL}={self.label}"})
+        return [str(c["Id"]) for c in found]
+
+    def _remove_ours(self, api: Any) -> None:
+        with contextlib.suppress(Exception):
+            for container_id in self._ours(api):
+                with contextlib.suppress(Exception):
+                    api.remove_container(container_id, force=True)
+
     def leftovers(self) -> list[str]:
-        found = self.client.api.containers(all=True, filters={"label": f"{SANDBOX_LABEL}={self.label}"})
-        return [str(c["Id"])[:12] for c in found]
+        return [container_id[:12] for container_id in self._ours(self.client.api)]
 
     def abandon(self) -> None:
         # A client of its own: the interrupted code may hold a connection of the shared one.
         with contextlib.suppress(Exception):
-            api = connect().api
-            for found in api.containers(all=True, filters={"label": f"{SANDBOX_LABEL}={self.label}"}):
-                with contextlib.suppress(Exception):
-                    api.remove_container(found["Id"], force=True)
+            self._remove_ours(connect().api)
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            for container_id in self.leftovers():
-                with contextlib.suppress(Exception):
-                    self.client.api.remove_container(container_id, force=True)
+        self._remove_ours(self.client.api)

@@ -9,6 +9,7 @@ made by the judge and handed over with the request.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import socket
@@ -111,19 +112,7 @@ class ForkedRunner(RunnerProcess):
         self._stdout, stdout_write = os.pipe()
         stderr_read, stderr_write = os.pipe()
         theirs = [stdin_read, stdout_write, stderr_write]
-        request = {
-            "op": "spawn",
-            "uid": uid,
-            "scratch_bytes": limits.scratch_bytes,
-            "keep": list(zygote.keep),
-            "limits": {
-                "memory_bytes": limits.memory_bytes,
-                "cpu_seconds": limits.cpu_seconds,
-                "file_bytes": limits.file_bytes,
-                "open_files": limits.open_files,
-                "processes": limits.processes,
-            },
-        }
+        request = {"op": "spawn", "uid": uid, "keep": list(zygote.keep), "limits": dataclasses.asdict(limits)}
         try:
             self.pid = int(zygote.ask(request, theirs)["pid"])
         except ZygoteGone:

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from tpgrade import codec
-from tpgrade.codec import CodecError, Ref
+from tpgrade.wire import codec
+from tpgrade.wire.codec import CodecError, Ref
 
 
 def roundtrip(value: object) -> object:

@@ -21,13 +21,13 @@ import numpy as np
 import pytest
 import torch
 
-from tpgrade.codec import PyFunction, Ref
 from tpgrade.grader import load_module
 from tpgrade.local import grade_source_in_process
 from tpgrade.models import QuestionResult
 from tpgrade.runner.protocol import KeptValues, compile_function
 from tpgrade.sourcecheck import SubmissionSource
 from tpgrade.student import Student, Target
+from tpgrade.wire.codec import PyFunction, Ref
 
 ROOT = Path(__file__).resolve().parents[1]
 GRADERS = ROOT / "graders" / "day2"

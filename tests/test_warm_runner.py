@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tpgrade import codec
 from tpgrade.sandbox import Limits
 from tpgrade.sandbox.bubblewrap import BubblewrapSandbox
 from tpgrade.session import Channel, Loaded, Ready, Result
+from tpgrade.wire import codec
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="warm runners need root (cold runners are tested elsewhere)"

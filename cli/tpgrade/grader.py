@@ -27,7 +27,22 @@ import numpy as np
 import pytest
 
 from tpgrade import paths
-from tpgrade.codec import Ref
+from tpgrade.wire.codec import PyFunction, Ref
+
+__all__ = [
+    "Fail",
+    "PyFunction",
+    "Ref",
+    "expect",
+    "expect_array",
+    "expect_dict",
+    "expect_scalar",
+    "expect_tuple",
+    "expect_unchanged",
+    "question",
+    "reference",
+    "sibling",
+]
 
 question = pytest.mark.question
 """``@question(name, points=1.0, numpy_only=False, forbid=(), timeout=None)`` marks a graded test.

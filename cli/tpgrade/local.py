@@ -12,11 +12,11 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from tpgrade import codec
 from tpgrade.models import QuestionResult
 from tpgrade.runner.protocol import KeptValues, compile_function, to_tensor
 from tpgrade.sourcecheck import SubmissionSource
 from tpgrade.student import InvalidOutput, NotImplementedByStudent, StudentRaised, Target
+from tpgrade.wire import codec
 
 
 class LocalStudent:

@@ -19,8 +19,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from tpgrade import codec
-from tpgrade.codec import Ref
 from tpgrade.errors import SandboxUnavailable
 from tpgrade.models import CellIssue, LoadReport
 from tpgrade.sandbox import Limits, RunnerProcess, Sandbox
@@ -34,6 +32,8 @@ from tpgrade.student import (
     Target,
 )
 from tpgrade.submission import Program
+from tpgrade.wire import codec
+from tpgrade.wire.codec import Ref
 
 MAX_MESSAGE_BYTES = 300 << 20
 STARTUP_TIMEOUT = 60.0

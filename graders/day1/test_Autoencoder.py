@@ -26,8 +26,7 @@ that ignores z.
 import numpy as np
 import torch
 
-from tpgrade.codec import PyFunction
-from tpgrade.grader import expect, expect_array, expect_scalar, expect_tuple, question
+from tpgrade.grader import PyFunction, expect, expect_array, expect_scalar, expect_tuple, question
 
 MAX_UNEXPLAINED = 0.3
 

@@ -21,8 +21,7 @@ float32 tolerance argument (sums of length <= 16).
 import numpy as np
 import torch
 
-from tpgrade.codec import PyFunction
-from tpgrade.grader import expect, expect_array, expect_scalar, question, reference
+from tpgrade.grader import PyFunction, expect, expect_array, expect_scalar, question, reference
 
 ref = reference("day1")
 

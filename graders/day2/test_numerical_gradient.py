@@ -10,8 +10,7 @@ errs by eps/2 * |f''| >= 1e-5 on the quadratic probes, 100 times the tolerance.
 
 import numpy as np
 
-from tpgrade.codec import PyFunction
-from tpgrade.grader import expect, expect_array, question
+from tpgrade.grader import PyFunction, expect, expect_array, question
 
 RTOL, ATOL = 1e-7, 1e-7
 

@@ -86,7 +86,7 @@ def real_number(got: Any, what: str) -> float:
 
 
 def judge_side(function: Any) -> Any:
-    """The judge's own copy of a :class:`~tpgrade.codec.PyFunction` (trusted source written here)."""
+    """The judge's own copy of a :class:`~tpgrade.wire.codec.PyFunction` (trusted source written here)."""
     namespace: dict[str, Any] = {"np": np}
     exec(compile(function.source, f"<{function.name}>", "exec"), namespace)
     return namespace[function.name]

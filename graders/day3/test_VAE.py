@@ -28,8 +28,7 @@ at the end), hidden and latent sizes swapped, all stay at the mean image
 import numpy as np
 import torch
 
-from tpgrade.codec import PyFunction
-from tpgrade.grader import expect, expect_tuple, question, sibling
+from tpgrade.grader import PyFunction, expect, expect_tuple, question, sibling
 
 common = sibling(__file__, "common")
 

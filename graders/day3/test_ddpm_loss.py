@@ -19,8 +19,7 @@ times the largest entry).
 
 import torch
 
-from tpgrade.codec import PyFunction
-from tpgrade.grader import expect, expect_tuple, question, reference, sibling
+from tpgrade.grader import PyFunction, expect, expect_tuple, question, reference, sibling
 
 ref = reference("day3")
 common = sibling(__file__, "common")

@@ -24,8 +24,7 @@ exact for any schedule.
 import numpy as np
 import torch
 
-from tpgrade.codec import PyFunction
-from tpgrade.grader import Fail, expect, question, reference, sibling
+from tpgrade.grader import Fail, PyFunction, expect, question, reference, sibling
 
 ref = reference("day3")
 common = sibling(__file__, "common")

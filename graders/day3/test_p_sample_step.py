@@ -20,8 +20,7 @@ at large t.
 import numpy as np
 import torch
 
-from tpgrade.codec import PyFunction
-from tpgrade.grader import question, reference, sibling
+from tpgrade.grader import PyFunction, question, reference, sibling
 
 ref = reference("day3")
 common = sibling(__file__, "common")

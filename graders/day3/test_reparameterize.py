@@ -18,8 +18,7 @@ a NumPy round trip, torch.no_grad) has no gradient at all.
 import numpy as np
 import torch
 
-from tpgrade.codec import PyFunction
-from tpgrade.grader import expect, expect_tuple, question, reference, sibling
+from tpgrade.grader import PyFunction, expect, expect_tuple, question, reference, sibling
 
 ref = reference("day3")
 common = sibling(__file__, "common")

@@ -30,8 +30,7 @@ reset, > 20; n_iters / batch_size steps instead of n_iters, > 2.
 import numpy as np
 import torch
 
-from tpgrade.codec import PyFunction
-from tpgrade.grader import Fail, expect, question, reference, sibling
+from tpgrade.grader import Fail, PyFunction, expect, question, reference, sibling
 
 ref = reference("day3")
 common = sibling(__file__, "common")

@@ -34,8 +34,7 @@ a model that ignores the graph fails them all.
 import numpy as np
 import torch
 
-from tpgrade.codec import PyFunction
-from tpgrade.grader import expect, expect_array, question
+from tpgrade.grader import PyFunction, expect, expect_array, question
 
 FORBIDDEN = ("torch_geometric", "torch_scatter", "torch_sparse", "dgl", "MessagePassing",
              "GCNConv", "SAGEConv", "GraphConv", "GATConv", "GINConv")

@@ -19,8 +19,7 @@ coefficients, the two weight matrices swapped, the ReLU forgotten.
 import numpy as np
 import torch
 
-from tpgrade.codec import PyFunction
-from tpgrade.grader import expect, expect_array, expect_tuple, question, reference
+from tpgrade.grader import PyFunction, expect, expect_array, expect_tuple, question, reference
 
 ref = reference("day4")
 

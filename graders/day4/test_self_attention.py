@@ -20,8 +20,7 @@ and ``K.T`` on a batch (which reverses every axis) are off by O(1).
 import numpy as np
 import torch
 
-from tpgrade.codec import PyFunction
-from tpgrade.grader import expect, expect_array, expect_tuple, question, reference
+from tpgrade.grader import PyFunction, expect, expect_array, expect_tuple, question, reference
 
 ref = reference("day4")
 

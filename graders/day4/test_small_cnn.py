@@ -35,8 +35,7 @@ import functools
 import numpy as np
 import torch
 
-from tpgrade.codec import PyFunction
-from tpgrade.grader import expect, question, reference
+from tpgrade.grader import PyFunction, expect, question, reference
 
 ref = reference("day4")
 

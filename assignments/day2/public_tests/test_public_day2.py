@@ -6,8 +6,8 @@ closed form or recomputed here in a few lines of NumPy.
 
 import numpy as np
 
-from tpgrade.codec import PyFunction
 from tpgrade.grader import (
+    PyFunction,
     expect,
     expect_array,
     expect_dict,

@@ -10,8 +10,7 @@ import math
 import numpy as np
 import torch
 
-from tpgrade.codec import PyFunction
-from tpgrade.grader import Fail, expect, expect_array, expect_scalar, expect_tuple, question
+from tpgrade.grader import Fail, PyFunction, expect, expect_array, expect_scalar, expect_tuple, question
 
 
 def as_array(got, what, dtype=None):

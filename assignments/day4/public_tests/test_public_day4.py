@@ -9,8 +9,7 @@ train your GNN and your SmallCNN.
 import numpy as np
 import torch
 
-from tpgrade.codec import PyFunction
-from tpgrade.grader import expect, expect_array, expect_scalar, expect_tuple, question
+from tpgrade.grader import PyFunction, expect, expect_array, expect_scalar, expect_tuple, question
 
 GRAPH_FORBIDDEN = ("torch_geometric", "torch_scatter", "torch_sparse", "dgl", "MessagePassing",
                    "GCNConv", "SAGEConv", "GraphConv", "GATConv", "GINConv")

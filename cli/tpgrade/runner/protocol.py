@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from tpgrade.codec import CodecError, Ref
+from tpgrade.wire.codec import CodecError, Ref
 
 
 class KeptValues:

@@ -17,7 +17,6 @@ import sys
 import traceback
 from typing import Any
 
-from tpgrade import codec
 from tpgrade.runner.protocol import (
     KeptValues,
     compile_function,
@@ -26,6 +25,7 @@ from tpgrade.runner.protocol import (
     to_device,
     to_tensor,
 )
+from tpgrade.wire import codec
 
 MAX_REQUEST_BYTES = 512 << 20
 

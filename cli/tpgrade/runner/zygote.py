@@ -28,8 +28,7 @@ import signal
 import socket
 from typing import Any
 
-from tpgrade.sandbox.base import Limits
-from tpgrade.sandbox.unsandboxed import apply_rlimits
+from tpgrade.wire.limits import Limits, apply_rlimits
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWIPC = 0x00020000, 0x20000000, 0x08000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32

@@ -7,7 +7,8 @@ from typing import Literal
 
 from tpgrade.errors import SandboxUnavailable, UsageError
 from tpgrade.paths import ALWAYS_PRELOADED
-from tpgrade.sandbox.base import Limits, RunnerProcess, Sandbox
+from tpgrade.sandbox.base import RunnerProcess, Sandbox
+from tpgrade.wire.limits import Limits
 
 SandboxName = Literal["auto", "process", "docker", "none"]
 __all__ = ["Limits", "RunnerProcess", "Sandbox", "SandboxName", "choose_sandbox"]

@@ -15,11 +15,11 @@ import subprocess
 import sys
 import threading
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from pathlib import Path
 
 from tpgrade.paths import PACKAGE_DIR
 from tpgrade.runner.protocol import describe_exit
+from tpgrade.wire.limits import Limits
 
 STDERR_KEEP = 64 << 10
 RUNNER_BOOT = "import sys; sys.path.insert(0, {parent!r}); from tpgrade.runner.server import main; main()"
@@ -35,19 +35,6 @@ RUNNER_ENV = {
     "OPENBLAS_NUM_THREADS": "1",
     "LANG": "C.UTF-8",
 }
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Per-runner limits; wall-clock limits are the session's job."""
-
-    memory_bytes: int = 3 << 30
-    cpu_seconds: int = 900
-    processes: int = 64
-    file_bytes: int = 64 << 20
-    scratch_bytes: int = 256 << 20
-    open_files: int = 256
-    cpus: float = 1.0  # cores one runner may use (docker backend)
 
 
 class RunnerProcess(ABC):

@@ -25,15 +25,14 @@ from tpgrade.errors import SandboxUnavailable
 from tpgrade.paths import ALWAYS_PRELOADED
 from tpgrade.sandbox.base import (
     RUNNER_ENV,
-    Limits,
     PopenRunner,
     RunnerProcess,
     Sandbox,
     default_package_parent,
     runner_argv,
 )
-from tpgrade.sandbox.unsandboxed import apply_rlimits
 from tpgrade.sandbox.zygote import ZYGOTE_BOOT, Zygote, ZygoteGone
+from tpgrade.wire.limits import Limits, apply_rlimits
 
 SANDBOX_UID_BASE = 61000
 WARM_UID_BASE = 200000  # warm runners: a fresh uid per submission, UIDS_PER_SLOT per slot

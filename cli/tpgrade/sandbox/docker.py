@@ -29,7 +29,8 @@ from typing import Any
 
 from tpgrade.errors import SandboxUnavailable
 from tpgrade.paths import PACKAGE_DIR
-from tpgrade.sandbox.base import RUNNER_ENV, CappedBuffer, Limits, RunnerProcess, Sandbox, count_descendants
+from tpgrade.sandbox.base import RUNNER_ENV, CappedBuffer, RunnerProcess, Sandbox, count_descendants
+from tpgrade.wire.limits import Limits
 
 CPU_IMAGE = "tpgrade-cpu"
 CUDA_IMAGE = "tpgrade-cuda"
@@ -42,14 +43,23 @@ RUNNER_BOOT = "from tpgrade.runner.server import main; main()"
 # RLIMIT_AS is set by the runner's first line, not as a container ulimit: runc's
 # own start-up needs more address space than a small limit leaves.
 ADDRESS_SPACE_BOOT = "import resource; resource.setrlimit(resource.RLIMIT_AS, ({size}, {size})); "
-# What the runner executes: a change here needs a rebuilt image.
-RUNNER_FILES = ("codec.py", "runner/__init__.py", "runner/protocol.py", "runner/server.py")
+# What runs inside the sandbox: a change in these packages needs a rebuilt image.
+RUNNER_PACKAGES = ("runner", "wire")
+
+
+def runner_files() -> list[str]:
+    """The files of the sandbox's side, relative to the package (derived, not listed by hand)."""
+    return sorted(
+        str(path.relative_to(PACKAGE_DIR))
+        for package in RUNNER_PACKAGES
+        for path in (PACKAGE_DIR / package).rglob("*.py")
+    )
 
 
 def runner_digest() -> str:
     """A digest of the runner's code, stamped on images so that a stale image is refused."""
     digest = hashlib.sha256()
-    for name in RUNNER_FILES:
+    for name in runner_files():
         digest.update(name.encode())
         digest.update((PACKAGE_DIR / name).read_bytes())
     return digest.hexdigest()[:16]

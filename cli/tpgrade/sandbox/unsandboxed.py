@@ -7,33 +7,17 @@ Hidden graders refuse it unless the instructor asks explicitly.
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 
 from tpgrade.sandbox.base import (
     RUNNER_ENV,
-    Limits,
     PopenRunner,
     RunnerProcess,
     Sandbox,
     default_package_parent,
     runner_argv,
 )
-
-
-def apply_rlimits(limits: Limits, processes: bool) -> None:
-    """Set the runner's rlimits (called in the child before exec)."""
-    pairs = [
-        (resource.RLIMIT_AS, limits.memory_bytes),
-        (resource.RLIMIT_CPU, limits.cpu_seconds),
-        (resource.RLIMIT_FSIZE, limits.file_bytes),
-        (resource.RLIMIT_NOFILE, limits.open_files),
-        (resource.RLIMIT_CORE, 0),
-    ]
-    if processes:
-        pairs.append((resource.RLIMIT_NPROC, limits.processes))
-    for kind, value in pairs:
-        resource.setrlimit(kind, (value, value))
+from tpgrade.wire.limits import Limits, apply_rlimits
 
 
 class NoSandbox(Sandbox):

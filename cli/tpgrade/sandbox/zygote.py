@@ -20,7 +20,8 @@ from collections.abc import Callable
 from typing import Any
 
 from tpgrade.errors import SandboxUnavailable
-from tpgrade.sandbox.base import CappedBuffer, Limits, RunnerProcess
+from tpgrade.sandbox.base import CappedBuffer, RunnerProcess
+from tpgrade.wire.limits import Limits
 
 START_TIMEOUT = 120.0  # importing torch on a cold disk can take long
 ZYGOTE_BOOT = (

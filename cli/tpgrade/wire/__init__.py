@@ -1,0 +1,1 @@
+"""The runner protocol: placeholder, replaced by its full definition below."""

@@ -26,8 +26,40 @@ class Attack:
 
 
 def _attack(code: str, question: str | None, *statuses: str, at_load: bool = False, load_issue: bool = False) -> Attack:
-    return Attack(code, question, frozenset(statuses), at_load, load_issue)
+    # On a loaded machine any call may overrun its time limit before the attack shows,
+    # so "timed_out" is always one of the ways an attacked question may be lost.
+    return Attack(code, question, frozenset(statuses) | {"timed_out"}, at_load, load_issue)
 
+
+# What a channel attack uses to write on the runner's answer channel: the runner's own
+# objects, found as any student could (the garbage collector, the call stack).
+_CHANNEL = """
+import base64, gc, io, json, os, sys, time
+def _writer_fd():
+    for thing in gc.get_objects():
+        if type(thing).__name__ == "Channel" and hasattr(thing, "writer_fd"):
+            return thing.writer_fd
+def _write(data):
+    fd, view = _writer_fd(), memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+def _forge(message):
+    _write((json.dumps(message) + "\\n").encode())
+def _frame_of(name):
+    frame = sys._getframe()
+    while frame is not None and frame.f_code.co_name != name:
+        frame = frame.f_back
+    return frame
+def _load_state():
+    frame = _frame_of("load")
+    return frame.f_locals["request"], frame.f_locals["cell"]
+def _call_request():
+    return _frame_of("call").f_locals["request"]
+def _npy(array):
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return base64.b64encode(buffer.getvalue()).decode()
+"""
 
 ATTACKS: dict[str, Attack] = {
     "read_graders": _attack(
@@ -69,6 +101,7 @@ def softmax(Z):
 """,
         "softmax",
         "failed",
+        "forbidden",  # frames and gc are refused in a NumPy-only function
     ),
     "patch_comparisons": _attack(
         """
@@ -238,6 +271,7 @@ def softmax(Z):
 """,
         "softmax",
         "failed",
+        "forbidden",  # frames and gc are refused in a NumPy-only function
     ),
     "patch_sys_modules": _attack(
         """
@@ -492,5 +526,176 @@ def cross_entropy(logits, y):
 """,
         "cross_entropy",
         "failed",
+    ),
+    # --- The answer channel is hostile: student code writes well-formed messages on it. ---
+    "channel_deadline_reset": _attack(
+        _CHANNEL
+        + """
+def _keep_the_cell_alive():
+    request, cell = _load_state()
+    for _ in range(200):  # a forged "cell started" every 0.5 s: 100 s, far beyond every limit
+        _forge({"event": "cell_start", "id": request.id, "index": cell.index})
+        time.sleep(0.5)
+_keep_the_cell_alive()
+""",
+        None,
+        at_load=True,
+        load_issue=True,
+    ),
+    "channel_flood_at_load": _attack(
+        _CHANNEL
+        + """
+def _flood():
+    request, cell = _load_state()
+    line = (json.dumps({"event": "cell_done", "id": request.id, "index": cell.index,
+                        "error": {"type": "X", "message": "x" * 1000}}) + "\\n").encode()
+    for _ in range(100_000):
+        _write(line)
+_flood()
+""",
+        None,
+        at_load=True,
+        load_issue=True,
+    ),
+    "channel_huge_line": _attack(
+        _CHANNEL
+        + """
+def numerical_gradient(f, x, eps=1e-5):
+    request = _call_request()
+    _write(b'{"event": "result", "id": %d, "value": "' % request.id + b"A" * (40 << 20) + b'"}\\n')
+    return np.zeros_like(x)
+""",
+        "numerical_gradient",
+        "invalid_output",
+        "crashed",
+    ),
+    "channel_largest_line_accepted": _attack(
+        _CHANNEL
+        + """
+def sgd_step(params, grads, lr):
+    request = _call_request()
+    _write(b'{"event": "result", "id": %d, "value": "' % request.id + b"A" * ((16 << 20) - 100) + b'"}\\n')
+    time.sleep(30)
+""",
+        "sgd_step",
+        "failed",
+        "invalid_output",  # the real answer, arriving after the forged one, answers no request
+    ),
+    "channel_many_small_values": _attack(
+        _CHANNEL
+        + """
+def diagnose_learning_curve(train_loss, val_loss):
+    request = _call_request()
+    _write(b'{"event": "result", "id": %d, "value": [' % request.id + b"0," * 3_000_000 + b'0]}\\n')
+    return "healthy"
+""",
+        "diagnose_learning_curve",
+        "invalid_output",
+        "crashed",
+    ),
+    "channel_huge_integer": _attack(
+        _CHANNEL
+        + """
+def grad_quadratic(x):
+    request = _call_request()
+    _write(b'{"event": "result", "id": %d, "value": %s}\\n' % (request.id, b"9" * 4000))
+    time.sleep(30)
+""",
+        "grad_quadratic",
+        "invalid_output",
+    ),
+    "channel_int_beyond_64_bits": _attack(
+        _CHANNEL
+        + """
+def adam_step(params, grads, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    request = _call_request()
+    _forge({"event": "result", "id": request.id, "value": 2 ** 64 + 1})
+    time.sleep(30)
+""",
+        "adam_step",
+        "invalid_output",
+    ),
+    "channel_crafted_array": _attack(
+        _CHANNEL
+        + """
+import base64
+def grad_quadratic(x):
+    request = _call_request()
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,), }"
+    header = header.ljust(118) + "\\n"
+    npy = b"\\x93NUMPY\\x01\\x00" + len(header).to_bytes(2, "little") + header.encode() + b"\\0" * 64
+    _forge({"event": "result", "id": request.id, "value": {"$npy": base64.b64encode(npy).decode()}})
+    time.sleep(30)
+""",
+        "grad_quadratic",
+        "invalid_output",
+    ),
+    "channel_forged_answers": _attack(
+        _CHANNEL
+        + """
+def grad_quadratic(x):
+    request = _call_request()
+    zeros = {"$npy": _npy(np.zeros_like(x))}
+    for offset in range(0, 8):  # this request and the next ones, whichever question they are
+        _forge({"event": "result", "id": request.id + offset, "value": zeros})
+    return np.zeros_like(x)
+""",
+        "grad_quadratic",
+        "failed",
+        "invalid_output",
+    ),
+    "channel_late_answers_from_a_thread": _attack(
+        _CHANNEL
+        + """
+import threading
+def sgd_step(params, grads, lr):
+    request = _call_request()
+    def later():
+        for offset in range(1, 40):
+            time.sleep(0.05)
+            _forge({"event": "result", "id": request.id + offset, "value": None})
+    threading.Thread(target=later, daemon=True).start()
+    time.sleep(0.01)
+    return {key: 0 * value for key, value in params.items()}
+""",
+        "sgd_step",
+        "failed",
+        "invalid_output",
+    ),
+    "channel_unsolicited_events_in_a_call": _attack(
+        _CHANNEL
+        + """
+def grad_quadratic(x):
+    request = _call_request()
+    _forge({"event": "cell_done", "id": request.id, "index": 0})
+    _forge({"event": "loaded", "id": request.id, "names": ["x"] * 10})
+    return np.array([2.0 * x[0], 4.0 * x[1]])
+""",
+        "grad_quadratic",
+        "invalid_output",
+    ),
+    "channel_flood_during_a_call": _attack(
+        _CHANNEL
+        + """
+def adam_step(params, grads, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    request = _call_request()
+    line = (json.dumps({"event": "raised", "id": request.id,
+                        "error": {"type": "ValueError", "message": "y" * 4000}}) + "\\n").encode()
+    for _ in range(100_000):
+        _write(line)
+    return params, state
+""",
+        "adam_step",
+        "error",
+        "invalid_output",
+        "crashed",
+    ),
+    "channel_bad_text": _attack(
+        """
+def sgd_step(params, grads, lr):
+    raise ValueError("\\ud800 lone surrogate, \\x1b[2J escape, \\u202e bidi, \\x00 nul")
+""",
+        "sgd_step",
+        "error",
     ),
 }

@@ -22,20 +22,26 @@ class BrokenSandbox(Sandbox):
         raise RuntimeError("backend exploded")
 
 
-def test_an_internal_fault_is_reported_per_file_and_not_stored(tmp_path: Path, reference_source: str) -> None:
+def test_an_internal_fault_is_reported_per_file_stored_and_tried_again(
+    tmp_path: Path, reference_source: str
+) -> None:
+    cohort = tmp_path / "cohort"
+    cohort.mkdir()
     for name in ("a", "b"):
-        (tmp_path / f"{name}.py").write_text(reference_source)
-    (tmp_path / "c.ipynb").write_text("")
+        (cohort / f"{name}.py").write_text(reference_source)
+    (cohort / "c.ipynb").write_text("")
     config = GradingConfig(
         day="day2", tests_dir=paths.graders_dir("day2"), sandbox=BrokenSandbox(), grader_version="v"
     )
-    intake = gather([tmp_path], tmp_path / "scratch")
     store = Store(tmp_path / "store" / "s.sqlite")
-    outcomes = grade_all(intake, config, store)
+    outcomes = grade_all(gather([cohort], tmp_path / "scratch"), config, store)
     statuses = {o.result.student: o.result.status for o in outcomes}
     assert statuses == {"a": "error", "b": "error", "c": "rejected"}
     assert "backend exploded" in outcomes[0].result.message
-    assert store.count("day2") == 1  # only the rejection, which is final
+    assert store.count("day2") == 3 and {r.status for r in store.latest("day2")} == {"error", "rejected"}
+    again = grade_all(gather([cohort], tmp_path / "scratch"), config, store)
+    assert sorted(o.result.student for o in again if not o.cached) == ["a", "b"]  # c stays rejected
+    assert store.count("day2") == 3
 
 
 def test_two_files_of_one_student_keep_the_newest(tmp_path: Path) -> None:

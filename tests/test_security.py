@@ -29,6 +29,7 @@ from tpgrade.engine import GradingConfig, grader_version
 from tpgrade.models import SubmissionResult
 from tpgrade.sandbox import Sandbox, choose_sandbox
 from tpgrade.sandbox.bubblewrap import SANDBOX_UID_BASE
+from tpgrade.session import MAX_LOAD_ISSUES, SUBMISSION_BUDGET
 from tpgrade.store import Store
 
 COURSE = paths.course_root()
@@ -187,3 +188,18 @@ def test_nothing_outlives_the_batch(batch: Batch) -> None:
         assert batch.sandbox.leftovers() == []
     else:
         assert runner_processes() == []
+
+
+def test_a_flood_on_the_channel_leaves_a_bounded_result(batch: Batch) -> None:
+    for name in ("channel_flood_at_load", "channel_flood_during_a_call", "channel_many_small_values"):
+        result = batch.outcomes[name].result
+        assert len(result.model_dump_json()) < 64_000, name
+        assert len(result.load.issues) <= MAX_LOAD_ISSUES, name
+
+
+def test_no_message_from_the_runner_extends_a_budget(batch: Batch) -> None:
+    # Forged "cell started" events for 100 s: the judge's clock ends the cell at once.
+    result = batch.outcomes["channel_deadline_reset"].result
+    assert result.timings.load_s < 60, result.timings
+    assert all(o.result.timings.total_s < SUBMISSION_BUDGET for o in batch.outcomes.values())
+

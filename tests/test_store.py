@@ -60,3 +60,51 @@ def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
     path.write_text("garbage, not SQLite")
     with pytest.raises(StoreError, match="results store"):
         Store(path).latest("day2")
+
+
+def test_a_result_too_large_to_store_is_stored_shortened(tmp_path: Path) -> None:
+    from tpgrade.models import MAX_STORED_RESULT_BYTES, CellIssue, LoadReport, TestResult
+
+    huge_tests = [
+        TestResult(name=f"t{i}", question="softmax", points=0, max_points=1, status="failed", message="m" * 5000)
+        for i in range(300)
+    ]
+    issues = [CellIssue(index=i, kind="error", message="e" * 5000) for i in range(2000)]
+    question = QuestionResult(
+        name="softmax", score=1, max_score=2, status="partial", message="q" * 100_000, tests=huge_tests
+    )
+    big = result("alice", "h", 1).model_copy(
+        update={"questions": {"softmax": question}, "load": LoadReport(cells=2000, issues=issues)}
+    )
+    assert len(big.model_dump_json()) > 10 * MAX_STORED_RESULT_BYTES
+    store = Store(tmp_path / "s.sqlite")
+    store.save(big)
+    stored = store.find("day2", "alice", "h", "v1")
+    assert stored is not None and len(stored.model_dump_json()) <= MAX_STORED_RESULT_BYTES
+    assert stored.score == 1 and stored.questions["softmax"].score == 1
+    assert "abrégé" in stored.message
+
+
+def test_a_result_with_lone_surrogates_is_stored(tmp_path: Path) -> None:
+    from tpgrade.batch import _save
+
+    odd = result("bob", "h", 2).model_copy(update={"message": "a\udc80b"})
+    store = Store(tmp_path / "s.sqlite")
+    kept = _save(store, odd)
+    assert store.find("day2", "bob", "h", "v1") is not None and kept.status in ("graded", "error")
+
+
+def test_a_result_stored_too_large_by_an_older_tpgrade_is_read_from_its_columns(tmp_path: Path) -> None:
+    import sqlite3
+
+    from tpgrade.models import MAX_STORED_RESULT_BYTES
+
+    path = tmp_path / "s.sqlite"
+    store = Store(path)
+    store.save(result("alice", "h", 2))
+    store.close()
+    with sqlite3.connect(path) as db:  # what an unbounded writer could leave
+        db.execute("UPDATE results SET result_json = ? WHERE student = 'alice'", ("x" * (2 * MAX_STORED_RESULT_BYTES),))
+    latest = Store(path).latest("day2")
+    assert [(r.student, r.score, r.status) for r in latest] == [("alice", 2, "graded")]
+    assert "--regrade" in latest[0].message

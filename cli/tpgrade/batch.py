@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from tpgrade.engine import GradingConfig, file_hash, grade_file, rejected_result
-from tpgrade.errors import TpgradeError
+from tpgrade.errors import StoreError, TpgradeError
 from tpgrade.intake import Candidate, Intake, from_files
-from tpgrade.models import SubmissionResult
+from tpgrade.models import LoadReport, SubmissionResult
 from tpgrade.paths import ALWAYS_PRELOADED
 from tpgrade.sandbox import Limits, RunnerProcess, Sandbox
 from tpgrade.store import Store
@@ -48,15 +48,19 @@ class SandboxSpec:
 
 
 def _grade_safely(candidate: Candidate, config: GradingConfig) -> SubmissionResult:
-    """Grade one file. A fault of tpgrade itself on it becomes an ``error`` result (not
-    stored, so a later run tries again) and does not stop the batch."""
+    """Grade one file. A fault of tpgrade itself on it becomes an ``error`` result: stored
+    (reports show it), tried again by the next run, and it does not stop the batch."""
     try:
         return grade_file(candidate.path, config, candidate.student)
     except TpgradeError:
         raise  # the graders or the sandbox are unusable: every file would fail alike
     except Exception as exc:
-        message = f"erreur interne du correcteur ({type(exc).__name__}: {exc})"
-        error = rejected_result(config, candidate.path, "", message, candidate.student)
+        message = f"erreur interne du correcteur ({type(exc).__name__}: {str(exc)[:300]}) ; signalez-le"
+        try:
+            digest = file_hash(candidate.path)
+        except OSError:
+            digest = ""
+        error = rejected_result(config, candidate.path, digest, message, candidate.student)
         return error.model_copy(update={"status": "error"})
 
 
@@ -146,7 +150,7 @@ def _parallel(
     for candidate in pending:
         message = "erreur interne du correcteur (le processus de correction s'est arrêté)"
         error = rejected_result(config, candidate.path, "", message, candidate.student)
-        yield candidate, error.model_copy(update={"status": "error"})
+        yield candidate, error.model_copy(update={"status": "error"})  # not stored: tried again next run
 
 
 def _stop_workers(executor: ProcessPoolExecutor) -> None:
@@ -196,8 +200,8 @@ def grade_all(
     outcomes: list[Outcome] = []
 
     def finish(outcome: Outcome, keep: bool) -> None:
-        if keep and outcome.result.status != "error":
-            store.save(outcome.result)
+        if keep:
+            outcome = Outcome(_save(store, outcome.result), outcome.cached)
         outcomes.append(outcome)
         on_done(outcome)
 
@@ -215,11 +219,27 @@ def grade_all(
             todo.append(candidate)
     if workers > 1 and spec is not None and len(todo) > 1:
         for _candidate, result in _parallel(todo, config, spec, min(workers, len(todo))):
-            finish(Outcome(result, cached=False), True)
+            finish(Outcome(result, cached=False), bool(result.submission_hash) or result.status != "error")
     else:
         for candidate in todo:
             finish(Outcome(_grade_safely(candidate, config), cached=False), True)
     return outcomes
+
+
+def _save(store: Store, result: SubmissionResult) -> SubmissionResult:
+    """Store ``result``; one that cannot be stored as it is (whatever it holds) is replaced by
+    an error result that can, so that the batch goes on. A store that refuses even that
+    is broken: :class:`StoreError`."""
+    try:
+        store.save(result)
+        return result
+    except StoreError as exc:
+        message = f"erreur interne du correcteur : résultat impossible à enregistrer ({str(exc)[:200]})"
+        fallback = result.model_copy(
+            update={"status": "error", "message": message, "questions": {}, "load": LoadReport()}
+        )
+        store.save(fallback)
+        return fallback
 
 
 def _stored(store: Store, config: GradingConfig, candidate: Candidate) -> SubmissionResult | None:
@@ -227,4 +247,5 @@ def _stored(store: Store, config: GradingConfig, candidate: Candidate) -> Submis
         digest = file_hash(candidate.path)
     except OSError:
         return None
-    return store.find(config.day, candidate.student, digest, config.grader_version)
+    found = store.find(config.day, candidate.student, digest, config.grader_version)
+    return None if found is None or found.status == "error" else found

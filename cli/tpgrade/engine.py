@@ -13,7 +13,7 @@ from tpgrade import __version__, paths
 from tpgrade.judge import run_graders
 from tpgrade.models import LoadReport, QuestionResult, SubmissionResult, Timings
 from tpgrade.sandbox import Limits, Sandbox
-from tpgrade.session import RemoteStudent
+from tpgrade.session import SUBMISSION_BUDGET, RemoteStudent
 from tpgrade.submission import MAX_BYTES, Program, Rejected, read_program, student_id
 
 
@@ -26,6 +26,7 @@ class GradingConfig:
     limits: Limits = field(default_factory=Limits)
     cell_timeout: float = 30.0
     load_budget: float = 300.0
+    submission_budget: float = SUBMISSION_BUDGET  # the judge's clock for one submission, load included
     seed: int | None = None
     max_bytes: int = MAX_BYTES
     slot: int = 0  # tells concurrent runners apart (the process sandbox gives each its own uid)
@@ -119,7 +120,13 @@ def grade_program(
     started = time.monotonic()
     seed = _seed(config, sha256)
     remote = RemoteStudent(
-        config.sandbox, program, config.limits, config.cell_timeout, config.load_budget, config.slot
+        config.sandbox,
+        program,
+        config.limits,
+        config.cell_timeout,
+        config.load_budget,
+        config.slot,
+        config.submission_budget,
     )
     try:
         load = remote.start()

@@ -5,25 +5,38 @@ each one with a wall-clock limit. A cell that overruns or ends the process
 (``os._exit``, a crash) is recorded, and the runner is started again
 without it, so the cells after it still run. Calls get the same treatment:
 a call that overruns or kills the runner fails that call only, and the next
-call finds a fresh runner. Everything read from the runner is validated
-(pydantic, then the plain-data codec) before use.
+call finds a fresh runner.
+
+The runner's channel is hostile (student code can write on it), so:
+
+- every budget is the judge's own clock: per cell, per call, for the whole
+  load and for the whole submission; no event extends one;
+- every request carries an id; an event for another request, of a kind the
+  request cannot produce, or for a cell other than the one running, is a
+  protocol violation: it costs the current cell or question, and the runner
+  is started again so that nothing stale reaches the next one;
+- a line is read only up to its cap (:mod:`tpgrade.wire.messages`), decoded
+  under the caps of items and digits, then validated; the judge holds at most
+  one line of one runner at a time, so its memory per submission is bounded
+  by a few times ``MAX_ANSWER_LINE_BYTES`` (measured in ``bench/hostile_channel.py``);
+- what a load reports is capped before it is kept (issues per submission,
+  names, message lengths).
 """
 
 from __future__ import annotations
 
-import json
+import itertools
 import os
 import selectors
 import time
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from typing import Any, Literal
 
 from tpgrade.errors import SandboxUnavailable
 from tpgrade.models import CellIssue, LoadReport
 from tpgrade.sandbox import Limits, RunnerProcess, Sandbox
 from tpgrade.sourcecheck import SubmissionSource
 from tpgrade.student import (
+    ForbiddenCode,
     InvalidOutput,
     NotImplementedByStudent,
     StudentCrashed,
@@ -34,92 +47,69 @@ from tpgrade.student import (
 from tpgrade.submission import Program
 from tpgrade.wire import codec
 from tpgrade.wire.codec import Ref
+from tpgrade.wire.messages import (
+    MAX_ANSWER_LINE_BYTES,
+    MAX_LOAD_LINE_BYTES,
+    Call,
+    CellDone,
+    CellSource,
+    CellStart,
+    Crashed,
+    End,
+    ErrorInfo,
+    Event,
+    Get,
+    Invalid,
+    Isolate,
+    Keep,
+    Load,
+    Loaded,
+    Raised,
+    Ready,
+    Request,
+    Result,
+    TargetSpec,
+    WireError,
+    encode_request,
+    parse_event,
+)
 
-MAX_MESSAGE_BYTES = 300 << 20
 STARTUP_TIMEOUT = 60.0
+CONTROL_TIMEOUT = 60.0  # isolate, end, keep, and the gap between two cells
+SUBMISSION_BUDGET = 1200.0  # the whole grading of one submission, load included
 REF_GENERATION = 10**9
-
-
-class _Message(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class ErrorInfo(_Message):
-    type: str = Field(max_length=200)
-    message: str = Field(max_length=5000)
-    traceback: str = Field(default="", max_length=10000)
-
-
-class Ready(_Message):
-    event: Literal["ready"]
-
-
-class CellStart(_Message):
-    event: Literal["cell_start"]
-    index: int
-
-
-class CellDone(_Message):
-    event: Literal["cell_done"]
-    index: int
-    error: ErrorInfo | None = None
-
-
-class Loaded(_Message):
-    event: Literal["loaded"]
-    names: list[Annotated[str, Field(max_length=200)]] = Field(max_length=100_000)
-
-
-class Result(_Message):
-    event: Literal["result"]
-    value: Any = None
-
-
-class Raised(_Message):
-    event: Literal["raised"]
-    error: ErrorInfo
-
-
-class Invalid(_Message):
-    event: Literal["invalid"]
-    message: str = Field(max_length=1000)
-
-
-class Crashed(_Message):
-    """A question's process ended during a call (the runner itself lives on)."""
-
-    event: Literal["crashed"]
-    message: str = Field(max_length=1000)
-
-
-Event = Annotated[
-    Ready | CellStart | CellDone | Loaded | Result | Raised | Invalid | Crashed, Field(discriminator="event")
-]
-_EVENT: TypeAdapter[Event] = TypeAdapter(Event)
+MAX_LOAD_ISSUES = 100  # cells reported one by one; the others are counted
+ANSWERS: tuple[type[Event], ...] = (Result, Raised, Invalid, Crashed)
+GoneKind = Literal["timed_out", "exited", "protocol"]
 
 
 class RunnerGone(Exception):
     """The runner ended, overran its time, or broke the protocol."""
 
-    def __init__(self, kind: Literal["timed_out", "exited", "protocol"], message: str) -> None:
+    def __init__(self, kind: GoneKind, message: str) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
 
 
 class Channel:
-    """JSON lines to and from one runner process, with deadlines and a size cap."""
+    """Requests to, and events from, one runner process, with deadlines and size caps."""
 
-    def __init__(self, process: RunnerProcess) -> None:
+    def __init__(self, process: RunnerProcess, ids: itertools.count[int]) -> None:
         self.process = process
         self.baseline = 0
+        self._ids = ids
         self._buffer = bytearray()
+        self._scanned = 0  # bytes of the buffer known to hold no newline
         self._selector = selectors.DefaultSelector()
         os.set_blocking(process.stdout_fd, False)
         self._selector.register(process.stdout_fd, selectors.EVENT_READ)
 
-    def send(self, message: dict[str, Any]) -> None:
-        data = memoryview((json.dumps(message) + "\n").encode())
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def send(self, request: Request) -> None:
+        data = memoryview(encode_request(request))
         try:
             while data:
                 written = os.write(self.process.stdin_fd, data)
@@ -127,25 +117,34 @@ class Channel:
         except (BrokenPipeError, OSError):
             raise RunnerGone("exited", self.process.exit_description()) from None
 
-    def receive(self, deadline: float) -> Event:
-        while (newline := self._buffer.find(b"\n")) < 0:
-            if len(self._buffer) > MAX_MESSAGE_BYTES:
-                raise RunnerGone("protocol", "réponse trop volumineuse")
+    def receive(
+        self, deadline: float, request_id: int, accepted: tuple[type[Event], ...], max_bytes: int
+    ) -> Event:
+        """The next event, which must answer ``request_id`` with one of the ``accepted`` kinds."""
+        while (newline := self._buffer.find(b"\n", self._scanned)) < 0:
+            self._scanned = len(self._buffer)
+            if len(self._buffer) > max_bytes:
+                self._buffer = bytearray()
+                raise RunnerGone("protocol", f"réponse trop volumineuse (plus de {max_bytes >> 20} Mo)")
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not self._selector.select(remaining):
                 raise RunnerGone("timed_out", "temps limite dépassé")
-            chunk = os.read(self.process.stdout_fd, 1 << 20)
+            chunk = os.read(self.process.stdout_fd, min(1 << 20, max_bytes + 2 - len(self._buffer)))
             if not chunk:
                 self.process.wait(5)
                 raise RunnerGone("exited", self.process.exit_description())
             self._buffer.extend(chunk)
         line = bytes(self._buffer[:newline])
         del self._buffer[: newline + 1]
+        self._scanned = 0
+        if not self._buffer:
+            self._buffer = bytearray()  # give back the memory of a large line
+        if len(line) > max_bytes:
+            raise RunnerGone("protocol", f"réponse trop volumineuse (plus de {max_bytes >> 20} Mo)")
         try:
-            event: Event = _EVENT.validate_json(line)
-        except ValidationError:
-            raise RunnerGone("protocol", "réponse du processus élève mal formée") from None
-        return event
+            return parse_event(line, request_id, accepted)
+        except WireError as exc:
+            raise RunnerGone("protocol", f"réponse non conforme du processus élève ({exc})") from None
 
     def close(self) -> None:
         self._selector.close()
@@ -163,12 +162,14 @@ class RemoteStudent:
         cell_timeout: float,
         load_budget: float,
         slot: int = 0,
+        submission_budget: float = SUBMISSION_BUDGET,
     ) -> None:
         self.sandbox = sandbox
         self.program = program
         self.limits = limits
         self.cell_timeout = cell_timeout
         self.load_budget = load_budget
+        self.submission_budget = submission_budget
         self.slot = slot
         runnable = [c for c in program.cells if c.index not in program.skipped_cells]
         self.source = SubmissionSource(tuple(c.source for c in runnable))
@@ -177,16 +178,25 @@ class RemoteStudent:
         self._issues: dict[int, CellIssue] = {}
         self._names: frozenset[str] = frozenset()
         self._channel: Channel | None = None
+        self._ids = itertools.count(1)
         self._generation = 0
-        self._question: str | None = None  # the question whose isolated process serves calls now
+        self._question: tuple[str, bool] | None = None  # the question whose fork serves calls now
         self._isolated = False
+        self._deadline = time.monotonic() + submission_budget
 
     # -- life cycle -------------------------------------------------------
     def start(self) -> LoadReport:
         """Load the submission, restarting past cells that hang or end the process."""
-        started = time.monotonic()
-        while not self._load_once():
-            if time.monotonic() - started > self.load_budget:
+        self._deadline = time.monotonic() + self.submission_budget
+        self._load(min(time.monotonic() + self.load_budget, self._deadline))
+        return LoadReport(
+            cells=len(self.program.cells), issues=self._reported_issues(), defined=sorted(self._names)[:500]
+        )
+
+    def _load(self, deadline: float) -> None:
+        """Load until it succeeds; past ``deadline`` every cell not run yet is skipped."""
+        while not self._load_once(deadline):
+            if time.monotonic() >= deadline:
                 for cell in self._runnable:
                     if cell.index not in self._skip and cell.index not in self._issues:
                         self._issues[cell.index] = CellIssue(
@@ -195,65 +205,103 @@ class RemoteStudent:
                             message="non exécutée : temps total de chargement dépassé",
                         )
                 self._skip.update(c.index for c in self._runnable)
+                deadline = time.monotonic() + STARTUP_TIMEOUT  # a load of no cell: no student code
+
+    def _reported_issues(self) -> list[CellIssue]:
         issues = [
             CellIssue(index=i, kind="skipped_shell", message=f"ligne IPython ignorée : {line[:120]}")
             for i, line in self.program.shell_lines
         ]
         issues += sorted(self._issues.values(), key=lambda issue: issue.index)
-        return LoadReport(cells=len(self.program.cells), issues=issues, defined=sorted(self._names))
+        if len(issues) <= MAX_LOAD_ISSUES:
+            return issues
+        kept = issues[: MAX_LOAD_ISSUES - 1]
+        rest = issues[MAX_LOAD_ISSUES - 1 :]
+        summary = CellIssue(
+            index=rest[0].index,
+            kind=rest[0].kind,
+            message=f"… et {len(rest)} autres cellules ou lignes signalées (non détaillées)",
+        )
+        return [*kept, summary]
 
     def _launch(self) -> Channel:
         self._generation += 1
         process = self.sandbox.launch(self.limits, self.slot)
-        channel = Channel(process)
+        channel = Channel(process, self._ids)
         try:
-            ready = channel.receive(time.monotonic() + STARTUP_TIMEOUT)
+            channel.receive(time.monotonic() + STARTUP_TIMEOUT, 0, (Ready,), MAX_LOAD_LINE_BYTES)
         except RunnerGone as gone:
             channel.close()
             raise SandboxUnavailable(
                 f"the runner did not start in the {self.sandbox.name} sandbox ({gone.message}): "
                 f"{process.stderr_text()[-300:]}"
             ) from None
-        if not isinstance(ready, Ready):
-            channel.close()
-            raise SandboxUnavailable("the runner did not start (unexpected first message)")
         channel.baseline = process.descendants()
         return channel
 
-    def _load_once(self) -> bool:
+    def _load_once(self, load_deadline: float) -> bool:
+        """One load of the cells not skipped; False if a cell had to be skipped (then load again).
+
+        What goes wrong is blamed on the last cell that started: between two
+        cells only the runner's own code runs, so an overrun, an exit or a
+        forged message there comes from a cell that already ran.
+        """
         channel = self._launch()
-        cells = [{"index": c.index, "source": c.source} for c in self._runnable if c.index not in self._skip]
-        current: int | None = None
-        deadline = time.monotonic() + STARTUP_TIMEOUT
+        cells = [c for c in self._runnable if c.index not in self._skip]
+        current: int | None = cells[0].index if cells else None
         try:
-            channel.send({"op": "load", "cells": cells, "ref_base": self._generation * REF_GENERATION})
-            while True:
-                event = channel.receive(deadline)
-                if isinstance(event, CellStart):
-                    current, deadline = event.index, time.monotonic() + self.cell_timeout
-                elif isinstance(event, CellDone):
-                    if event.error is not None and event.index not in self._issues:
-                        self._issues[event.index] = CellIssue(
-                            index=event.index, kind="error", message=_describe_error(event.error)
-                        )
-                    current, deadline = None, time.monotonic() + STARTUP_TIMEOUT
-                elif isinstance(event, Loaded):
-                    self._names = frozenset(event.names)
-                    self._channel = channel
-                    return True
+            request = Load(
+                id=channel.next_id(),
+                cells=[CellSource(index=c.index, source=c.source) for c in cells],
+                ref_base=self._generation * REF_GENERATION,
+            )
+            channel.send(request)
+            for cell in cells:
+                deadline = min(time.monotonic() + CONTROL_TIMEOUT, load_deadline)
+                started = channel.receive(deadline, request.id, (CellStart,), MAX_LOAD_LINE_BYTES)
+                _expect_cell(started, cell.index)
+                current = cell.index
+                deadline = min(time.monotonic() + self.cell_timeout, load_deadline)
+                done = channel.receive(deadline, request.id, (CellDone,), MAX_LOAD_LINE_BYTES)
+                _expect_cell(done, cell.index)
+                assert isinstance(done, CellDone)
+                if done.error is not None and cell.index not in self._issues:
+                    self._issues[cell.index] = CellIssue(
+                        index=cell.index, kind="error", message=_describe_error(done.error)
+                    )
+            deadline = min(time.monotonic() + CONTROL_TIMEOUT, load_deadline)
+            loaded = channel.receive(deadline, request.id, (Loaded,), MAX_LOAD_LINE_BYTES)
+            assert isinstance(loaded, Loaded)
         except RunnerGone as gone:
             channel.close()
-            if current is None:
-                current = next((c.index for c in self._runnable if c.index not in self._skip), -1)
-            kind: Literal["timed_out", "process_exited"] = (
-                "timed_out" if gone.kind == "timed_out" else "process_exited"
-            )
-            message = (
-                f"temps limite de {self.cell_timeout:g} s dépassé" if kind == "timed_out" else gone.message
-            )
-            self._issues[current] = CellIssue(index=current, kind=kind, message=message)
-            self._skip.add(current)
+            if current is None:  # no cell to run: the runner itself is broken
+                raise SandboxUnavailable(
+                    f"the runner failed in the {self.sandbox.name} sandbox before any cell ran: "
+                    f"{gone.message}; {channel.process.stderr_text()[-300:]}"
+                ) from None
+            self._blame(current, gone, load_deadline)
             return False
+        self._names = frozenset(loaded.names)
+        self._channel = channel
+        return True
+
+    def _blame(self, index: int, gone: RunnerGone, load_deadline: float) -> None:
+        """Record why cell ``index`` stopped the load, and skip it from now on."""
+        if gone.kind == "timed_out":
+            budget_over = time.monotonic() >= load_deadline
+            message = (
+                "temps total de chargement dépassé pendant cette cellule"
+                if budget_over
+                else f"temps limite de {self.cell_timeout:g} s dépassé"
+            )
+            issue = CellIssue(index=index, kind="timed_out", message=message)
+        elif gone.kind == "protocol":
+            message = f"cellule ignorée : {gone.message}"
+            issue = CellIssue(index=index, kind="error", message=message[:500])
+        else:
+            issue = CellIssue(index=index, kind="process_exited", message=gone.message[:500])
+        self._issues[index] = issue
+        self._skip.add(index)
 
     def close(self) -> None:
         self._isolated = False
@@ -262,15 +310,16 @@ class RemoteStudent:
             self._channel = None
 
     # -- isolation of questions -------------------------------------------------
-    def enter_question(self, question: str) -> None:
+    def enter_question(self, question: str, numpy_only: bool = False) -> None:
         """Calls for another question get a fresh fork of the loaded submission.
 
         What a question's calls change in the student's process (globals,
-        patched modules, leftover threads) is gone for the next question.
+        patched modules, leftover threads) is gone for the next question. In a
+        ``numpy_only`` question's fork, PyTorch is unusable.
         """
-        if question != self._question:
+        if (question, numpy_only) != self._question:
             self._end_isolation()
-            self._question = question
+            self._question = (question, numpy_only)
 
     def _end_isolation(self) -> None:
         channel = self._channel
@@ -278,27 +327,31 @@ class RemoteStudent:
             return
         self._isolated = False
         try:
-            channel.send({"op": "end"})
-            event = channel.receive(time.monotonic() + STARTUP_TIMEOUT)
+            request = End(id=channel.next_id())
+            channel.send(request)
+            channel.receive(self._control_deadline(), request.id, (Result,), MAX_LOAD_LINE_BYTES)
         except RunnerGone:
             self.close()
             return
-        if not isinstance(event, Result) or channel.process.descendants() > channel.baseline:
+        if channel.process.descendants() > channel.baseline:
             self.close()  # processes started by the question live on: the next one gets a fresh runner
+
+    def _control_deadline(self) -> float:
+        return min(time.monotonic() + CONTROL_TIMEOUT, self._deadline)
 
     def _isolated_channel(self) -> Channel:
         channel = self._alive()
         if self._isolated or self._question is None:
             return channel
         try:
-            channel.send({"op": "isolate"})
-            event = channel.receive(time.monotonic() + STARTUP_TIMEOUT)
+            request = Isolate(id=channel.next_id(), numpy_only=self._question[1])
+            channel.send(request)
+            channel.receive(self._control_deadline(), request.id, (Result,), MAX_LOAD_LINE_BYTES)
         except RunnerGone as gone:
             self.close()
+            if gone.kind == "timed_out" and time.monotonic() >= self._deadline:
+                raise self._budget_spent() from None
             raise StudentCrashed(f"le processus élève ne répond plus ({gone.message})") from None
-        if not isinstance(event, Result):
-            self.close()
-            raise StudentCrashed("le processus élève a renvoyé une réponse inattendue")
         self._isolated = True
         return channel
 
@@ -306,51 +359,80 @@ class RemoteStudent:
     def defined(self) -> frozenset[str]:
         return self._names
 
-    def invoke(self, target: Target, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float) -> Any:
-        return self._request(
-            "call", target, timeout, args=codec.encode(list(args)), kwargs=codec.encode(kwargs)
+    def invoke(
+        self,
+        target: Target,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        timeout: float,
+        fresh: bool = False,
+    ) -> Any:
+        if fresh:
+            self._end_isolation()
+        channel = self._isolated_channel()
+        request = Call(
+            id=channel.next_id(),
+            target=self._target(target),
+            args=codec.encode(list(args)),
+            kwargs=codec.encode(kwargs),
         )
+        return self._exchange(channel, request, timeout, _what(target))
 
     def fetch(self, target: Target, timeout: float) -> Any:
-        return self._request("get", target, timeout)
+        channel = self._isolated_channel()
+        request = Get(id=channel.next_id(), target=self._target(target))
+        return self._exchange(channel, request, timeout, _what(target))
 
     def keep(self, value: Any) -> Ref:
         channel = self._isolated_channel()
-        ref = self._exchange(channel, {"op": "keep", "value": codec.encode(value)}, 60.0, "keep")
+        request = Keep(id=channel.next_id(), value=codec.encode(value))
+        ref = self._exchange(channel, request, CONTROL_TIMEOUT, "keep")
         if not isinstance(ref, Ref):
+            self.close()
             raise StudentCrashed("le processus élève a renvoyé une réponse inattendue")
         return ref
 
     def _alive(self) -> Channel:
         if self._channel is None:
-            while not self._load_once():
-                pass
+            if time.monotonic() >= self._deadline:
+                raise self._budget_spent()
+            self._load(min(time.monotonic() + self.load_budget, self._deadline))
         assert self._channel is not None
         return self._channel
 
-    def _target(self, target: Target) -> dict[str, Any]:
+    def _budget_spent(self) -> StudentTimedOut:
+        return StudentTimedOut(
+            f"temps total de correction de la copie dépassé ({self.submission_budget:g} s) : "
+            "les appels restants ne sont pas faits"
+        )
+
+    def _target(self, target: Target) -> TargetSpec:
         if target.probe is not None:
-            return {"probe": target.probe.source, "probe_name": target.probe.name}
+            return TargetSpec(probe=target.probe.source, probe_name=target.probe.name)
         if target.ref is not None:
             if target.ref.id // REF_GENERATION != self._generation:
                 raise StudentCrashed("valeur perdue : le processus élève a été relancé entre-temps")
-            return {"ref": target.ref.id, "attrs": list(target.attrs)}
-        return {"name": target.name, "attrs": list(target.attrs)}
+            return TargetSpec(ref=target.ref.id, attrs=list(target.attrs))
+        return TargetSpec(name=target.name, attrs=list(target.attrs))
 
-    def _request(self, op: str, target: Target, timeout: float, **extra: Any) -> Any:
-        channel = self._isolated_channel()
-        message = {"op": op, "target": self._target(target), **extra}
-        what = target.name or (target.probe.name if target.probe else ".".join(target.attrs))
-        return self._exchange(channel, message, timeout, what)
-
-    def _exchange(self, channel: Channel, message: dict[str, Any], timeout: float, what: str) -> Any:
+    def _exchange(self, channel: Channel, request: Request, timeout: float, what: str) -> Any:
+        now = time.monotonic()
+        if now >= self._deadline:
+            self.close()
+            raise self._budget_spent()
         try:
-            channel.send(message)
-            event = channel.receive(time.monotonic() + timeout)
+            channel.send(request)
+            event = channel.receive(
+                min(now + timeout, self._deadline), request.id, ANSWERS, MAX_ANSWER_LINE_BYTES
+            )
         except RunnerGone as gone:
             self.close()
             if gone.kind == "timed_out":
+                if time.monotonic() >= self._deadline:
+                    raise self._budget_spent() from None
                 raise StudentTimedOut(f"{what} : temps limite de {timeout:g} s dépassé") from None
+            if gone.kind == "protocol":
+                raise InvalidOutput(f"{what} : {gone.message}") from None
             raise StudentCrashed(f"{what} : {gone.message}") from None
         if isinstance(event, Crashed):
             self._isolated = False  # the question's fork is gone; the loaded runner answers again
@@ -366,15 +448,26 @@ class RemoteStudent:
             try:
                 return codec.decode(event.value, None, _judge_tensor)
             except codec.CodecError as exc:
+                self.close()  # the runner encodes what it sends: this answer was forged
                 raise InvalidOutput(f"{what} : valeur renvoyée inutilisable ({exc})") from None
-        if isinstance(event, Raised):
-            if event.error.type == "NotImplementedError":
-                raise NotImplementedByStudent(what)
-            raise StudentRaised(f"{what} : votre code a levé {_describe_error(event.error)}")
+        assert isinstance(event, Raised | Invalid)
         if isinstance(event, Invalid):
             raise InvalidOutput(f"{what} : valeur renvoyée inutilisable ({event.message})")
-        self.close()
-        raise StudentCrashed(f"{what} : réponse inattendue du processus élève")
+        if event.error.type == "TorchForbidden" and self._question is not None and self._question[1]:
+            reason = event.error.message.strip().rpartition("TorchForbidden: ")[2]  # without the module path
+            raise ForbiddenCode(f"{what} : {reason[:300]}")
+        if event.error.type == "NotImplementedError":
+            raise NotImplementedByStudent(what)
+        raise StudentRaised(f"{what} : votre code a levé {_describe_error(event.error)}")
+
+
+def _expect_cell(event: Event, index: int) -> None:
+    if not isinstance(event, CellStart | CellDone) or event.index != index:
+        raise RunnerGone("protocol", "réponse non conforme du processus élève (cellule inattendue)")
+
+
+def _what(target: Target) -> str:
+    return target.name or (target.probe.name if target.probe else ".".join(target.attrs))
 
 
 def _describe_error(error: ErrorInfo) -> str:

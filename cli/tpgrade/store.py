@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tpgrade.errors import StoreError
-from tpgrade.models import SubmissionResult
+from tpgrade.models import MAX_STORED_RESULT_BYTES, SubmissionResult, bounded
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -79,7 +79,7 @@ class Store:
             self._db.execute("ROLLBACK")
             raise StoreError(f"cannot write to the results store {self.path}: {exc}") from None
 
-    def _rows(self, sql: str, params: tuple[str, ...]) -> list[tuple[str]]:
+    def _rows(self, sql: str, params: tuple[str | int, ...]) -> list[tuple[str]]:
         try:
             return self._db.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
@@ -96,7 +96,9 @@ class Store:
         return _parse(rows[0][0]) if rows else None
 
     def save(self, result: SubmissionResult) -> None:
-        """Write a result and make it its student's current one, atomically."""
+        """Write a result (shortened if too large: see :func:`bounded`) and make it its
+        student's current one, atomically."""
+        result = bounded(result)
         with self._transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -123,14 +125,16 @@ class Store:
 
     def latest(self, day: str) -> list[SubmissionResult]:
         """Each student's current result for ``day``, sorted by student."""
-        rows = self._rows(
-            "SELECT r.result_json FROM latest l JOIN results r ON r.day = l.day "
+        rows: list[Any] = self._rows(
+            "SELECT CASE WHEN length(r.result_json) <= ? THEN r.result_json END, r.day, r.student, "
+            "r.status, r.score, r.max_score, r.submission_hash, r.grader_version, r.graded_at "
+            "FROM latest l JOIN results r ON r.day = l.day "
             "AND r.student = l.student AND r.submission_hash = l.submission_hash "
             "AND r.grader_version = l.grader_version "
             "WHERE l.day = ? ORDER BY l.student",
-            (day,),
+            (MAX_STORED_RESULT_BYTES, day),
         )
-        return [_parse(row[0]) for row in rows]
+        return [_parse(row[0]) if row[0] is not None else _oversized(row[1:]) for row in rows]
 
     def save_override(self, day: str, student: str, question: str, answer_hash: str, points: float) -> None:
         """An instructor's decision on one answer; it holds while the answer stays the same."""
@@ -149,6 +153,22 @@ class Store:
 
     def count(self, day: str) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM results WHERE day=?", (day,)).fetchone()[0])
+
+
+def _oversized(columns: tuple[Any, ...]) -> SubmissionResult:
+    """A result stored too large to read (by a tpgrade that did not bound results): its scores."""
+    day, student, status, score, max_score, submission_hash, grader_version, graded_at = columns
+    return SubmissionResult(
+        student=str(student),
+        day=str(day),
+        status=status if status in ("graded", "rejected", "not_loadable", "error") else "error",
+        score=float(score),
+        max_score=float(max_score),
+        message="détail non lu : résultat enregistré trop volumineux (corrigez à nouveau avec --regrade)",
+        submission_hash=str(submission_hash),
+        grader_version=str(grader_version),
+        graded_at=str(graded_at),
+    )
 
 
 def _parse(text: str) -> SubmissionResult:

@@ -75,12 +75,23 @@ class StudentClient(Protocol):
         """Names the submission defined (functions, classes, values)."""
         ...
 
-    def enter_question(self, question: str) -> None:
-        """The next calls grade ``question`` (a client may isolate questions from each other)."""
+    def enter_question(self, question: str, numpy_only: bool = False) -> None:
+        """The next calls grade ``question`` (a client may isolate questions from each other);
+        ``numpy_only``: PyTorch is forbidden during its calls (where the client can enforce it)."""
         ...
 
-    def invoke(self, target: Target, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float) -> Any:
-        """Call ``target`` with plain-data arguments; return plain data or :class:`Ref`."""
+    def invoke(
+        self,
+        target: Target,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        timeout: float,
+        fresh: bool = False,
+    ) -> Any:
+        """Call ``target`` with plain-data arguments; return plain data or :class:`Ref`.
+
+        ``fresh``: in a fresh copy of the loaded submission, where nothing earlier calls
+        changed (a cache, a counter) remains."""
         ...
 
     def fetch(self, target: Target, timeout: float) -> Any:
@@ -95,8 +106,9 @@ class StudentClient(Protocol):
 class Student:
     """Graders call ``student.softmax(Z)``; each call crosses the boundary.
 
-    ``student.call(name, *args, timeout=..., **kwargs)`` does the same with a
-    time limit; ``student.method(ref, "forward", x)`` calls a method of a kept
+    ``student.call(name, *args, timeout=..., fresh=..., **kwargs)`` does the same
+    with a time limit, and with ``fresh=True`` in a fresh copy of the loaded
+    submission (what earlier calls left in it is gone); ``student.method(ref, "forward", x)`` calls a method of a kept
     value; ``student.attr(ref, "fc1", "weight")`` reads one.
     """
 
@@ -111,10 +123,12 @@ class Student:
     def has(self, name: str) -> bool:
         return name in self._client.defined()
 
-    def call(self, name: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+    def call(
+        self, name: str, *args: Any, timeout: float | None = None, fresh: bool = False, **kwargs: Any
+    ) -> Any:
         if not self.has(name):
             raise NotImplementedByStudent(name)
-        return self._client.invoke(Target(name=name), args, kwargs, timeout or self.timeout)
+        return self._client.invoke(Target(name=name), args, kwargs, timeout or self.timeout, fresh)
 
     def method(self, ref: Ref, method: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         target = Target(ref=ref, attrs=(method,))

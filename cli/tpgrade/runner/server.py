@@ -1,22 +1,43 @@
-"""The runner's main loop: load the submission's cells, then answer calls.
+"""The runner's main loop: load the submission's cells, then answer requests.
 
-Requests and answers are JSON lines on the process's original stdin/stdout,
-which are moved to private descriptors at start; student output goes to
-stderr, which the judge reads with a cap. Time limits are enforced from
-outside: the judge kills this process when a cell or a call overruns, so
-nothing here needs to resist student code, which could patch any of it; all
-it could forge is its own answers, which the judge validates anyway.
+Requests and events are the JSON lines of :mod:`tpgrade.wire`, on the
+process's original stdin/stdout, which are moved to private descriptors at
+start; student output goes to stderr, which the judge reads with a cap.
+Every event carries the id of the request it answers. Time limits are the
+judge's: it kills this process when a cell or a call overruns. Nothing here
+needs to resist student code, which could patch any of it: all it could
+forge is its own answers, which the judge checks against the request it made
+and validates anyway.
 """
 
 from __future__ import annotations
 
-import json
+import mmap
 import os
 import signal
+import struct
 import sys
 import traceback
+
+# Bound at import: student code, which runs in this process later, may patch the builtins.
+from builtins import (  # noqa: UP029
+    bool,
+    compile,
+    dict,
+    exec,
+    getattr,
+    int,
+    isinstance,
+    len,
+    list,
+    memoryview,
+    sorted,
+    str,
+    type,
+)
 from typing import Any
 
+from tpgrade.runner import guards
 from tpgrade.runner.protocol import (
     KeptValues,
     compile_function,
@@ -26,8 +47,39 @@ from tpgrade.runner.protocol import (
     to_tensor,
 )
 from tpgrade.wire import codec
+from tpgrade.wire.messages import (
+    MAX_ANSWER_LINE_BYTES,
+    MAX_MESSAGE_CHARS,
+    MAX_NAME_CHARS,
+    MAX_NAMES,
+    MAX_TRACEBACK_CHARS,
+    MAX_TYPE_CHARS,
+    Call,
+    CellDone,
+    CellStart,
+    Crashed,
+    End,
+    ErrorInfo,
+    Event,
+    Get,
+    Invalid,
+    Isolate,
+    Keep,
+    Load,
+    Loaded,
+    Raised,
+    Ready,
+    Request,
+    Result,
+    TargetSpec,
+    encode_event,
+    parse_request,
+)
 
 MAX_REQUEST_BYTES = 512 << 20
+# What a question's fork leaves for the loaded runner: whether it ended on the
+# judge's request, and the id of the request it was serving.
+_FORK_STATE = struct.Struct("<?q")
 
 
 class Channel:
@@ -40,13 +92,12 @@ class Channel:
         os.dup2(2, 1)
         sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
 
-    def receive(self) -> dict[str, Any] | None:
+    def receive(self) -> Request | None:
         line = self.reader.readline(MAX_REQUEST_BYTES)
-        return json.loads(line) if line else None
+        return parse_request(line) if line else None
 
-    def send(self, message: dict[str, Any]) -> None:
-        data = (json.dumps(message, allow_nan=False) + "\n").encode()
-        view = memoryview(data)
+    def send(self, event: Event) -> None:
+        view = memoryview(encode_event(event))
         while view:
             written = os.write(self.writer_fd, view)
             view = view[written:]
@@ -55,16 +106,19 @@ class Channel:
 def _student_frames(tb: Any) -> str:
     """The traceback without the runner's own frames."""
     frames = [f for f in traceback.extract_tb(tb) if f.filename.startswith("<")]
-    return "".join(traceback.format_list(frames[-8:]))[-4000:]
+    return "".join(traceback.format_list(frames[-8:]))[-MAX_TRACEBACK_CHARS:]
 
 
-def _error(exc: BaseException) -> dict[str, str]:
-    message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return {
-        "type": type(exc).__name__,
-        "message": message[-2000:],
-        "traceback": _student_frames(exc.__traceback__),
-    }
+def _error(exc: BaseException) -> ErrorInfo:
+    try:
+        message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    except BaseException:  # a student exception whose __str__ raises
+        message = type(exc).__name__
+    return ErrorInfo(
+        type=type(exc).__name__[:MAX_TYPE_CHARS],
+        message=message[-2000:],
+        traceback=_student_frames(exc.__traceback__),
+    )
 
 
 class Runner:
@@ -73,64 +127,70 @@ class Runner:
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
         self.kept = KeptValues(base=0)
         self.pid = os.getpid()
-        self.end_signal = -1  # in a question's process: where to say that it ended on request
+        self.fork_state: mmap.mmap | None = None  # in a question's fork: shared with the loaded runner
+        self.guarded = False  # PyTorch is forbidden in this fork
 
-    def isolate(self) -> None:
+    def _serving(self, request_id: int, ended: bool = False) -> None:
+        if self.fork_state is not None:
+            _FORK_STATE.pack_into(self.fork_state, 0, ended, request_id)
+
+    def isolate(self, request: Isolate) -> None:
         """Serve the next requests from a fork, so that a question cannot change the next one.
 
-        The parent waits for the fork to end. On the judge's ``end`` the fork
-        says so on a private pipe and exits; any other end (a crash, os._exit)
-        is reported as the answer the judge is waiting for.
+        The loaded runner waits for the fork to end. On the judge's ``end``
+        the fork says so in shared memory and exits, and the runner answers
+        the ``end``; any other end (a crash, ``os._exit``) is answered as a
+        crash of the request the fork was serving.
         """
-        read_end, write_end = os.pipe()
+        state = mmap.mmap(-1, _FORK_STATE.size)
+        _FORK_STATE.pack_into(state, 0, False, request.id)
         child = os.fork()
         if child == 0:
-            os.close(read_end)
-            self.pid, self.end_signal = os.getpid(), write_end
-            self.channel.send({"event": "result", "value": None})
+            self.pid, self.fork_state = os.getpid(), state
+            if request.numpy_only:
+                guards.forbid_torch()
+                self.guarded = True
+            self.channel.send(Result(id=request.id))
             return
-        os.close(write_end)
         _, status = os.waitpid(child, 0)
-        os.set_blocking(read_end, False)
-        try:
-            ended = os.read(read_end, 1) == b"E"
-        except BlockingIOError:
-            ended = False
-        os.close(read_end)
+        ended, request_id = _FORK_STATE.unpack_from(state, 0)
+        state.close()
         if ended:
-            self.channel.send({"event": "result", "value": None})
+            self.channel.send(Result(id=request_id))
         else:
-            self.channel.send(
-                {"event": "crashed", "message": describe_exit(os.waitstatus_to_exitcode(status))}
-            )
+            message = describe_exit(os.waitstatus_to_exitcode(status))
+            self.channel.send(Crashed(id=request_id, message=message[:MAX_MESSAGE_CHARS]))
 
-    def end(self) -> None:
-        if self.end_signal < 0:
-            self.channel.send({"event": "result", "value": None})
+    def end(self, request: End) -> None:
+        if self.fork_state is None:
+            self.channel.send(Result(id=request.id))
             return
-        os.write(self.end_signal, b"E")
+        self._serving(request.id, ended=True)
         os._exit(0)
 
-    def load(self, request: dict[str, Any]) -> None:
-        self.kept = KeptValues(base=int(request.get("ref_base", 0)))
-        for cell in request["cells"]:
-            index = int(cell["index"])
-            self.channel.send({"event": "cell_start", "index": index})
+    def load(self, request: Load) -> None:
+        self.kept = KeptValues(base=request.ref_base)
+        for cell in request.cells:
+            self.channel.send(CellStart(id=request.id, index=cell.index))
             error = None
             try:
-                code = compile(cell["source"], f"<cellule {index + 1}>", "exec")
+                code = compile(cell.source, f"<cellule {cell.index + 1}>", "exec")
                 exec(code, self.namespace)
-            except BaseException as exc:  # SystemExit and KeyboardInterrupt included
+            except BaseException as exc:  # SystemExit, KeyboardInterrupt, RecursionError included
                 error = _error(exc)
-            self.channel.send({"event": "cell_done", "index": index, "error": error})
-        names = sorted(n for n in self.namespace if isinstance(n, str) and not n.startswith("_"))
-        self.channel.send({"event": "loaded", "names": names})
+            self.channel.send(CellDone(id=request.id, index=cell.index, error=error))
+        names = sorted(
+            n
+            for n in list(self.namespace)
+            if type(n) is str and not n.startswith("_") and len(n) <= MAX_NAME_CHARS
+        )
+        self.channel.send(Loaded(id=request.id, names=names[:MAX_NAMES]))
 
-    def _target(self, spec: dict[str, Any]) -> Any:
-        if spec.get("probe"):
-            return compile_function(str(spec["probe"]), str(spec["probe_name"]), self.namespace)
-        value = self.namespace[spec["name"]] if spec.get("name") else self.kept.get(int(spec["ref"]))
-        for attr in spec.get("attrs", []):
+    def _target(self, spec: TargetSpec) -> Any:
+        if spec.probe is not None:
+            return compile_function(spec.probe, str(spec.probe_name), self.namespace)
+        value = self.namespace[spec.name] if spec.name is not None else self.kept.get(int(spec.ref or 0))
+        for attr in spec.attrs:
             value = getattr(value, attr)
         return value
 
@@ -140,45 +200,71 @@ class Runner:
     def _compile(self, source: str, name: str) -> Any:
         return compile_function(source, name, self.namespace)
 
-    def call(self, request: dict[str, Any]) -> None:
+    def call(self, request: Call | Get) -> None:
         pid = self.pid
         try:
-            function = self._target(request["target"])
-            args = self._decode(request.get("args", []))
-            kwargs = self._decode(request.get("kwargs", {"$dict": []}))
-            value = to_device(function(*args, **kwargs)) if request["op"] == "call" else function
+            function = self._target(request.target)
+            if isinstance(request, Call):
+                args = self._decode(request.args if request.args is not None else [])
+                kwargs = self._decode(request.kwargs if request.kwargs is not None else {"$dict": []})
+                value = to_device(function(*args, **kwargs))
+            else:
+                value = function
         except BaseException as exc:
             if os.getpid() != pid:
                 os._exit(1)
-            self.channel.send({"event": "raised", "error": _error(exc)})
+            self.channel.send(Raised(id=request.id, error=_error(exc)))
             return
         if os.getpid() != pid:
             os._exit(0)
-        try:
-            encoded = codec.encode(value, self.kept.add)
-        except BaseException as exc:
-            self.channel.send({"event": "invalid", "message": str(exc)[:500]})
-            return
-        self.channel.send({"event": "result", "value": encoded})
+        if not self._forbidden(request.id):
+            self._answer(request.id, value)
 
-    def keep(self, request: dict[str, Any]) -> None:
-        ref = self.kept.add(self._decode(request["value"]))
-        self.channel.send({"event": "result", "value": codec.encode(ref)})
+    def _forbidden(self, request_id: int) -> bool:
+        """In a NumPy-only question's fork: say so if PyTorch was used (or the guard removed)."""
+        if not self.guarded or guards.guard_intact():
+            return False
+        error = ErrorInfo(type="TorchForbidden", message=guards.FORBIDDEN_MESSAGE)
+        self.channel.send(Raised(id=request_id, error=error))
+        return True
+
+    def _answer(self, request_id: int, value: Any) -> None:
+        try:
+            line = encode_event(Result(id=request_id, value=codec.encode(value, self.kept.add)))
+        except BaseException as exc:
+            if self._forbidden(request_id):  # a tensor returned: encoding it used PyTorch
+                return
+            self.channel.send(Invalid(id=request_id, message=str(exc)[:500]))
+            return
+        if len(line) > MAX_ANSWER_LINE_BYTES:
+            size = f"{len(line) / 2**20:.0f} Mo"
+            self.channel.send(
+                Invalid(id=request_id, message=f"valeur trop volumineuse ({size} une fois encodée)")
+            )
+            return
+        view = memoryview(line)
+        while view:
+            view = view[os.write(self.channel.writer_fd, view) :]
+
+    def keep(self, request: Keep) -> None:
+        ref = self.kept.add(self._decode(request.value))
+        self.channel.send(Result(id=request.id, value=codec.encode(ref)))
 
     def serve(self) -> None:
-        self.channel.send({"event": "ready", "pid": self.pid})
+        self.channel.send(Ready(id=0, pid=self.pid))
         while (request := self.channel.receive()) is not None:
             if os.getpid() != self.pid:
                 os._exit(0)  # a child forked by student code must not answer for the runner
-            if request["op"] == "isolate":
-                self.isolate()
-            elif request["op"] == "end":
-                self.end()
-            elif request["op"] == "load":
+            self._serving(request.id)
+            if isinstance(request, Isolate):
+                self.isolate(request)
+            elif isinstance(request, End):
+                self.end(request)
+            elif isinstance(request, Load):
                 self.load(request)
-            elif request["op"] in ("call", "get"):
+            elif isinstance(request, Call | Get):
                 self.call(request)
-            elif request["op"] == "keep":
+            elif isinstance(request, Keep):
                 self.keep(request)
 
 

@@ -7,6 +7,7 @@ client and run everywhere.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -21,7 +22,8 @@ from conftest import docker_or_skip
 from tpgrade.errors import SandboxUnavailable
 from tpgrade.sandbox import Limits, choose_sandbox
 from tpgrade.sandbox.docker import DIGEST_LABEL, OWNER_LABEL, SANDBOX_LABEL, DockerSandbox, runner_digest
-from tpgrade.session import Channel, Ready
+from tpgrade.session import Channel
+from tpgrade.wire.messages import Ready
 
 # --- without an engine: a fake client ----------------------------------------------
 
@@ -98,8 +100,8 @@ def test_a_runner_container_is_confined_then_removed(docker_sandbox: DockerSandb
     limits = Limits(memory_bytes=1 << 30, processes=32)
     process = docker_sandbox.launch(limits, slot=3)
     try:
-        channel = Channel(process)
-        assert isinstance(channel.receive(time.monotonic() + 60), Ready)
+        channel = Channel(process, itertools.count(1))
+        assert isinstance(channel.receive(time.monotonic() + 60, 0, (Ready,), 1 << 20), Ready)
         container_id = process.container_id  # type: ignore[attr-defined]
         data = inspect(docker_sandbox, container_id)
         host = data["HostConfig"]

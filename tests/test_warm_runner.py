@@ -8,6 +8,7 @@ own PID namespace.
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Iterator
@@ -17,8 +18,19 @@ import pytest
 
 from tpgrade.sandbox import Limits
 from tpgrade.sandbox.bubblewrap import BubblewrapSandbox
-from tpgrade.session import Channel, Loaded, Ready, Result
+from tpgrade.session import Channel
 from tpgrade.wire import codec
+from tpgrade.wire.messages import (
+    Call,
+    CellDone,
+    CellSource,
+    CellStart,
+    Load,
+    Loaded,
+    Ready,
+    Result,
+    TargetSpec,
+)
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="warm runners need root (cold runners are tested elsewhere)"
@@ -48,6 +60,9 @@ def look():
         'pids': pids,
         'no_new_privs': [l for l in status.splitlines() if l.startswith('NoNewPrivs')][0].split()[1],
         'numpy_preloaded': 'numpy' in sys.modules,
+        'seccomp': [l for l in status.splitlines() if l.startswith('Seccomp:')][0].split()[1],
+        'hostname': __import__('socket').gethostname(),
+        'interfaces': sorted(name for _, name in __import__('socket').if_nameindex()),
     }
 """
 
@@ -65,16 +80,18 @@ def shown_under_tmp(sandbox: BubblewrapSandbox) -> list[str]:
 
 
 def run(sandbox: BubblewrapSandbox, source: str, call: str | None = None) -> tuple[Channel, object]:
-    channel = Channel(sandbox.launch(Limits(), slot=5))
+    channel = Channel(sandbox.launch(Limits(), slot=5), itertools.count(1))
     deadline = time.monotonic() + 60
-    assert isinstance(channel.receive(deadline), Ready)
-    channel.send({"op": "load", "cells": [{"index": 0, "source": source}]})
-    while not isinstance(channel.receive(deadline), Loaded):
+    assert isinstance(channel.receive(deadline, 0, (Ready,), 1 << 20), Ready)
+    load = Load(id=channel.next_id(), cells=[CellSource(index=0, source=source)])
+    channel.send(load)
+    while not isinstance(channel.receive(deadline, load.id, (CellStart, CellDone, Loaded), 1 << 20), Loaded):
         pass
     value = None
     if call is not None:
-        channel.send({"op": "call", "target": {"name": call}, "args": [], "kwargs": {"$dict": []}})
-        result = channel.receive(deadline)
+        request = Call(id=channel.next_id(), target=TargetSpec(name=call), args=[], kwargs={"$dict": []})
+        channel.send(request)
+        result = channel.receive(deadline, request.id, (Result,), 1 << 20)
         assert isinstance(result, Result), result
         value = codec.decode(result.value, lambda ref: None)
     return channel, value
@@ -94,6 +111,8 @@ def test_nothing_of_one_submission_reaches_the_next(sandbox: BubblewrapSandbox) 
         assert seen["uid"] >= 200000
         assert all(int(mask, 16) == 0 for mask in seen["capabilities"])
         assert seen["no_new_privs"] == "1"
+        assert seen["seccomp"] == "2"  # the judge's filter, installed after the uid drop
+        assert seen["hostname"] == "tpgrade" and seen["interfaces"] == ["lo"]  # its own UTS and network
     finally:
         second.close()
 
@@ -110,7 +129,7 @@ def test_each_submission_gets_its_own_uid(sandbox: BubblewrapSandbox) -> None:
 
 def test_a_killed_runner_reports_its_signal_and_the_next_one_starts(sandbox: BubblewrapSandbox) -> None:
     channel, _ = run(sandbox, "import os, signal\ndef die():\n    os.kill(os.getpid(), signal.SIGSEGV)\n")
-    channel.send({"op": "call", "target": {"name": "die"}, "args": [], "kwargs": {"$dict": []}})
+    channel.send(Call(id=channel.next_id(), target=TargetSpec(name="die"), args=[], kwargs={"$dict": []}))
     assert channel.process.wait(10) == 128 + 11
     assert "SIGSEGV" in channel.process.exit_description()
     channel.close()

@@ -2,39 +2,53 @@
 
 The zygote imports the heavy libraries once, then forks one runner per
 submission. It runs as root inside the sandbox's namespaces and never runs
-student code: each fork gets new mount, PID and IPC namespaces, a fresh /proc,
-fresh tmpfs scratch on /tmp and /dev/shm, an unprivileged uid of its own, no
-capabilities, ``no_new_privs`` and the submission's rlimits, and only then
-enters the runner's loop on the pipes that the judge passed. So nothing of
-one submission's runner (files, processes, memory) reaches the next.
+student code: each fork gets new mount, PID, IPC, network (loopback only) and
+UTS namespaces, a fresh /proc, fresh tmpfs scratch on /tmp and /dev/shm, an
+unprivileged uid of its own, no capabilities, ``no_new_privs``, the
+submission's rlimits and the judge's seccomp filter, and only then enters the
+runner's loop on the pipes that the judge passed. So nothing of one
+submission's runner (files, processes, memory, sockets) reaches the next. The
+zygote itself has no filter: it needs ``mount`` and ``unshare``.
 
 Process tree per submission: the zygote's child (A, outside the new PID
 namespace, reports the exit status) → B (PID 1 of the namespace: reaps
 orphans, exits with the runner's status, and takes the whole namespace with
-it) → the runner (C). Killing B kills every process of the submission.
+it) → the runner (C). Killing B kills every process of the submission. A
+first moves itself into the submission's cgroup, through descriptors of its
+``cgroup.procs`` files that the judge opened, so that everything the
+submission starts is counted there.
 
 Requests come on a ``SOCK_SEQPACKET`` socket (descriptor 3): one JSON
-message each, with descriptors attached for ``spawn``.
+message each, with descriptors attached for ``spawn`` (the runner's stdin,
+stdout and stderr, then the cgroup's files).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import importlib
 import json
 import os
 import signal
 import socket
+import struct
 from typing import Any
 
 from tpgrade.wire.limits import Limits, apply_rlimits
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWIPC = 0x00020000, 0x20000000, 0x08000000
+CLONE_NEWNET, CLONE_NEWUTS = 0x40000000, 0x04000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_BIND, MS_REC, MS_PRIVATE = 1 << 12, 1 << 14, 1 << 18
-PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
+PR_SET_SECCOMP, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 22, 24, 38
+SECCOMP_MODE_FILTER = 2
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+IFREQ = struct.Struct("16sH22x")
+HOSTNAME = "tpgrade"
 CONTROL_FD = 3
+MAX_FDS = 8  # stdin, stdout, stderr and one cgroup.procs per hierarchy
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -64,6 +78,32 @@ def _drop_privileges(uid: int) -> None:
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
 
 
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def install_filter(program: bytes) -> None:
+    """Install a seccomp program (``struct sock_filter`` array) on the calling thread and
+    its future children; ``no_new_privs`` must be set already (or the caller privileged)."""
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = _SockFprog(len(program) // 8, ctypes.addressof(buffer))
+    result = _libc.prctl(
+        PR_SET_SECCOMP,
+        ctypes.c_ulong(SECCOMP_MODE_FILTER),
+        ctypes.byref(fprog),
+        ctypes.c_ulong(0),
+        ctypes.c_ulong(0),
+    )
+    _check(result, "seccomp")
+
+
+def _loopback_up() -> None:
+    """The new network namespace's loopback up, as bubblewrap does for cold runners."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        flags = IFREQ.unpack(fcntl.ioctl(probe, SIOCGIFFLAGS, IFREQ.pack(b"lo", 0)))[1]
+        fcntl.ioctl(probe, SIOCSIFFLAGS, IFREQ.pack(b"lo", flags | IFF_UP))
+
+
 def _exit_code(status: int) -> int:
     code = os.waitstatus_to_exitcode(status)
     return 128 + -code if code < 0 else code
@@ -91,8 +131,13 @@ def _namespace_init(fds: list[int], request: dict[str, Any]) -> None:
         _fresh_tmp(scratch, [str(path) for path in request.get("keep", [])])
         if os.path.isdir("/dev/shm"):
             _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, scratch)
+        _loopback_up()
+        socket.sethostname(HOSTNAME)
         _drop_privileges(int(request["uid"]))
-        apply_rlimits(limits, processes=True)
+        # In a cgroup, pids.max bounds the submission's processes (the uid's count is moot).
+        apply_rlimits(limits, processes=not request.get("cgroup"))
+        if request.get("seccomp"):
+            install_filter(bytes.fromhex(request["seccomp"]))
     except Exception as exc:
         os.write(fds[2], f"tpgrade zygote: cannot prepare the runner: {exc}\n".encode())
         os._exit(70)
@@ -135,8 +180,14 @@ def _spawn(fds: list[int], request: dict[str, Any], control: socket.socket) -> i
         return child
     try:
         control.close()
+        for fd in fds[3:]:  # the submission's cgroup: A moves in before anything else starts
+            os.write(fd, b"0")
+            os.close(fd)
+        fds = fds[:3]
         os.setsid()
-        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
+        _check(
+            _libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS), "unshare"
+        )
         init = os.fork()
         if init == 0:
             _namespace_init(fds, request)
@@ -191,7 +242,7 @@ def serve(control: socket.socket) -> None:
     statuses: dict[int, int] = {}
     while True:
         try:
-            data, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
+            data, fds, _, _ = socket.recv_fds(control, 1 << 16, MAX_FDS)
         except OSError:
             return
         if not data:

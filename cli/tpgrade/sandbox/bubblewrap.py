@@ -5,9 +5,12 @@ and of the Python installation, the runner's own package, and an empty tmpfs
 for scratch; nothing else exists for it (not the course folder, the store or
 the other submissions). Network, PID, IPC and UTS namespaces are new. Run as
 root, bubblewrap builds the namespaces and ``setpriv`` then drops to an
-unprivileged uid with no capabilities and ``no_new_privs``, so that the
-process limit applies to that uid alone. Run as a normal user, bubblewrap
-makes a user namespace instead.
+unprivileged uid with no capabilities and ``no_new_privs``. Run as a normal
+user, bubblewrap makes a user namespace instead. Every runner gets the
+seccomp filter of :mod:`tpgrade.sandbox.seccomp` and, where cgroups can be
+used (as root), a cgroup of its own (:mod:`tpgrade.sandbox.cgroups`): the
+memory, process and CPU limits then hold for all of a submission's processes
+together, and killing the runner kills them all.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import platform
 import shutil
 import site
 import subprocess
@@ -23,6 +27,8 @@ from pathlib import Path
 
 from tpgrade.errors import SandboxUnavailable
 from tpgrade.paths import ALWAYS_PRELOADED
+from tpgrade.runner.zygote import HOSTNAME
+from tpgrade.sandbox import seccomp
 from tpgrade.sandbox.base import (
     RUNNER_ENV,
     PopenRunner,
@@ -31,6 +37,7 @@ from tpgrade.sandbox.base import (
     default_package_parent,
     runner_argv,
 )
+from tpgrade.sandbox.cgroups import Cgroups, RunnerCgroup
 from tpgrade.sandbox.zygote import ZYGOTE_BOOT, Zygote, ZygoteGone
 from tpgrade.wire.limits import Limits, apply_rlimits
 
@@ -39,7 +46,14 @@ WARM_UID_BASE = 200000  # warm runners: a fresh uid per submission, UIDS_PER_SLO
 UIDS_PER_SLOT = 1000
 # What the zygote needs to make each runner's namespaces and drop to its uid; the
 # runner itself keeps none of them.
-ZYGOTE_CAPABILITIES = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_KILL")
+ZYGOTE_CAPABILITIES = (
+    "CAP_SYS_ADMIN",
+    "CAP_SETUID",
+    "CAP_SETGID",
+    "CAP_SETPCAP",
+    "CAP_KILL",
+    "CAP_NET_ADMIN",
+)
 RUNNER_MOUNT = Path("/opt/tpgrade")
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives", "/etc/fonts")
@@ -76,6 +90,29 @@ def _system_binds() -> list[str]:
     return args
 
 
+def _filter_fd(program: bytes) -> int:
+    """A descriptor from which bubblewrap reads the seccomp program (a pipe, already closed for writing)."""
+    read, write = os.pipe()
+    try:
+        os.write(write, program)  # far below a pipe's capacity
+    finally:
+        os.close(write)
+    return read
+
+
+class CgroupedRunner(PopenRunner):
+    """A cold runner in a cgroup of its own: killing it kills the whole cgroup."""
+
+    def __init__(self, popen: subprocess.Popen[bytes], cgroup: RunnerCgroup | None) -> None:
+        super().__init__(popen)
+        self.cgroup = cgroup
+
+    def kill(self) -> None:
+        if self.cgroup is not None:
+            self.cgroup.destroy()
+        super().kill()
+
+
 class BubblewrapSandbox(Sandbox):
     name = "process"
     isolated = True
@@ -98,7 +135,19 @@ class BubblewrapSandbox(Sandbox):
         self._check_tools()
         self.visible = [*_python_dirs(), default_package_parent() / "tpgrade"]
         self._check_hidden([p.resolve() for p in hidden or []])
-        _probe(tuple(self._argv(Limits(), 0, ["/bin/true"])))
+        self.seccomp = seccomp.native_program()
+        self.notes: list[str] = []  # guarantees weaker here than the module docstring says
+        if self.seccomp is None:
+            self.notes.append(f"no seccomp filter (no system call table for {platform.machine()})")
+        fd = _filter_fd(self.seccomp) if self.seccomp else None
+        try:
+            _probe(tuple(self._argv(Limits(), 0, ["/bin/true"], seccomp_fd=fd)), fd)
+        finally:
+            if fd is not None:
+                os.close(fd)
+        self.cgroups, note = Cgroups.here()
+        if note:
+            self.notes.append(note)
 
     def _check_tools(self) -> None:
         if shutil.which("bwrap") is None:
@@ -118,12 +167,21 @@ class BubblewrapSandbox(Sandbox):
                         "move the course folder or the results store elsewhere"
                     )
 
-    def _argv(self, limits: Limits, slot: int, command: list[str], zygote: bool = False) -> list[str]:
+    def _argv(
+        self,
+        limits: Limits,
+        slot: int,
+        command: list[str],
+        zygote: bool = False,
+        seccomp_fd: int | None = None,
+    ) -> list[str]:
         namespaces = [
             "--unshare-pid",
             "--unshare-net",
             "--unshare-ipc",
             "--unshare-uts",
+            "--hostname",
+            HOSTNAME,
             "--unshare-cgroup-try",
         ]
         if not self.as_root:
@@ -175,27 +233,48 @@ class BubblewrapSandbox(Sandbox):
             "--chdir",
             "/tmp",
             *env,
+            *([] if seccomp_fd is None else ["--seccomp", str(seccomp_fd)]),
             *drop,
             *command,
         ]
 
     def describe(self) -> str:
-        return "process (warm runners)" if self.warm else self.name
+        described = "process (warm runners)" if self.warm else self.name
+        return "; ".join([described, *self.notes])
 
     def launch(self, limits: Limits, slot: int = 0) -> RunnerProcess:
         if self.warm:
             return self._warm_launch(limits, slot)
-        argv = self._argv(limits, slot, runner_argv(RUNNER_MOUNT))
-        popen = subprocess.Popen(
-            argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env={"PATH": RUNNER_ENV["PATH"]},
-            start_new_session=True,
-            preexec_fn=lambda: apply_rlimits(limits, processes=True),
-        )
-        return PopenRunner(popen)
+        cgroup = self.cgroups.create(limits) if self.cgroups is not None else None
+        procs: list[int] = []
+        fd: int | None = None
+
+        def prepare() -> None:  # in the child, before bubblewrap: nothing runs outside the cgroup
+            for procs_fd in procs:
+                os.write(procs_fd, b"0")
+            apply_rlimits(limits, processes=cgroup is None)
+
+        try:
+            procs = cgroup.open_procs() if cgroup is not None else []
+            fd = _filter_fd(self.seccomp) if self.seccomp else None
+            popen = subprocess.Popen(
+                self._argv(limits, slot, runner_argv(RUNNER_MOUNT), seccomp_fd=fd),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env={"PATH": RUNNER_ENV["PATH"]},
+                start_new_session=True,
+                pass_fds=() if fd is None else (fd,),
+                preexec_fn=prepare,
+            )
+        except BaseException:
+            if cgroup is not None:
+                cgroup.destroy()
+            raise
+        finally:
+            for each in [*procs, *([] if fd is None else [fd])]:
+                os.close(each)
+        return CgroupedRunner(popen, cgroup)
 
     def _warm_launch(self, limits: Limits, slot: int) -> RunnerProcess:
         """A runner forked from this slot's zygote (started on first use, again if it died)."""
@@ -208,7 +287,7 @@ class BubblewrapSandbox(Sandbox):
                     zygote.close()
                 zygote = self._zygotes[slot] = self._start_zygote(limits, slot)
             try:
-                return zygote.spawn(limits, uid)
+                return zygote.spawn(limits, uid, self.seccomp, self.cgroups)
             except ZygoteGone as gone:
                 reason = str(gone)
                 zygote.close()
@@ -227,17 +306,25 @@ class BubblewrapSandbox(Sandbox):
         for zygote in self._zygotes.values():
             zygote.close()
         self._zygotes.clear()
+        if self.cgroups is not None:
+            self.cgroups.close()
 
     def abandon(self) -> None:
         for zygote in self._zygotes.values():
             zygote.kill()
+        if self.cgroups is not None:
+            self.cgroups.close(locked=False)
+
+    def leftovers(self) -> list[str]:
+        return self.cgroups.leftovers() if self.cgroups is not None else []
 
 
 @functools.cache
-def _probe(argv: tuple[str, ...]) -> None:
+def _probe(argv: tuple[str, ...], seccomp_fd: int | None) -> None:
     """Start an empty sandbox once, to fail early with bubblewrap's own reason."""
     try:
-        done = subprocess.run(argv, capture_output=True, timeout=30, check=False)
+        passed = () if seccomp_fd is None else (seccomp_fd,)
+        done = subprocess.run(argv, capture_output=True, timeout=30, check=False, pass_fds=passed)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SandboxUnavailable(f"the process sandbox cannot start: {exc}") from None
     if done.returncode != 0:

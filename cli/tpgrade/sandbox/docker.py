@@ -12,8 +12,11 @@ demultiplexed here into pipes so that the session reads them like a local
 process. Containers are started with ``auto_remove`` and carry a label of
 their sandbox: killing a runner removes its container, ``close()`` removes
 any left, and if tpgrade itself dies, the runner sees its stdin close and
-exits, which removes the container; ``timeout`` as the container's first
-process caps its lifetime in any case.
+exits, which removes the container; the container's PID 1, a small
+supervisor (:mod:`tpgrade.runner.supervisor`), caps its lifetime in any case.
+PID 1 is not dumpable, so the runner cannot ptrace it or write its memory to
+stop that cap. The judge's own deadlines, which kill the container from
+outside, stay the authority.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ OWNER_LABEL = "org.tpgrade.owner"  # host name and pid of the tpgrade process th
 RUNNER_USER = "10002:10002"
 LIFETIME_SECONDS = 3600
 RUNNER_BOOT = "from tpgrade.runner.server import main; main()"
+SUPERVISOR_BOOT = "from tpgrade.runner.supervisor import main; main()"
 # RLIMIT_AS is set by the runner's first line, not as a container ulimit: runc's
 # own start-up needs more address space than a small limit leaves.
 ADDRESS_SPACE_BOOT = "import resource; resource.setrlimit(resource.RLIMIT_AS, ({size}, {size})); "
@@ -293,7 +297,8 @@ class DockerSandbox(Sandbox):
         boot = RUNNER_BOOT
         if self.device != "cuda":  # CUDA reserves far more address space than it uses
             boot = ADDRESS_SPACE_BOOT.format(size=limits.memory_bytes) + boot
-        return ["timeout", "-s", "KILL", str(LIFETIME_SECONDS), "python3", "-I", "-B", "-c", boot]
+        supervisor = ["python3", "-I", "-B", "-c", SUPERVISOR_BOOT, str(LIFETIME_SECONDS)]
+        return [*supervisor, "python3", "-I", "-B", "-c", boot]
 
     def launch(self, limits: Limits, slot: int = 0) -> RunnerProcess:
         api = self.client.api

@@ -21,6 +21,7 @@ from typing import Any
 
 from tpgrade.errors import SandboxUnavailable
 from tpgrade.sandbox.base import CappedBuffer, RunnerProcess
+from tpgrade.sandbox.cgroups import Cgroups, RunnerCgroup
 from tpgrade.wire.limits import Limits
 
 START_TIMEOUT = 120.0  # importing torch on a cold disk can take long
@@ -88,8 +89,17 @@ class Zygote:
         result: dict[str, Any] = json.loads(answer)
         return result
 
-    def spawn(self, limits: Limits, uid: int) -> ForkedRunner:
-        return ForkedRunner(self, limits, uid)
+    def spawn(
+        self, limits: Limits, uid: int, seccomp: bytes | None = None, cgroups: Cgroups | None = None
+    ) -> ForkedRunner:
+        """A runner for one submission: its own uid, the ``seccomp`` filter, a cgroup of ``cgroups``."""
+        cgroup = cgroups.create(limits) if cgroups is not None else None
+        try:
+            return ForkedRunner(self, limits, uid, seccomp, cgroup)
+        except BaseException:
+            if cgroup is not None and cgroups is not None:
+                cgroups.release(cgroup)
+            raise
 
     def kill(self) -> None:
         """Kill the zygote's sandbox (and so every runner it forked) without waiting."""
@@ -105,18 +115,35 @@ class Zygote:
 
 
 class ForkedRunner(RunnerProcess):
-    """A runner forked by the zygote for one submission."""
+    """A runner forked by the zygote for one submission (in ``cgroup``, if given)."""
 
-    def __init__(self, zygote: Zygote, limits: Limits, uid: int) -> None:
+    def __init__(
+        self,
+        zygote: Zygote,
+        limits: Limits,
+        uid: int,
+        seccomp: bytes | None = None,
+        cgroup: RunnerCgroup | None = None,
+    ) -> None:
         self.zygote = zygote
+        self.cgroup = cgroup
         stdin_read, self._stdin = os.pipe()
         self._stdout, stdout_write = os.pipe()
         stderr_read, stderr_write = os.pipe()
         theirs = [stdin_read, stdout_write, stderr_write]
-        request = {"op": "spawn", "uid": uid, "keep": list(zygote.keep), "limits": dataclasses.asdict(limits)}
         try:
+            if cgroup is not None:
+                theirs += cgroup.open_procs()
+            request = {
+                "op": "spawn",
+                "uid": uid,
+                "keep": list(zygote.keep),
+                "limits": dataclasses.asdict(limits),
+                "seccomp": seccomp.hex() if seccomp else "",
+                "cgroup": len(theirs) - 3,
+            }
             self.pid = int(zygote.ask(request, theirs)["pid"])
-        except ZygoteGone:
+        except BaseException:
             for fd in (stderr_read, self._stdin, self._stdout):
                 os.close(fd)
             raise
@@ -161,6 +188,8 @@ class ForkedRunner(RunnerProcess):
                 self._status = int(self.zygote.ask({"op": "kill", "pid": self.pid})["status"])
             except ZygoteGone:
                 self._status = 137 if self._status is None else self._status
+            if self.cgroup is not None:
+                self.cgroup.destroy()  # whatever of the submission still runs (none, normally)
         for fd in (self._stdin, self._stdout):
             with contextlib.suppress(OSError):
                 os.close(fd)

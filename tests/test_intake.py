@@ -14,17 +14,18 @@ from typer.testing import CliRunner
 from tpgrade import paths
 from tpgrade.app import app
 from tpgrade.errors import InputError
-from tpgrade.intake import gather, moodle_participant, moodle_student, slug
+from tpgrade.identity import moodle_participant, of_folder
+from tpgrade.intake import gather
 
 SUFFIX = "_assignsubmission_file_"
 
 
 def test_moodle_folder_names_give_ids() -> None:
-    assert moodle_student(f"Élodie Dupré_1040{SUFFIX}") == "Elodie_Dupre_1040"
-    assert moodle_student("Jean-Luc O'Neil_77_assignsubmission_onlinetext_") == "Jean-Luc_O_Neil_77"
-    assert moodle_student("alice") is None
-    assert moodle_participant("Elodie_Dupre_1040") == "1040"
-    assert slug("../../etc") == "etc"
+    assert of_folder(f"Élodie Dupré_1040{SUFFIX}").student == "Élodie Dupré/1040"
+    assert of_folder("Jean-Luc O'Neil_77_assignsubmission_onlinetext_").student == "Jean-Luc O'Neil/77"
+    assert of_folder("alice").student == "alice" and of_folder("alice").key == ("name", "alice")
+    assert moodle_participant("Élodie Dupré/1040") == "1040"
+    assert moodle_participant("Elodie_Dupre_1040") is None  # a file's name, not a Moodle folder
 
 
 def test_per_student_folders_prefer_notebooks_then_the_newest(tmp_path: Path) -> None:
@@ -44,8 +45,8 @@ def test_per_student_folders_prefer_notebooks_then_the_newest(tmp_path: Path) ->
     os.utime(bob / "old.py", (past, past))
     intake = gather([tmp_path / "cohort"], tmp_path / "scratch")
     chosen = {c.student: c.path.name for c in intake.candidates}
-    assert chosen == {"Alice_Martin_1": "tp.ipynb", "Bob_2": "new.py"}
-    assert any("Alice_Martin_1: 2 candidate files" in note for note in intake.notes)
+    assert chosen == {"Alice Martin/1": "tp.ipynb", "Bob/2": "new.py"}
+    assert any("Alice Martin/1: 2 candidate files" in note for note in intake.notes)
 
 
 def test_a_folder_with_nothing_gradable_is_rejected_in_french(tmp_path: Path) -> None:
@@ -55,7 +56,7 @@ def test_a_folder_with_nothing_gradable_is_rejected_in_french(tmp_path: Path) ->
     intake = gather([tmp_path / "cohort"], tmp_path / "scratch")
     assert intake.candidates == []
     [(candidate, message)] = intake.rejected
-    assert candidate.student == "Carl_3" and "aucun notebook" in message and "rapport.pdf" in message
+    assert candidate.student == "Carl/3" and "aucun notebook" in message and "rapport.pdf" in message
 
 
 def test_nothing_at_all_is_an_input_error(tmp_path: Path) -> None:
@@ -112,35 +113,37 @@ def test_a_moodle_zip_of_40_is_graded_with_the_right_ids_and_rejections(
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     for fragment in ("'/etc/tpgrade-evil.py' not extracted (absolute path)", "'../tpgrade-escape.py' not extracted",
-                     "(symbolic link)", "(compression ratio of a zip bomb)", "Elodie_Dupre_1040: 2 candidate files",
-                     "Twice_Student_1043: two submissions"):
+                     "(symbolic link)", "(compression ratio of a zip bomb)", "Élodie Dupré/1040: 2 candidate files",
+                     "Twice Student/1043: 2 submissions of one student (participant 1043): graded cohort.zip:Twice Student_1043_assignsubmission_onlinetext_/tp_day2.py"):
         assert fragment in text, fragment
     assert not Path("/etc/tpgrade-evil.py").exists() and not (tmp_path / "tpgrade-escape.py").exists()
     rows = json.loads(out.read_text())["submissions"]
     by_student: dict[str, list[dict[str, object]]] = {}
     for row in rows:
         by_student.setdefault(str(row["student"]), []).append(row)
-    expected_ids = {f"Etudiant_{i:02d}_{1000 + i}" for i in range(33)} | {
-        "Elodie_Dupre_1040", "Nina_Notebook_1041", "Paul_Pdf_1042", "Twice_Student_1043",
-        "Broken_Json_1044", "Empty_File_1045", "Stub_Only_1046", "Lien_Symbolique_1047", "Zip_Bomb_1048",
+    expected_ids = {f"Etudiant {i:02d}/{1000 + i}" for i in range(33)} | {
+        "Élodie Dupré/1040", "Nina Notebook/1041", "Paul Pdf/1042", "Twice Student/1043",
+        "Broken Json/1044", "Empty File/1045", "Stub Only/1046", "Lien Symbolique/1047", "Zip Bomb/1048",
     }
     assert set(by_student) == expected_ids
     full = [s for s in expected_ids if any(r["status"] == "graded" and r["score"] == r["max_score"] for r in by_student[s])]
-    assert sorted(full) == sorted({f"Etudiant_{i:02d}_{1000 + i}" for i in range(33)} | {"Elodie_Dupre_1040", "Twice_Student_1043"})
+    assert sorted(full) == sorted({f"Etudiant {i:02d}/{1000 + i}" for i in range(33)} | {"Élodie Dupré/1040", "Twice Student/1043"})
     # Nina's notebook (the stub) wins over her newer .py: notebooks first.
-    nina = by_student["Nina_Notebook_1041"]
+    nina = by_student["Nina Notebook/1041"]
     assert [r["status"] for r in nina] == ["graded"] and nina[0]["score"] == 0
-    twice = sorted(str(r["status"]) for r in by_student["Twice_Student_1043"])
+    twice = sorted(str(r["status"]) for r in by_student["Twice Student/1043"])
     assert twice == ["graded", "rejected"]
-    assert by_student["Paul_Pdf_1042"][0]["status"] == "rejected"
-    assert "aucun notebook" in str(by_student["Paul_Pdf_1042"][0]["message"])
-    assert by_student["Broken_Json_1044"][0]["status"] == "rejected"
-    assert by_student["Empty_File_1045"][0]["status"] == "rejected"
-    for skipped in ("Lien_Symbolique_1047", "Zip_Bomb_1048"):  # their only file was not extracted
+    assert by_student["Paul Pdf/1042"][0]["status"] == "rejected"
+    assert "aucun notebook" in str(by_student["Paul Pdf/1042"][0]["message"])
+    assert by_student["Broken Json/1044"][0]["status"] == "rejected"
+    assert by_student["Empty File/1045"][0]["status"] == "rejected"
+    for skipped in ("Lien Symbolique/1047", "Zip Bomb/1048"):  # their only file was not extracted
         assert by_student[skipped][0]["status"] == "rejected"
         assert "laissé dans l'archive" in str(by_student[skipped][0]["message"])
     reports = tmp_path / "reports"
     rendered = CliRunner().invoke(app, ["report", "day2", "--store", str(tmp_path / "s.sqlite"), "--out", str(reports)])
     assert rendered.exit_code == 0, rendered.output
     summary = (reports / "summary_day2.html").read_text()
-    assert "not extracted (absolute path)" in summary and "Twice_Student_1043: two submissions" in summary
+    assert "not extracted (absolute path)" in summary and "Twice Student/1043: 2 submissions of one student" in summary
+    moodle = (reports / "moodle_day2.csv").read_text()
+    assert "Participant 1040,Élodie Dupré," in moodle and moodle.count("Participant 1043") == 1

@@ -23,7 +23,8 @@ def test_text_from_student_code_cannot_inject_html_or_markdown(tmp_path: Path) -
     assert "<script>" not in html and "<b>eve</b>" not in html and "<strong>gras</strong>" not in html
     assert 'href="http://x"' not in html
     paths_written = write_reports([result], tmp_path, "day2")
-    assert sorted(p.name for p in paths_written.feedback_dir.iterdir()) == ["b_eve_b.html", "b_eve_b.md"]
+    assert sorted(p.name for p in paths_written.feedback_dir.iterdir()) == [
+        "%3cb%3eeve%3c%2fb%3e.html", "%3cb%3eeve%3c%2fb%3e.md"]
 
 
 def test_a_function_whose_cell_failed_says_so(tmp_path: Path, reference_source: str) -> None:
@@ -60,9 +61,9 @@ def cohort() -> list[SubmissionResult]:
         return SubmissionResult(student=student, day="day2", status="graded", score=softmax + adam,
                                 max_score=5, questions=questions)
 
-    rejected = SubmissionResult(student="Paul_Pdf_1042", day="day2", status="rejected", message="aucun notebook")
-    return [result("Ana_Lima_1001", 2, 3), result("Ben_1002", 0, 1.5, "biais non corrigé"),
-            result("carla", 1, 1.5, "biais non corrigé"), rejected]
+    rejected = SubmissionResult(student="Paul Pdf/1042", day="day2", status="rejected", message="aucun notebook")
+    return [result("Ana Lima/1001", 2, 3), result("Ben/1002", 0, 1.5, "biais non corrigé"),
+            result("carla_7", 1, 1.5, "biais non corrigé"), rejected]
 
 
 def test_cohort_summary_has_statistics_plots_and_frequent_failures(tmp_path: Path) -> None:
@@ -82,13 +83,15 @@ def test_moodle_worksheet_and_gradescope_results(tmp_path: Path) -> None:
     import json
 
     rows = list(csv.DictReader(written.moodle.open()))
-    assert [row["Identifier"] for row in rows] == ["Participant 1001", "Participant 1002", "carla", "Participant 1042"]
+    # carla_7 handed in a plain file: the digits of her name are nobody's participant number.
+    assert [row["Identifier"] for row in rows] == ["Participant 1001", "Participant 1002", "carla_7", "Participant 1042"]
+    assert rows[2]["Full name"] == "carla_7"
     assert rows[0]["Full name"] == "Ana Lima" and rows[0]["Grade"] == "5.00" and rows[0]["Maximum Grade"] == "5.00"
-    ben = json.loads((written.gradescope_dir / "Ben_1002" / "results.json").read_text())
+    ben = json.loads((written.gradescope_dir / "Ben%2f1002~1" / "results.json").read_text())
     assert ben["score"] == 1.5
     assert {t["name"]: t["status"] for t in ben["tests"]} == {"softmax": "failed", "adam_step": "failed"}
     assert "biais non corrigé" in ben["tests"][1]["output"]
-    paul = json.loads((written.gradescope_dir / "Paul_Pdf_1042" / "results.json").read_text())
+    paul = json.loads((written.gradescope_dir / "Paul%20Pdf%2f1042~11" / "results.json").read_text())
     assert paul["score"] == 0 and paul["output"] == "aucun notebook"
 
 

@@ -10,10 +10,12 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
+from tpgrade.display import shown_markup
 from tpgrade.errors import EXIT_INTERRUPTED, InputError, TpgradeError
 
-out = Console()
-err = Console(stderr=True)
+# No ":name:" emoji codes: a student named ":skull:" is printed as such.
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_RESULTS = Path("tpgrade-results")
@@ -28,11 +30,12 @@ def user_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except TpgradeError as exc:
-            err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True)
+            err.print(f"[bold red]Error:[/] {shown_markup(exc)}", highlight=False, markup=True)
             raise typer.Exit(exc.exit_code) from None
         except OSError as exc:
             where = f" {exc.filename}" if exc.filename else ""
-            err.print(f"[bold red]Error:[/] cannot use{where}: {exc.strerror or exc}", highlight=False)
+            problem = shown_markup(f"cannot use{where}: {exc.strerror or exc}")
+            err.print(f"[bold red]Error:[/] {problem}", highlight=False)
             raise typer.Exit(InputError.exit_code) from None
         except KeyboardInterrupt:
             err.print("Interrupted; results graded so far are kept in the store.")

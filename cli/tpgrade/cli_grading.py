@@ -9,9 +9,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from tpgrade import paths
 from tpgrade.batch import Outcome, SandboxSpec, grade_all
+from tpgrade.display import shown, shown_id
 from tpgrade.engine import GradingConfig, grader_version
 from tpgrade.intake import Intake, gather
 from tpgrade.models import SubmissionResult
@@ -44,7 +46,12 @@ def score_table(outcomes: list[Outcome]) -> Table:
         result = outcome.result
         status = SUBMISSION_STATUS[result.status] + (" (déjà noté)" if outcome.cached else "")
         score = f"{result.score:g} / {result.max_score:g}" if result.status == "graded" else "—"
-        table.add_row(result.student, f"[{STATUS_STYLE[result.status]}]{status}[/]", score, problems(result))
+        table.add_row(  # what came from the submission as plain Text: no markup, controls escaped
+            Text(shown_id(result.student)),
+            Text(status, style=STATUS_STYLE[result.status]),
+            score,
+            Text(shown(problems(result))),
+        )
     return table
 
 
@@ -82,9 +89,10 @@ def run_grading(
     paths.check_day(day)
     with tempfile.TemporaryDirectory(prefix="tpgrade-intake-") as scratch:
         intake = gather(submissions, Path(scratch), preferred=f"tp_{day}")
-        for note in intake.notes:
-            err.print(f"note: {note}", highlight=False, markup=False)
-        write_text(intake_notes_path(options.store_path, day), "".join(f"{note}\n" for note in intake.notes))
+        notes = [shown(note) for note in intake.notes]  # names from submissions, one line each
+        for note in notes:
+            err.print(f"note: {note}", highlight=False, markup=False, emoji=False)
+        write_text(intake_notes_path(options.store_path, day), "".join(f"{note}\n" for note in notes))
         hidden = [
             paths.course_root(),
             options.store_path.resolve().parent,
@@ -124,10 +132,10 @@ def _grade_intake(
     )
     store = Store(options.store_path)
     columns = (
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
+        TextColumn("{task.fields[rate]}", markup=False),
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=err, transient=True) as progress:
@@ -137,7 +145,12 @@ def _grade_intake(
             progress.advance(task)
             elapsed = progress.tasks[0].elapsed or 0.0
             done = progress.tasks[0].completed
-            progress.update(task, rate=f"{60 * done / elapsed:.0f}/min" if elapsed else "")
+            progress.update(
+                task,
+                description=f"Grading {day}: {shown(outcome.result.student)}",
+                rate=f"{60 * done / elapsed:.0f}/min" if elapsed else "",
+                refresh=True,
+            )
 
         try:
             outcomes = grade_all(intake, config, store, advance, options.regrade, workers, spec)

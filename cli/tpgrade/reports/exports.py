@@ -7,10 +7,9 @@ import io
 import json
 from pathlib import Path
 
-from tpgrade.intake import moodle_participant
+from tpgrade.identity import file_name, moodle_name, moodle_participant
 from tpgrade.models import SubmissionResult
 from tpgrade.reports.atomic import write_text
-from tpgrade.reports.feedback import page_name
 from tpgrade.reports.gradebook import cell
 from tpgrade.reports.labels import QUESTION_STATUS
 
@@ -18,8 +17,9 @@ from tpgrade.reports.labels import QUESTION_STATUS
 def write_moodle_csv(results: list[SubmissionResult], path: Path) -> Path:
     """Moodle's offline grading worksheet (Assignment > Upload grading worksheet).
 
-    Students who came from a Moodle export are identified as "Participant N",
-    which is what the worksheet import matches on; others keep their id.
+    Students who came from a Moodle export (ids ``Full Name/N``) are identified
+    as "Participant N", which is what the worksheet import matches on; others
+    keep their id.
     """
     full = max((r.max_score for r in results), default=0.0)
     buffer = io.StringIO()
@@ -28,7 +28,7 @@ def write_moodle_csv(results: list[SubmissionResult], path: Path) -> Path:
     for result in results:
         participant = moodle_participant(result.student)
         identifier = f"Participant {participant}" if participant else result.student
-        name = result.student.rsplit("_", 1)[0].replace("_", " ") if participant else result.student
+        name = moodle_name(result.student)
         comment = result.message or f"{result.score:g} / {full:g}"
         writer.writerow([cell(identifier), cell(name), f"{result.score:.2f}", f"{full:.2f}", cell(comment)])
     return write_text(path, buffer.getvalue())
@@ -56,5 +56,5 @@ def write_gradescope(results: list[SubmissionResult], folder: Path) -> Path:
     """``folder/STUDENT/results.json`` for each submission."""
     for result in results:
         text = json.dumps(gradescope_results(result), ensure_ascii=False, indent=1)
-        write_text(folder / page_name(result.student) / "results.json", text)
+        write_text(folder / file_name(result.student) / "results.json", text)
     return folder

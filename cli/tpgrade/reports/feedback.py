@@ -13,12 +13,12 @@ from pathlib import Path
 
 import markdown
 
+from tpgrade.identity import file_name
 from tpgrade.models import SubmissionResult
 from tpgrade.reports.atomic import write_text
 from tpgrade.reports.labels import CELL_ISSUE, QUESTION_STATUS, SUBMISSION_STATUS
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 PAGE = """<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
@@ -87,13 +87,9 @@ def feedback_html(markdown_text: str, title: str) -> str:
     return PAGE.format(title=html.escape(title), body=body)
 
 
-def page_name(student: str) -> str:
-    return _SAFE_NAME.sub("_", student).strip("._") or "etudiant"
-
-
 def write_feedback(results: list[SubmissionResult], folder: Path, day: str) -> None:
     for result in results:
         text = feedback_markdown(result, day)
-        name = page_name(result.student)
+        name = file_name(result.student)  # injective: no student's page replaces another's
         write_text(folder / f"{name}.md", text)
         write_text(folder / f"{name}.html", feedback_html(text, f"{_title(day)} — {result.student}"))

@@ -12,6 +12,7 @@ import typer
 from tpgrade import paths
 from tpgrade.cli_common import DEFAULT_RESULTS, StoreOption, err, out, user_errors
 from tpgrade.cli_exam import exam_app
+from tpgrade.display import shown, shown_id, shown_markup
 from tpgrade.errors import EXIT_FAILED, TpgradeError, UsageError
 from tpgrade.sandbox import Limits
 
@@ -157,12 +158,12 @@ def check(
     backend, _ = choose_sandbox(sandbox, [], allow_none=True)
     result = check_file(day, file, backend)
     if result.status != "graded":
-        err.print(f"Fichier refusé : {result.message}", highlight=False)
+        err.print(f"Fichier refusé : {shown(result.message)}", highlight=False, markup=False)
         raise typer.Exit(EXIT_FAILED)
     for issue in result.load.issues:
-        out.print(f"[yellow]cellule n° {issue.index + 1} :[/] {issue.message}", highlight=False)
+        out.print(f"[yellow]cellule n° {issue.index + 1} :[/] {shown_markup(issue.message)}", highlight=False)
     for line in verdict_lines(result.questions):
-        out.print(line, highlight=False, markup=False)
+        out.print(shown(line), highlight=False, markup=False)
     if not all_passed(result.questions):
         out.print("Certains tests publics échouent.")
         raise typer.Exit(EXIT_FAILED)
@@ -254,15 +255,21 @@ def similarity(
     import tempfile
 
     from tpgrade.intake import gather
-    from tpgrade.similarity import similar_pairs, write_pairs
+    from tpgrade.similarity import compare, write_pairs
 
     paths.check_day(day)
     with tempfile.TemporaryDirectory(prefix="tpgrade-intake-") as scratch:
         intake = gather(submissions, Path(scratch), preferred=f"tp_{day}")
-        pairs = similar_pairs(intake, paths.stub_notebook(day), threshold)
+        for note in intake.notes:
+            err.print(f"note: {shown(note)}", highlight=False, markup=False)
+        comparison = compare(intake, paths.stub_notebook(day), threshold)
+    for student, note in comparison.notes:
+        err.print(f"note: {shown_id(student)}: {shown(note)}", highlight=False, markup=False)
+    pairs = comparison.pairs
     write_pairs(pairs, output)
     for pair in pairs[:20]:
-        out.print(f"{pair.similarity:.2f}  {pair.first}  {pair.second}", highlight=False)
+        line = f"{pair.similarity:.2f}  {shown_id(pair.first)}  {shown_id(pair.second)}"
+        out.print(line, highlight=False, markup=False)
     more = " (first 20 shown)" if len(pairs) > 20 else ""
     out.print(f"{len(pairs)} pair(s) at or above {threshold:g}{more}; all in {output}")
 

@@ -375,7 +375,7 @@ class CopyingClient:
     def defined(self) -> frozenset[str]:
         return frozenset(n for n in self.namespace if not n.startswith("_"))
 
-    def enter_question(self, question: str) -> None:
+    def enter_question(self, question: str, numpy_only: bool = False) -> None:
         """Trusted code: no isolation needed."""
 
     def _resolve(self, target: Target) -> Any:
@@ -404,7 +404,10 @@ class CopyingClient:
             return {k: self._out(v) for k, v in value.items()}
         return self.kept.add(value)
 
-    def invoke(self, target: Target, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float) -> Any:
+    def invoke(
+        self, target: Target, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float, fresh: bool = False
+    ) -> Any:
+        # The reference keeps no state between calls: a fresh call is an ordinary one.
         return self._out(self._resolve(target)(*self._in(args), **self._in(kwargs)))
 
     def fetch(self, target: Target, timeout: float) -> Any:

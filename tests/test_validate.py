@@ -45,7 +45,9 @@ def test_validate_catches_a_mutant_that_survives_and_a_wrong_reference(course_co
     (mutants / "softmax__harmless.py").write_text("# changes nothing: the graders cannot catch it\n")
     (mutants / "nosuchquestion__x.py").write_text("x = 1\n")
     reference = course_copy / "reference/day2/solution.py"
-    reference.write_text(reference.read_text() + "\n\ndef grad_quadratic(x):\n    return np.zeros(2)\n")
+    # Wrong whatever the graders compare it with (they take expected values from the
+    # reference itself): a list where an array is due.
+    reference.write_text(reference.read_text() + "\n\ndef grad_quadratic(x):\n    return [0.0, 0.0]\n")
     sandbox, _ = choose_sandbox("process", [course_copy], allow_none=False)
     failed = {finding.subject for finding in failures(validate_day("day2", sandbox, run_notebook=False))}
     assert "reference gets full marks" in failed

@@ -47,9 +47,20 @@ __all__ = [
 question = pytest.mark.question
 """``@question(name, points=1.0, numpy_only=False, forbid=(), timeout=None)`` marks a graded test.
 
-``numpy_only`` checks the "NumPy only" rule on the source; ``forbid`` lists
-names the function and its helpers must not use (``"scaled_dot_product_attention"``);
-``timeout`` is the wall-clock limit of each call to student code, in seconds."""
+``numpy_only`` checks the "NumPy only" rule on the object graded (its source,
+defaults, closure, what it reaches: :mod:`tpgrade.sourcecheck`) and enforces it
+during the question's calls, where any PyTorch operation forfeits the question
+(:mod:`tpgrade.runner.guards`); ``forbid`` lists names the function and its
+helpers must not use (``"scaled_dot_product_attention"``); ``timeout`` is the
+wall-clock limit of each call to student code, in seconds.
+
+A probe (:meth:`Student.run <tpgrade.student.Student.run>`) sees ``trusted``,
+the accessors captured before the student's code loaded: the tensors a module
+holds (``trusted.count_tensor_values``, ``trusted.parameters``), the leaves of
+an output's autograd graph (``trusted.graph_leaves``), ``trusted.grad``,
+``trusted.attribute``. A probe never calls a method the student could
+override to learn about the model; what the student's process could still
+lie about is measured by the judge on the outputs the probe returns."""
 
 
 class Fail(AssertionError):

@@ -77,7 +77,7 @@ class GradingPlugin:
     @pytest.fixture
     def student(self, request: pytest.FixtureRequest) -> Student:
         spec = _marker(request.node)
-        self.client.enter_question(str(spec["name"]))
+        self.client.enter_question(str(spec["name"]), numpy_only=bool(spec.get("numpy_only")))
         return Student(self.client, timeout=float(spec.get("timeout") or DEFAULT_CALL_TIMEOUT))
 
     @pytest.fixture
@@ -126,8 +126,9 @@ class GradingPlugin:
         error = call.excinfo.value
         status, message = self._classify(item, error)
         self._record(item, spec, status, 0.0, message)
-        if isinstance(error, StudentFault) and status in ("timed_out", "crashed"):
-            # The other tests of this question would only wait or crash again.
+        if isinstance(error, StudentFault) and status in ("timed_out", "crashed", "forbidden"):
+            # The other tests of this question would only wait or crash again; PyTorch
+            # used at run time in a NumPy-only question forfeits all of it.
             self._gate[spec["name"]] = error
         return report
 
@@ -176,6 +177,15 @@ class GradingPlugin:
 
 
 def summarise(name: str, tests: list[TestResult]) -> QuestionResult:
+    forbidden = next((test for test in tests if test.status == "forbidden"), None)
+    if forbidden is not None:
+        # A rule broken in one test (PyTorch at run time) costs the tests that passed before it.
+        tests = [
+            test
+            if test.status != "passed"
+            else test.model_copy(update={"points": 0.0, "status": "forbidden", "message": forbidden.message})
+            for test in tests
+        ]
     score = sum(test.points for test in tests)
     max_score = sum(test.max_points for test in tests)
     failing = [test for test in tests if test.status != "passed"]

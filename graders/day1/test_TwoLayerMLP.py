@@ -27,17 +27,28 @@ ref = reference("day1")
 
 RTOL = 1e-4
 
+# Probes never ask the model about itself (its parameters() or __getattr__ could
+# lie): the count is the values of every tensor it holds, read from its instance
+# dictionaries, or the leaves of the autograd graph of a forward pass (the
+# weights its output depends on), whichever is larger; the gradient is taken
+# by autograd with respect to the registered fc1.weight.
 COUNT_PARAMETERS = PyFunction(
-    "def count_parameters(model):\n    return int(sum(p.numel() for p in model.parameters()))\n",
+    "def count_parameters(model, x):\n"
+    "    held, problems = trusted.count_tensor_values(model)\n"
+    "    if problems:\n"
+    "        return problems[0]\n"
+    "    used = sum(trusted.numel(leaf) for leaf in trusted.graph_leaves(model(x)))\n"
+    "    return max(held, used)\n",
     "count_parameters",
 )
 
 FC1_GRADIENT = PyFunction(
     "def fc1_gradient(model, x):\n"
-    "    import torch\n"
-    "    model.zero_grad()\n"
-    "    model(x).sum().backward()\n"
-    "    return model.fc1.weight.grad.detach().clone()\n",
+    "    weight = trusted.attribute(model, 'fc1', 'weight')\n"
+    "    if weight is None:\n"
+    "        return 'fc1.weight introuvable'\n"
+    "    (grad,) = trusted.grad(model(x).sum(), [weight], allow_unused=True)\n"
+    "    return grad\n",
     "fc1_gradient",
 )
 
@@ -89,12 +100,14 @@ def test_layers_and_parameter_count(student, rng):
             bias = student.attr(model, layer, "bias")
             as_array(weight, f"{layer}.weight de TwoLayerMLP({d}, {h}, {k})", shape)
             as_array(bias, f"{layer}.bias de TwoLayerMLP({d}, {h}, {k})", shape[:1])
+        count = student.run(COUNT_PARAMETERS, model, torch.zeros((2, d)))
+        expect(not isinstance(count, str), f"les paramètres de TwoLayerMLP({d}, {h}, {k}) ne peuvent pas être comptés : {count}")
         expect_scalar(
-            student.run(COUNT_PARAMETERS, model),
+            count,
             ref.count_mlp_parameters([d, h, k]),
             rtol=0.0,
             atol=0.0,
-            what=f"le nombre de paramètres de TwoLayerMLP({d}, {h}, {k}) (model.parameters())",
+            what=f"le nombre de paramètres de TwoLayerMLP({d}, {h}, {k}) (valeurs de ses tenseurs)",
         )
 
 
@@ -142,7 +155,10 @@ def test_forward_is_differentiable(student, rng):
         pre_activation = X @ W1.T + b1
         if np.min(np.abs(pre_activation)) > 1e-3:
             break
-    got = as_array(student.run(FC1_GRADIENT, model, x), "le gradient de fc1.weight", (h, d))
+    got = student.run(FC1_GRADIENT, model, x)
+    expect(not isinstance(got, str), f"le gradient de fc1.weight ne peut pas être calculé : {got}")
+    expect(got is not None, "la sortie de forward ne dépend pas de fc1.weight de façon dérivable")
+    got = as_array(got, "le gradient de fc1.weight", (h, d))
     active = pre_activation > 0
     d_hidden = np.ones((X.shape[0], k)) @ W2 * active  # d(sum of logits) / d(hidden pre-activation)
     expected = d_hidden.T @ X

@@ -5,8 +5,11 @@ checked by training: a probe, run next to the student's code, builds
 ``VAE(64, 2, 64)`` (torch seeded), trains it for 100 Adam steps (lr 1e-2,
 batches of 64) on the negative ELBO (Bernoulli reconstruction summed over the
 pixels plus the KL to N(0, I), written in the probe, not taken from the
-student's ``elbo``), and returns the reconstruction term and the KL on the
-whole training set.
+student's ``elbo``), and returns the trained model's outputs on the whole
+training set; the judge computes the reconstruction term from them. The
+probe trains the tensors the model holds (read from its instance
+dictionaries, :data:`tpgrade.runner.guards.TRUSTED`), not what its own
+``parameters()`` says, and measures nothing in the student's process.
 
 The data (generated here, seeded): 1000 binary images of 64 pixels, each one
 of 6 random prototypes (pixels on with probability 0.4) with 5 % of its
@@ -37,13 +40,16 @@ RATIO_BOUND = 0.6
 TRAIN = PyFunction(
     '''
 def train_vae(X, d_latent, d_hidden, n_steps, batch_size, lr, seed):
-    """Train the student's VAE on the negative ELBO; return (reconstruction, KL) on all of X."""
+    """Train the student's VAE on the negative ELBO; return its forward on all of X."""
     import torch
     import torch.nn.functional as F
 
     torch.manual_seed(seed)
     model = submission["VAE"](X.shape[1], d_latent, d_hidden)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    params = trusted.parameters(model)
+    if not params:
+        raise ValueError("VAE n'a aucun paramètre entraînable")
+    optimizer = torch.optim.Adam(params, lr=lr)
     generator = torch.Generator(device=X.device).manual_seed(seed)
 
     def terms(batch):
@@ -60,8 +66,7 @@ def train_vae(X, d_latent, d_hidden, n_steps, batch_size, lr, seed):
         (reconstruction + kl).backward()
         optimizer.step()
     with torch.no_grad():
-        reconstruction, kl = terms(X)
-    return float(reconstruction), float(kl)
+        return tuple(model(X))
 ''',
     "train_vae",
 )
@@ -78,6 +83,11 @@ def binary_cross_entropy(x, p):
     """Mean over the rows of the BCE summed over the pixels, with p clipped away from 0 and 1."""
     p = np.clip(p, 1e-12, 1.0 - 1e-12)
     return float(-(x * np.log(p) + (1.0 - x) * np.log(1.0 - p)).sum(1).mean())
+
+
+def bce_with_logits(x, logits):
+    """Mean over the rows of the BCE of x under sigmoid(logits), summed over the pixels (stable)."""
+    return float((np.maximum(logits, 0.0) - logits * x + np.log1p(np.exp(-np.abs(logits)))).sum(1).mean())
 
 
 def check_outputs(student, model, n, d_in, d_latent, rng, what):
@@ -108,8 +118,12 @@ def test_learns_a_latent_structure(student, rng):
     entropy = binary_cross_entropy(X, X)
     mean_image = binary_cross_entropy(X, np.broadcast_to(X.mean(axis=0), X.shape)) - entropy
     out = expect_tuple(student.run(TRAIN, common.tensor(X), 2, 64, 100, 64, 1e-2, int(rng.integers(2**31))),
-                       2, what="le résultat de l'entraînement")
-    reconstruction = common.real_number(out[0], "l'erreur de reconstruction après entraînement") - entropy
+                       3, what="le résultat de forward après l'entraînement (x_logits, mu, logvar)")
+    expect(isinstance(out[0], torch.Tensor) and tuple(out[0].shape) == X.shape,
+           f"x_logits après l'entraînement doit être un tenseur de forme {X.shape}")
+    logits = out[0].detach().to(torch.float64).numpy()
+    expect(bool(np.all(np.isfinite(logits))), "x_logits après l'entraînement contient nan ou inf")
+    reconstruction = bce_with_logits(X, logits) - entropy
     ratio = reconstruction / mean_image
     expect(ratio <= RATIO_BOUND,
            f"après 100 pas d'Adam, la reconstruction de votre VAE ne s'améliore pas assez sur celle de "

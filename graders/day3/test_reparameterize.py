@@ -34,8 +34,8 @@ def reparameterize_gradients(mu, logvar, eps, w):
     z = submission["reparameterize"](mu, logvar, eps)
     if not isinstance(z, torch.Tensor) or not z.requires_grad:
         return "no graph"
-    (w * z).sum().backward()
-    return z.detach(), mu.grad, logvar.grad
+    grad_mu, grad_logvar = trusted.grad((w * z).sum(), [mu, logvar], allow_unused=True)
+    return z.detach(), grad_mu, grad_logvar
 ''',
     "reparameterize_gradients",
 )

@@ -24,6 +24,14 @@ The bounds, mean distance <= 0.28 and coverage >= 0.8, leave a margin of
 0.36-0.47; the noise left unscaled, sqrt(ab) x0 + noise, 0.33-0.36; x0
 regressed instead of the noise, > 8; t always 0, > 18; gradients never
 reset, > 20; n_iters / batch_size steps instead of n_iters, > 2.
+
+Graded on training: the same function called with n_iters = 1 must not
+already generate the spiral. One Adam step leaves the model untrained: mean
+distance 9.2 or more (median 14) for the reference and two alternative
+solutions over 50 seeds (samples that diverge count as infinitely far). The
+bound, more than 1.0, is a margin of 9 on that side and sits far above the
+0.02 of a denoiser written in closed form from the training points, which
+needs no training at all.
 """
 
 
@@ -37,6 +45,7 @@ common = sibling(__file__, "common")
 
 T, BETA_END, N_ITERS, N_DATA, N_GENERATED = 100, 0.1, 300, 1000, 500
 DISTANCE_BOUND, COVERAGE_BOUND, NEAR = 0.28, 0.8, 0.15
+UNTRAINED_DISTANCE = 1.0
 
 SAMPLE = PyFunction(
     '''
@@ -89,7 +98,7 @@ def quality(points):
     return float(nearest_distances(points, CURVE).mean()), float((nearest_distances(CURVE_COVERAGE, points) <= NEAR).mean())
 
 
-def train_and_sample(student, rng, n_iters):
+def train_and_sample(student, rng, n_iters, finite=True):
     data = common.tensor(spiral_data(rng, N_DATA))
     betas = ref.linear_beta_schedule(T, 1e-4, BETA_END)
     model = student.train_diffusion(data, betas, n_iters, int(rng.integers(2**31)))
@@ -98,7 +107,7 @@ def train_and_sample(student, rng, n_iters):
         raise Fail(f"model(x_t, t) doit renvoyer un tenseur de la forme de x_t, (N, 2) ; obtenu : {out[6:]}")
     expect(isinstance(out, torch.Tensor), "l'échantillonnage avec votre modèle n'a pas donné de tenseur")
     points = out.to(torch.float64).numpy()
-    expect(bool(np.all(np.isfinite(points))),
+    expect(not finite or bool(np.all(np.isfinite(points))),
            "les points générés avec votre modèle ne sont pas finis (nan ou inf) : le modèle a divergé "
            "ou n'a pas appris à prédire le bruit")
     return points
@@ -121,3 +130,10 @@ def test_generates_the_spiral(student, rng):
     expect(coverage >= COVERAGE_BOUND,
            f"les points générés ne couvrent qu'une partie de la spirale ({coverage:.0%} de la courbe, au moins "
            f"{COVERAGE_BOUND:.0%} attendu)")
+    # Drawn after the graded run, so that its data and seeds are those measured above.
+    early = train_and_sample(student, rng, 1, finite=False)
+    early_distance = quality(early)[0] if np.all(np.isfinite(early)) else np.inf
+    expect(early_distance > UNTRAINED_DISTANCE,
+           f"avec n_iters = 1, le modèle renvoyé génère déjà la spirale (distance moyenne {early_distance:.2f}) : "
+           "le modèle doit venir de l'entraînement (n_iters pas d'Adam sur ddpm_loss), pas des données "
+           "elles-mêmes")

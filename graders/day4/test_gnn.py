@@ -49,7 +49,7 @@ TRAINING_PROBE = PyFunction(
     "    import torch\n"
     "    torch.manual_seed(seed)\n"
     "    model = submission['GNN'](H.shape[1], d_hidden, n_classes)\n"
-    "    params = [p for p in model.parameters() if p.requires_grad]\n"
+    "    params = trusted.parameters(model)\n"
     "    if not params:\n"
     "        raise ValueError('GNN n\\'a aucun paramètre entraînable (nn.Parameter ou nn.Linear)')\n"
     "    optimizer = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)\n"

@@ -33,8 +33,8 @@ GRADIENT_PROBE = PyFunction(
     "    import torch\n"
     "    leaves = [t.clone().requires_grad_(True) for t in (X, W_q, W_k, W_v)]\n"
     "    Y, A = submission['self_attention'](*leaves, mask=mask)\n"
-    "    (torch.sum(Y * G_y) + torch.sum(A * G_a)).backward()\n"
-    "    return tuple(leaf.grad for leaf in leaves)\n",
+    "    loss = torch.sum(Y * G_y) + torch.sum(A * G_a)\n"
+    "    return tuple(trusted.grad(loss, leaves, allow_unused=True))\n",
     "attention_gradients",
 )
 

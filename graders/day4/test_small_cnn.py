@@ -3,7 +3,13 @@
 ``SmallCNN(n_classes=10)`` is an ``nn.Module`` whose ``forward(x)`` maps
 images ``(N, 1, H, W)`` of any size from 8×8 to logits ``(N, n_classes)``,
 with at most 10 000 parameters (the MLP it is compared with in the TP,
-196-32-10, has 6 634).
+196-32-10, has 6 634). The count never asks the model: it is the number of
+values in every tensor the module holds (parameters, buffers, tensor
+attributes, tensors in containers, read from its instance dictionaries), or
+the size of the leaves of the autograd graph of one forward pass (the weights
+the output depends on, wherever they are kept), whichever is larger; the
+training loop trains the tensors the module holds, not what its own
+``parameters()`` lists.
 
 The data: scikit-learn's digits (8×8, offline), scaled to [0, 1] and placed
 at the centre of a 14×14 canvas; 500 training images drawn at random, the
@@ -51,7 +57,7 @@ TRAINING_PROBE = PyFunction(
     "    torch.manual_seed(seed)\n"
     "    generator = torch.Generator(device=X.device).manual_seed(seed)\n"
     "    model = submission['SmallCNN']()\n"
-    "    params = [p for p in model.parameters() if p.requires_grad]\n"
+    "    params = trusted.parameters(model)\n"
     "    if not params:\n"
     "        raise ValueError('SmallCNN n\\'a aucun paramètre entraînable')\n"
     "    optimizer = torch.optim.Adam(params, lr=lr)\n"
@@ -69,9 +75,17 @@ TRAINING_PROBE = PyFunction(
     "train_cnn",
 )
 
+# The count never asks the model (its parameters() could lie): the values of
+# every tensor it holds, read from its instance dictionaries, and the leaves of
+# the autograd graph of one forward pass (the weights the output depends on,
+# wherever they are kept), whichever is larger.
 PARAMETER_PROBE = PyFunction(
-    "def count_parameters(model):\n"
-    "    return int(sum(p.numel() for p in model.parameters()))\n",
+    "def count_parameters(model, x):\n"
+    "    held, problems = trusted.count_tensor_values(model)\n"
+    "    if problems:\n"
+    "        return problems[0]\n"
+    "    used = sum(trusted.numel(leaf) for leaf in trusted.graph_leaves(model(x)))\n"
+    "    return max(held, used)\n",
     "count_parameters",
 )
 
@@ -135,10 +149,12 @@ def test_shapes_and_parameter_count(student, rng):
         x = torch.from_numpy(rng.uniform(0.0, 1.0, size=(n, 1, size, size)).astype(np.float32))
         logits_of(student.method(model, "forward", x), n, 10,
                   f"la sortie de forward pour {n} image(s) {size}×{size}")
-    count = student.run(PARAMETER_PROBE, model)
+    x = torch.from_numpy(rng.uniform(0.0, 1.0, size=(2, 1, 2 * PAD + 8, 2 * PAD + 8)).astype(np.float32))
+    count = student.run(PARAMETER_PROBE, model, x)
+    expect(not isinstance(count, str), f"les paramètres de SmallCNN() ne peuvent pas être comptés : {count}")
     expect(isinstance(count, int) and 0 < count <= MAX_PARAMETERS,
-           f"SmallCNN() a {count} paramètres ; il en faut au plus {MAX_PARAMETERS} "
-           "(comparable au MLP de comparaison)")
+           f"SmallCNN() a {count} paramètres (valeurs de ses tenseurs, ou poids dont dépend sa sortie) ; "
+           f"il en faut au plus {MAX_PARAMETERS} (comparable au MLP de comparaison)")
     other = student.call("SmallCNN", 4)
     logits_of(student.method(other, "forward", torch.zeros((2, 1, 2 * PAD + 8, 2 * PAD + 8))), 2, 4,
               "la sortie de forward de SmallCNN(4)")

@@ -16,9 +16,15 @@ GRAPH_FORBIDDEN = ("torch_geometric", "torch_scatter", "torch_sparse", "dgl", "M
 ATTENTION_FORBIDDEN = ("scaled_dot_product_attention", "MultiheadAttention", "multi_head_attention_forward",
                        "TransformerEncoderLayer", "TransformerDecoderLayer")
 
+# Counted without asking the model: the values of every tensor it holds, or the
+# weights its output depends on (autograd graph of a forward pass), the larger.
 COUNT_PARAMETERS = PyFunction(
-    "def count_parameters(model):\n"
-    "    return int(sum(p.numel() for p in model.parameters()))\n",
+    "def count_parameters(model, x):\n"
+    "    held, problems = trusted.count_tensor_values(model)\n"
+    "    if problems:\n"
+    "        return problems[0]\n"
+    "    used = sum(trusted.numel(leaf) for leaf in trusted.graph_leaves(model(x)))\n"
+    "    return max(held, used)\n",
     "count_parameters",
 )
 
@@ -124,5 +130,6 @@ def test_small_cnn_shapes_and_size(student, rng):
         logits = tensor_values(student.method(model, "forward", x), "la sortie de forward")
         expect(logits.shape == (3, 10),
                f"pour 3 images {size}×{size}, forward renvoie la forme {logits.shape} au lieu de (3, 10)")
-    count = student.run(COUNT_PARAMETERS, model)
+    count = student.run(COUNT_PARAMETERS, model, torch.zeros((2, 1, 14, 14)))
+    expect(not isinstance(count, str), f"les paramètres de SmallCNN() ne peuvent pas être comptés : {count}")
     expect(isinstance(count, int) and 0 < count <= 10_000, f"SmallCNN() a {count} paramètres ; au plus 10 000")

@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import signal
 import sys
+
+# Bound at import: student code, which runs in this process later, may patch the builtins.
+from builtins import compile, dict, exec, int, isinstance, str, type  # noqa: UP029
 from typing import Any
 
 import numpy as np
 
+from tpgrade.runner import guards
 from tpgrade.wire.codec import CodecError, Ref
 
 
@@ -84,9 +88,18 @@ def prepare_device() -> None:
 def compile_function(source: str, name: str, submission: dict[str, Any] | None = None) -> Any:
     """Compile a judge-written helper (the ``f`` of a numerical gradient, a probe).
 
-    It sees ``np`` and, as ``submission``, the namespace of the student's code:
-    a probe can call student functions where only the runner can (autograd).
+    It sees ``np``, as ``submission`` the namespace of the student's code (a
+    probe can call student functions where only the runner can: autograd),
+    and as ``trusted`` the accessors captured before the student's code loaded
+    (:data:`tpgrade.runner.guards.TRUSTED`); its builtins are those captured
+    then too, so that a student's patch of ``builtins`` does not reach it.
     """
-    namespace: dict[str, Any] = {"np": np, "__name__": "tpgrade_probe", "submission": submission or {}}
+    namespace: dict[str, Any] = {
+        "__builtins__": dict(guards.BUILTINS),
+        "np": np,
+        "__name__": "tpgrade_probe",
+        "submission": submission or {},
+        "trusted": guards.TRUSTED,
+    }
     exec(compile(source, f"<{name}>", "exec"), namespace)
     return namespace[name]

@@ -117,3 +117,32 @@ def test_check_bank_command_reports_errors_with_exit_code_3(tmp_path: Path) -> N
     assert "Traceback" not in result.output
     good = CliRunner().invoke(app, ["exam", "check-bank"])
     assert good.exit_code == 0 and "the bank is valid" in good.output
+
+
+NO_CONFUSION = """
+topic: pooling
+questions:
+  - id: pool-sans-confusion
+    type: short
+    difficulty: easy
+    points: 1
+    prompt: "Pourquoi le pooling donne-t-il une invariance aux petites translations ?"
+    model_answer: "Le maximum d'une fenêtre change peu quand l'entrée se décale d'un pixel."
+    rubric:
+      - {idea: "le maximum d'une fenêtre bouge peu", points: 1, phrasings: ["maximum", "le maximum bouge peu"]}
+"""
+
+
+def test_check_bank_warns_about_missing_confusions_and_one_or_two_word_phrasings(tmp_path: Path) -> None:
+    from tpgrade.exam.bank import bank_warnings
+
+    folder = bank_copy(tmp_path)
+    (folder / "bank" / "zz-short.yaml").write_text(NO_CONFUSION, encoding="utf-8")
+    warnings = [w for w in bank_warnings(load_bank(folder)) if w.startswith("pool-sans-confusion")]
+    assert any("no confusion listed" in w for w in warnings)
+    assert any("1 phrasing(s) of one or two words" in w and "« maximum »" in w for w in warnings)
+    result = CliRunner().invoke(app, ["exam", "check-bank", "--bank", str(folder)])
+    assert result.exit_code == 0 and "pool-sans-confusion: no confusion listed" in result.output
+    # A claim with a subject may use one-word phrasings: they are said of it.
+    course = [w for w in bank_warnings(load_bank()) if w.startswith("segmentation-difference-detection")]
+    assert course == []

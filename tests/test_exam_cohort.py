@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
 from exam_simulation import simulate_cohort
@@ -15,6 +16,7 @@ from tpgrade.app import app
 from tpgrade.exam.bank import exam_dir, load_bank
 from tpgrade.exam.grading import EXAM_DAY
 from tpgrade.exam.paper import Paper, draw_paper, load_paper, save_paper, variant
+from tpgrade.models import SubmissionResult
 from tpgrade.store import Store
 
 AMBIGUOUS = """
@@ -94,7 +96,9 @@ def test_sixty_simulated_students_within_one_point_and_the_ambiguous_question_la
         f"{max(map(abs, everything.values())):.2f}; {reviews} answers sent to review"
     )
     assert max(map(abs, automatic.values())) <= 1.0 + 1e-3  # scores are kept to 4 decimals
-    assert max(map(abs, everything.values())) <= 2.0 + 1e-3
+    # Without review, a list of keywords counts 0 (it is never given full marks unread): up to
+    # a short question or two off for a student who wrote one.
+    assert max(map(abs, everything.values())) <= 3.0 + 1e-3
     assert len({s.true_score for s in cohort}) > 20  # the abilities do spread the scores
 
     invoke(
@@ -153,3 +157,131 @@ def test_build_answer_review_and_keep_the_decisions(tmp_path: Path) -> None:
         assert "noté par l'enseignant" in kept.message
     nothing = invoke("exam", "review", str(paper_dir), str(sheets), "--store", str(store))
     assert "Nothing to review" in nothing
+
+
+def honest_and_hostile_sheets(paper_dir: Path, folder: Path, honest: int) -> dict[str, str]:
+    """``honest`` copies of variant 1's sheet with answers, and one sheet of each hostile kind;
+    returns the hostile sheets' students and what must be said of each."""
+    bank = load_bank()
+    paper = load_paper(paper_dir, bank)
+    shown = variant(paper, bank, 1)
+    folder.mkdir()
+    sheet = yaml.safe_load((paper_dir / "variantes" / "feuille_01.yaml").read_text(encoding="utf-8"))
+    for qid in shown.questions:
+        question = bank.questions[qid]
+        key = f"Q{shown.position(qid)}"
+        if question.type == "short":
+            sheet["reponses"][key] = question.model_answer  # type: ignore[union-attr]
+        elif question.type == "single":
+            sheet["reponses"][key] = shown.label(qid, question.answer)  # type: ignore[union-attr]
+    for index in range(honest):
+        sheet["etudiant"] = f"honnete_{index:03d}"
+        (folder / f"honnete_{index:03d}.yaml").write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+    short = next(f"Q{shown.position(q)}" for q in shown.questions if bank.questions[q].type == "short")
+    hostile = {
+        "profond": ("variante: 1\nreponses:\n  Q1: " + "[" * 20_000 + "]" * 20_000 + "\n", "imbrication"),
+        "date": ("variante: 1\nreponses:\n  Q3: 2024-13-45\n", ""),
+        "chiffres": ("variante: 1\nreponses:\n  Q1: " + "9" * 5_000 + "\n", ""),
+        "doublon": ("variante: 1\nreponses:\n  Q1: a\n  Q1: b\n", "deux fois"),
+        "sansbloc": ("variante: 1\nQ1: a\n", "reponses"),
+        "controle": ("variante: 1\nreponses:\n  Q1: \"a\x07\"\n", "contrôle"),
+        "enorme": (yaml.safe_dump({"variante": 1, "reponses": {short: "mot " * 450_000}}), "caractères"),
+        "motscles": (yaml.safe_dump({"variante": 1, "reponses": {short: "boîte, pixel, gradient, dropout"}}), ""),
+        "echappe": (yaml.safe_dump({"variante": 1, "reponses": {short: "\x1b[2J\x1b]0;pwned\x07 bonjour"}}), ""),
+    }
+    for name, (text, _) in hostile.items():
+        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("variante = 1"),
+        nbformat.v4.new_code_cell("Q1 = " + "-" * 200_000 + "1"),
+        nbformat.v4.new_code_cell("Q2 = " + " + ".join(["1"] * 200_000)),
+    ]
+    (folder / "moins.ipynb").write_text(nbformat.writes(notebook), encoding="utf-8")
+    said = {name: reason for name, (_, reason) in hostile.items()}
+    said["moins"] = "Q1"
+    return said
+
+
+def test_hostile_sheets_among_honest_ones_every_honest_sheet_graded_and_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tpgrade.exam import cohort
+    from tpgrade.exam.cohort import grade_cohort
+
+    monkeypatch.setattr(cohort, "PARALLEL_FROM", 4)  # in worker processes, however few the sheets
+
+    paper_dir = tmp_path / "paper"
+    invoke("exam", "build", "--seed", "3", "--variants", "2", "--out", str(paper_dir))
+    hostile = honest_and_hostile_sheets(paper_dir, tmp_path / "sheets", honest=12)
+    bank = load_bank()
+    paper = load_paper(paper_dir, bank)
+    store = Store(tmp_path / "store.sqlite")
+    grades = grade_cohort([tmp_path / "sheets"], paper, bank, store, workers=2)
+    stored = {r.student: r for r in store.latest(EXAM_DAY)}
+    assert len(stored) == 12 + len(hostile)
+    honest = [r for s, r in stored.items() if s.startswith("honnete")]
+    assert len(honest) == 12 and all(r.status == "graded" and r.score > 0 for r in honest)
+    assert len({r.score for r in honest}) == 1
+    for student, reason in hostile.items():
+        result = stored[student]
+        assert result.status in ("graded", "rejected"), (student, result.message)
+        assert result.status == "rejected" or result.message or any(
+            q.needs_review or q.score == 0 for q in result.questions.values()
+        ), student
+        if reason:
+            told = result.message + " ".join(q.message for q in result.questions.values())
+            assert reason in told, (student, told)
+    assert all(r.status != "error" for r in grades.results)
+    assert stored["echappe"].status == "graded"  # an escape written as "\e" is kept, shown escaped
+
+
+def test_each_sheet_is_stored_as_soon_as_graded_and_a_rerun_grades_only_the_rest(tmp_path: Path) -> None:
+    from tpgrade.exam.cohort import grade_cohort
+
+    paper_dir = tmp_path / "paper"
+    invoke("exam", "build", "--seed", "3", "--variants", "2", "--out", str(paper_dir))
+    honest_and_hostile_sheets(paper_dir, tmp_path / "sheets", honest=8)
+    bank = load_bank()
+    paper = load_paper(paper_dir, bank)
+    path = tmp_path / "store.sqlite"
+    seen: list[str] = []
+
+    def stop_after_three(result: SubmissionResult) -> None:
+        seen.append(result.student)
+        if len(seen) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        grade_cohort([tmp_path / "sheets"], paper, bank, Store(path), on_done=stop_after_three)
+    assert len(Store(path).latest(EXAM_DAY)) == 3  # stored as they came
+    again = grade_cohort([tmp_path / "sheets"], paper, bank, Store(path))
+    assert again.reused == 3
+    parallel = grade_cohort([tmp_path / "sheets"], paper, bank, Store(path), workers=2)
+    assert parallel.reused == len(parallel.results)
+    assert sorted((r.student, r.score) for r in parallel.results) == sorted(
+        (r.student, r.score) for r in again.results
+    )
+
+
+def test_the_review_screen_shows_escaped_text_the_decision_and_why(tmp_path: Path) -> None:
+    paper_dir = tmp_path / "paper"
+    invoke("exam", "build", "--seed", "3", "--variants", "2", "--out", str(paper_dir))
+    bank = load_bank()
+    paper = load_paper(paper_dir, bank)
+    shown = variant(paper, bank, 1)
+    qid = next(q for q in shown.questions if bank.questions[q].type == "short")
+    question = bank.questions[qid]
+    words = question.rubric[0].phrasings[0]  # type: ignore[union-attr]
+    sheet = yaml.safe_load((paper_dir / "variantes" / "feuille_01.yaml").read_text(encoding="utf-8"))
+    sheet["reponses"][f"Q{shown.position(qid)}"] = f"{words}, [red]peut-être[/red] \u202eesrever\u202c"
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    (sheets / "alice.yaml").write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+    store = tmp_path / "store.sqlite"
+    invoke("exam", "grade", str(paper_dir), str(sheets), "--store", str(store), "--workers", "1")
+    screen = invoke("exam", "review", str(paper_dir), str(sheets), "--store", str(store), input="s\n" * 40)
+    assert "\u202e" not in screen and "\\u202e" in screen  # a bidi override is shown, not obeyed
+    assert "[red]peut-être[/red]" in screen  # console markup from the answer is printed as text
+    assert "why:" in screen and "Décision proposée" in screen
+    assert f"« {words}" in screen or "keywords" in screen  # the claim behind the decision

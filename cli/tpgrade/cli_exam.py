@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from tpgrade.cli_common import DEFAULT_RESULTS, StoreOption, err, out, user_errors
+from tpgrade.display import shown, shown_id, shown_markup
 from tpgrade.errors import TpgradeError, UsageError
 
 if TYPE_CHECKING:
@@ -44,10 +44,19 @@ def _bank_and_paper(paper: Path, bank: Path | None) -> tuple[Bank, Paper]:
 @exam_app.command("check-bank")
 @user_errors
 def check_bank(bank: BankOption = None) -> None:
-    """Validate the question bank and show what it holds per topic, type and difficulty."""
-    from tpgrade.exam.bank import load_bank
+    """Validate the question bank and show what it holds per topic, type and difficulty; warn
+    about short questions that list no confusion and phrasings too short to state a claim."""
+    from tpgrade.exam.bank import BankError, bank_warnings, load_bank
 
-    loaded = load_bank(bank)
+    try:
+        loaded = load_bank(bank)
+    except BankError as problems:  # one problem a line, whatever the terminal's width
+        err.print(
+            f"[bold red]Error:[/] the question bank has {len(problems.problems)} problem(s):", highlight=False
+        )
+        for problem in problems.problems:
+            err.print(f"  {shown_markup(problem)}", highlight=False, soft_wrap=True)
+        raise typer.Exit(problems.exit_code) from None
     table = Table("Thème", "Questions", "Faciles", "Moyennes", "Difficiles", "Types")
     for topic in loaded.topics:
         questions = [q for q in loaded.questions.values() if q.topic == topic.id]
@@ -62,7 +71,14 @@ def check_bank(bank: BankOption = None) -> None:
             kinds,
         )
     out.print(table)
-    out.print(f"{len(loaded.questions)} questions, {len(loaded.topics)} topics: the bank is valid.")
+    warnings = bank_warnings(loaded)
+    for warning in warnings:
+        err.print(f"[yellow]warning:[/] {shown_markup(warning)}", highlight=False, soft_wrap=True)
+    out.print(
+        f"{len(loaded.questions)} questions, {len(loaded.topics)} topics: the bank is valid"
+        + (f" ({len(warnings)} warning(s))." if warnings else "."),
+        highlight=False,
+    )
 
 
 @exam_app.command("build")
@@ -100,6 +116,11 @@ def build(
     out.print(f"{len(written)} files written (answer key: {output / 'corrige.md'}).", highlight=False)
 
 
+WorkersOption = Annotated[
+    int | None, typer.Option("--workers", "-j", help="Sheets graded at once (default: one per CPU).")
+]
+
+
 @exam_app.command("grade")
 @user_errors
 def grade(
@@ -107,27 +128,42 @@ def grade(
     sheets: SheetsArgument,
     store: StoreOption = EXAM_STORE,
     bank: BankOption = None,
+    workers: WorkersOption = None,
+    regrade: Annotated[bool, typer.Option(help="Grade again sheets already in the store.")] = False,
 ) -> None:
     """Grade answer sheets: exact for choices, numbers and orders; by rubric for short answers.
+    Each sheet's result is stored as soon as it is graded; a run again grades only what is new.
     Decisions below the confidence threshold wait for `tpgrade exam review`."""
+    from tpgrade.batch import default_workers
     from tpgrade.exam.cohort import grade_cohort
     from tpgrade.store import Store
 
+    if workers is not None and not 1 <= workers <= 64:
+        raise UsageError("--workers must be between 1 and 64")
     loaded, drawn = _bank_and_paper(paper, bank)
-    grades = grade_cohort(sheets, drawn, loaded, Store(store))
+    grades = grade_cohort(
+        sheets, drawn, loaded, Store(store), workers=workers or default_workers(), regrade=regrade
+    )
     for note in grades.notes:
-        err.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+        err.print(f"[yellow]note:[/] {shown_markup(note)}", highlight=False)
     graded = [r for r in grades.results if r.status == "graded"]
     for result in grades.results:
         if result.status != "graded":
             err.print(
-                f"[red]{escape(result.student)}[/]: {escape(result.source_name)} refusé : {escape(result.message)}",
+                f"[red]{shown_markup(result.student)}[/]: {shown_markup(result.source_name)} refusé : "
+                f"{shown_markup(result.message)}",
                 highlight=False,
             )
     mean = sum(r.score for r in graded) / len(graded) if graded else 0.0
+    for result in graded:
+        if result.message:
+            err.print(
+                f"[yellow]{shown_markup(result.student)}[/]: {shown_markup(result.message)}", highlight=False
+            )
+    reused = f" ({grades.reused} already in the store)" if grades.reused else ""
     out.print(
-        f"{len(graded)} sheet(s) graded, {len(grades.results) - len(graded)} rejected; "
-        f"mean {mean:.2f} / {drawn.total_points:g}. Results in {store}.",
+        f"{len(graded)} sheet(s) graded{reused}, {len(grades.results) - len(graded)} rejected; "
+        f"mean {mean:.2f} / {drawn.total_points:g}. Results in {shown(store)}.",
         highlight=False,
         soft_wrap=True,
     )
@@ -136,7 +172,7 @@ def grade(
         out.print(
             f"{len(pending)} short answer(s) below the confidence threshold "
             f"({loaded.exam.paper.review_threshold:g}): run `tpgrade exam review {paper} "
-            f"{' '.join(str(s) for s in sheets)}`",
+            f"{' '.join(shown(s) for s in sheets)}`",
             highlight=False,
             soft_wrap=True,
         )
@@ -153,6 +189,7 @@ def review(
     """Go through the automatic decisions below the confidence threshold: Enter accepts,
     a number gives those points, s skips, q stops. Decisions are stored and kept on re-grading."""
     from tpgrade.exam.cohort import grade_cohort, record_decision
+    from tpgrade.exam.review import short_answer_lines
     from tpgrade.exam.schema import ShortAnswer
     from tpgrade.store import Store
 
@@ -165,19 +202,18 @@ def review(
     decided = 0
     for index, item in enumerate(pending, 1):
         question = loaded.questions[item.question.name]
-        out.rule(f"{index}/{len(pending)} — {escape(item.student)} — {question.id} ({question.points:g} pts)")
+        title = f"{index}/{len(pending)} — {shown_id(item.student)} — {question.id} ({question.points:g} pts)"
+        out.rule(shown_markup(title))
         out.print(question.prompt.strip(), highlight=False, markup=False)
+        out.print(f"[bold]Réponse :[/] {shown_markup(item.question.answer or '(vide)')}", highlight=False)
         if isinstance(question, ShortAnswer):
-            for number, idea in enumerate(question.rubric, 1):
-                test = next((t for t in item.question.tests if t.name == idea.idea), None)
-                mark = "[green]présente[/]" if test and test.status == "passed" else "[red]absente[/]"
-                out.print(
-                    f"  idée {number} ({idea.points:g} pt) : {escape(idea.idea)} — {mark}", highlight=False
-                )
-        out.print(f"[bold]Réponse :[/] {escape(item.question.answer or '(vide)')}", highlight=False)
+            for line in short_answer_lines(question, item.question.answer):
+                out.print(line, highlight=False)
+        if "réponse coupée" in item.question.message:
+            out.print(f"[yellow]{shown_markup(item.question.message)}[/]", highlight=False)
         out.print(
-            f"Décision automatique : {item.question.score:g} / {question.points:g} "
-            f"(confiance {item.question.confidence:.2f})",
+            f"Décision proposée (la plus probable pour le correcteur) : {item.question.score:g} / "
+            f"{question.points:g} (confiance {item.question.confidence:.2f})",
             highlight=False,
         )
         choice = typer.prompt(
@@ -191,7 +227,7 @@ def review(
         try:
             points = item.question.score if choice == "" else float(choice)
         except ValueError:
-            err.print(f"« {escape(choice)} » n'est pas un nombre : réponse passée")
+            err.print(f"« {shown_markup(choice)} » n'est pas un nombre : réponse passée")
             continue
         if not 0 <= points <= question.points:
             err.print(f"{points:g} n'est pas entre 0 et {question.points:g} : réponse passée")

@@ -16,7 +16,7 @@ from pydantic_core import ErrorDetails
 
 from tpgrade import paths
 from tpgrade.errors import InputError
-from tpgrade.exam.schema import BankFile, ExamFile, Question, Topic
+from tpgrade.exam.schema import BankFile, ExamFile, Question, ShortAnswer, Topic
 
 _QUESTION: TypeAdapter[Question] = TypeAdapter(Question)
 
@@ -136,3 +136,31 @@ def load_bank(folder: Path | None = None) -> Bank:
     if problems or exam is None:
         raise BankError(problems)
     return Bank(exam=exam, questions=questions)
+
+
+SHORT_PHRASING_WORDS = 2  # a phrasing this short, said of no subject, fires whatever the sentence claims
+
+
+def bank_warnings(bank: Bank) -> list[str]:
+    """What a valid bank may still get wrong on short answers: questions that list no classic
+    confusion (``unless``), and ideas without a subject whose phrasings are one or two words."""
+    warnings: list[str] = []
+    for question in bank.questions.values():
+        if not isinstance(question, ShortAnswer):
+            continue
+        if not any(idea.unless for idea in question.rubric):
+            warnings.append(
+                f"{question.id}: no confusion listed: add the classic wrong claims as unless "
+                "(a role swap, the neighbouring notion)"
+            )
+        for number, idea in enumerate(question.rubric, 1):
+            if idea.subject:
+                continue
+            short = [p for p in idea.phrasings if len(p.split()) <= SHORT_PHRASING_WORDS]
+            if short:
+                shown = ", ".join(f"« {p} »" for p in short[:4]) + (", …" if len(short) > 4 else "")
+                warnings.append(
+                    f"{question.id} idea {number}: {len(short)} phrasing(s) of one or two words ({shown}) "
+                    "match whatever the sentence claims: give the idea a subject, or longer phrasings"
+                )
+    return warnings

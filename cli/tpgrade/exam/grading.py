@@ -21,6 +21,10 @@ from tpgrade.exam.sheets import Sheet
 from tpgrade.models import QuestionResult, QuestionStatus, SubmissionResult, TestResult
 
 EXAM_DAY = "exam"
+# The most of a short answer that is graded, stored and shown in review: the reviewer sees
+# every character that can earn points; anything after it is reported, never graded.
+MAX_ANSWER_CHARS = 2000
+_LONGEST_NUMBER = 60  # characters of a written number
 _NUMBER = re.compile(r"[-+−]?\d[\d\u202f\u00a0 ]*(?:[.,]\d+)?(?:[eE][-+]?\d+)?")
 Overrides = dict[tuple[str, str], tuple[str, float]]
 
@@ -58,8 +62,21 @@ def _to_ids(letters: list[str], shown: Variant, qid: str) -> list[str] | None:
     return None if any(i is None for i in ids) else [i for i in ids if i is not None]
 
 
+def _as_text(raw: Any, limit: int | None = None) -> str:
+    """``raw`` as text (a list one item a line); a huge integer does not stop it."""
+    try:
+        if isinstance(raw, list | tuple):
+            text = "\n".join(_as_text(item, limit) for item in raw[:1000])
+        else:
+            text = raw if isinstance(raw, str) else str(raw)
+    except ValueError:  # an integer past Python's digit limit for text
+        text = "(nombre trop long)"
+    return text if limit is None else text[:limit]
+
+
 def _unreadable(raw: Any, expected: str) -> Graded:
-    return Graded(0.0, f"réponse illisible ({str(raw)[:60]!r}) : attendu {expected}", str(raw)[:200])
+    shown = _as_text(raw, 200)
+    return Graded(0.0, f"réponse illisible ({shown[:60]!r}) : attendu {expected}", shown)
 
 
 def _text(question: SingleChoice | MultipleChoice | Ordering, option: str) -> str:
@@ -100,8 +117,11 @@ def _parse_number(raw: Any) -> float | None:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int | float):
-        return float(raw)
-    if not isinstance(raw, str):
+        try:
+            return float(raw)
+        except OverflowError:  # an integer too large for a float: no tolerance can accept it
+            return None
+    if not isinstance(raw, str) or len(raw) > _LONGEST_NUMBER:
         return None
     found = _NUMBER.findall(raw)
     if len(found) != 1:
@@ -109,7 +129,7 @@ def _parse_number(raw: Any) -> float | None:
     cleaned = re.sub(r"[\s\u202f\u00a0]", "", found[0]).replace(",", ".").replace("−", "-")
     try:
         return float(cleaned)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 
@@ -144,7 +164,8 @@ def _ordering(question: Ordering, raw: Any, shown: Variant) -> Graded:
 
 
 def _short(question: ShortAnswer, raw: Any) -> Graded:
-    text = raw if isinstance(raw, str) else str(raw)
+    written = _as_text(raw)
+    text = written[:MAX_ANSWER_CHARS]
     decision = grade_short(question, text)
     tests = tuple(
         TestResult(
@@ -159,7 +180,14 @@ def _short(question: ShortAnswer, raw: Any) -> Graded:
     )
     missing = [idea.idea for idea in decision.ideas if idea.points < idea.max_points]
     message = "toutes les idées attendues sont là" if not missing else "manque : " + " ; ".join(missing)
-    return Graded(decision.score, message, " ".join(text.split())[:2000], decision.confidence, tests)
+    confidence = decision.confidence
+    if len(written) > len(text):
+        message += (
+            f" (réponse coupée à {MAX_ANSWER_CHARS} caractères : les {len(written) - len(text)} caractères "
+            "suivants ne sont pas lus)"
+        )
+        confidence = min(confidence, 0.5)  # someone reads what was kept, knowing there was more
+    return Graded(decision.score, message, text, confidence, tests)
 
 
 def grade_answer(question: Question, raw: Any, shown: Variant) -> Graded:
@@ -223,7 +251,7 @@ def grade_sheet(
         graded = grade_answer(bank.questions[qid], sheet.answers.get(number), shown)
         override = (overrides or {}).get((student, qid))
         questions[qid] = _question_result(bank.questions[qid], graded, number, threshold, override)
-    notes = [f"clé inconnue ignorée : {k}" for k in sheet.unknown_keys]
+    notes = [*sheet.notes, *(f"clé inconnue ignorée : {k}" for k in sheet.unknown_keys)]
     return SubmissionResult(
         student=student,
         day=EXAM_DAY,

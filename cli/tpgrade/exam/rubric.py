@@ -1,33 +1,48 @@
-"""Grading a short answer against its rubric of key ideas, by matching word stems.
+"""Grading a short answer against its rubric of claims, clause by clause.
 
-An answer is reduced to stems (:func:`normalise`): lowercase, accents removed,
-elisions split, French stop words dropped, each word stemmed. An idea is earned
-when one of its phrasings matches: every content stem of the phrasing occurs in
-the answer, in any order, a small typo allowed, close together in one sentence;
-with the phrasing's polarity (a phrasing holding a negation, such as "pas
-linéairement séparable" or "sans biais", needs one in the answer; a phrasing
-holding none is withheld by a negation just before it); and no ``unless``
-phrasing of the opposite claim matches. Each decision carries a confidence in
-[0, 1]; below the exam's review threshold a person reads the answer.
+An answer is cut into clauses: at sentence ends, ``;``, ``:`` and line breaks,
+before contrasting or causal conjunctions ("mais", "alors que", "tandis que",
+"car", "whereas", "but" …) and before "sans"/"without", and at "et", "ou",
+"que", "pour" or a comma when what follows starts a new statement (a subject
+the rubric knows, a pronoun, a negated verb). Words are reduced to stems
+(:func:`normalise`: lowercase, accents removed, elisions split, French stop
+words dropped, each word stemmed, the stems of one family of words that say the
+same thing made one: :mod:`tpgrade.exam.lexicon`), and a rubric idea is a claim: a phrasing
+(what is said) that must occur whole in one clause, with the clause's polarity
+(a negation anywhere in the clause withholds a positive phrasing, and a
+negative phrasing such as "pas linéairement séparable" needs one), said of the
+idea's subject when it has one. The subject of a phrasing is the rubric
+subject named nearest before it in the clause (not one governed by a
+preposition, nor one set in contrast: "contrairement à la détection"), else
+the one named after it behind a preposition ("… par la détection"), else the
+subject of the clause before (a pronoun carries it). An ``unless`` claim that
+is stated withholds the idea it mimics, and a phrasing said of another
+subject of the question is a role swap.
 
-Hyphenated words are joined (``sur-apprentissage``, ``auto-encodeur``) except
-after ``non``, which stays a negation; an answer writing the halves apart
-("sur apprentissage") still matches.
+An answer with no verb at all (a list of keywords, a lone noun) earns
+nothing automatically and goes to review. Each decision carries a
+confidence in [0, 1] calibrated on labelled answers (see the exam tests);
+below the exam's review threshold a person reads the answer.
+
+Matching is linear in the answer's length: words are indexed once, and a
+phrasing looks only at the clauses that hold its words.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
 import snowballstemmer
 
-from tpgrade.exam.schema import KeyIdea, ShortAnswer
+from tpgrade.exam.lexicon import FAMILIES, GENERIC, NUMBERS, STOP_WORDS
+from tpgrade.exam.schema import Claim, KeyIdea, ShortAnswer
 
-__all__ = ["IdeaDecision", "ShortDecision", "grade_short", "normalise"]
+__all__ = ["IdeaDecision", "ShortDecision", "clauses", "grade_short", "has_verb", "normalise"]
 
 
 def _wordset(text: str) -> frozenset[str]:
@@ -46,44 +61,172 @@ _STOP_WORDS = _wordset(
     an and are as at be by do does did for from has have in is it its of on or so that the their then
     this to was were which with will would can could should
     """
-)
-# Words that negate what follows; ``non`` and ``sans`` too, so that a phrasing
-# such as "non linéaire" or "sans biais" asks for a negation in the answer.
+) | _wordset(STOP_WORDS)
+# Words that negate their whole clause; "non" negates the next word only, and
+# "sans"/"without" open a clause of their own that they negate.
 _NEGATIONS = _wordset(
-    "ne n pas aucun aucune jamais non sans rien ni nullement guere not no never without cannot nor none"
+    "ne n pas aucun aucune jamais rien ni nullement guere not no never cannot nor none"
+)  # not "nul": zero
+_WITHOUT = _wordset("sans without")
+# Negations that deny the noun after them ("aucun ordre", "no order"), not what came before.
+_FORWARD_NEGATIONS = _wordset("aucun aucune ni no none nor sans without")
+# Words a negation reaches across ("pas vraiment séparable", "does not satisfy the …").
+_NEGATION_BRIDGES = _wordset(
+    "vraiment forcement necessairement toujours plus du tout really always necessarily entirely fully"
 )
-_NEGATION_REACH = 2  # content words that may stand between a negation and what it negates
-_SENTENCE_BREAKS = frozenset(".;!?")
-_CLAUSE_BREAKS = _wordset(
-    ", : ( ) [ ] car donc mais parce puisque puisqu alors cependant sinon tandis pourtant because but since"
+# Nouns of relevance that pass a negation on to what follows them: "aucun effet sur le bruit"
+# denies the noise its part; "pas une question de saturation" says nothing about saturating.
+_RELEVANCE = _wordset(
+    "question effet effets role importance rapport lien cause impact influence voir effect link"
+)
+_NOT_NEGATING_AFTER = {"sans": _wordset("doute cesse"), "non": _wordset("seulement plus")}
+_SENTENCE_BREAKS = frozenset(".;!?:\n")
+_SENTENCE_ENDS = frozenset(".!?\n")
+_REFERRING = _wordset("il elle ils elles celle celui ceux celles it they this these")
+# Conjunctions that always open a clause of their own (the first word of a locution).
+_CLAUSE_OPENERS = _wordset(
+    "mais car donc puisque puisqu cependant pourtant sinon toutefois neanmoins tandis whereas while but "
+    "because since however otherwise although though sauf except"
+)
+_ADVERB_OPENERS = _wordset("donc pourtant cependant toutefois neanmoins however")
+_CLAUSE_OPENER_PAIRS = frozenset(
+    {("alors", "que"), ("alors", "qu"), ("parce", "que"), ("parce", "qu"), ("bien", "que"), ("au", "lieu")}
+)
+# Words that open a clause when a new statement follows them.
+_LINKS = _wordset(", et ou and or puis then que qu pour afin si s if so")
+_LOCUTIONS = frozenset({("a", "partir"), ("grace", "a"), ("au", "lieu"), ("par", "exemple"), ("en", "fait")})
+_COMPARATIVES = _wordset("plus moins autant aussi mieux meilleur meilleure pire meme more less than")
+_PRONOUNS = _wordset(
+    "il elle ils elles on it they celle celui ceux celles cela ca c nous vous je we you premiere premier seconde second autre"
 )
 _DETERMINERS = _wordset(
     "le les un des du au ce ces son ses mon mes ton tes notre nos votre vos leur leurs quelques plusieurs "
     "petit petits grand grands gros premier premiers chaque"
 )
+_ARTICLES = _wordset("le la les l un une ce cette ces son sa ses leur leurs the a an this these its their")
+_PREPOSITIONS = _wordset(
+    "de d du a au aux par pour avec sur dans en chez contre vers of from by to with for in on against que qu than"
+)
+_AGENTS = _PREPOSITIONS - _wordset("que qu than contre against vers to")
+_CONTRASTS = _wordset("contrairement unlike difference oppose opposition lieu plutot instead comparaison")
+_RELATIVES = _wordset("qui that which")
+# Verb forms frequent in answers (accentless); some are nouns too ("classe", "masque"), and
+# count as verbs only after a noun (see _verb_cues).
+_VERBS = _wordset(
+    """
+    est sont etait etaient sera seront serait seraient ete etre ont avait avaient aura auront aurait
+    auraient avoir peut peuvent pourrait pourraient pouvoir doit doivent devrait devraient devoir faut
+    fallait faudrait va vont allait aller fait font faisait faire devient deviennent devenir reste
+    restent rester semble semblent permet permettent permettre empeche empechent empecher evite evitent
+    eviter donne donnent donner produit produisent produire cree creent creer genere generent generer
+    apprend apprennent apprendre utilise utilisent utiliser prend prennent prendre met mettent mettre
+    dit disent dire voit voient voir sait savent savoir connait connaissent suffit suffisent ajoute
+    ajoutent ajouter garde gardent garder conserve conservent conserver reduit reduisent reduire diminue
+    diminuent diminuer augmente augmentent augmenter croit croissent passe passent passer sature
+    saturent saturer explose explosent exploser disparait disparaissent disparaitre evanouit evanouissent
+    accumule accumulent accumuler additionne additionnent remplace remplacent remplacer gele gelent geler
+    entraine entrainent entrainer distingue distinguent distinguer juge jugent juger trompe trompent
+    tromper encadre encadrent encadrer attribue attribuent attribuer assigne assignent associe associent
+    predit predisent predire calcule calculent calculer depend dependent dependre represente
+    representent montre montrent montrer indique indiquent correspond correspondent consiste sert
+    servent servir oblige obligent obliger compresse compressent compresser resume resument recopie
+    recopient recopier ignore ignorent ignorer tient tiennent change changent changer evolue evoluent
+    baisse baissent remonte remontent oscille oscillent diverge divergent converge convergent
+    surapprend surapprennent memorise memorisent generalise generalisent rend rendent traite traitent
+    fonctionne fonctionnent vaut valent tend tendent glisse glissent parcourt applique appliquent
+    regarde regardent recoit recoivent renvoie renvoient retourne retournent sort sortent fournit
+    fournissent transforme transforment contient contiennent possede possedent arrive arrivent arrete
+    arretent desactive desactivent desactiver active activent eteint eteignent supprime suppriment
+    retire retirent enleve enlevent choisit choisissent tire tirent fixe fixent initialise initialisent
+    initialiser brise brisent briser casse cassent casser introduit introduisent impose imposent
+    suppose supposent fuit fuient teste testent tester decoupe decoupent decouper melange melangent
+    melanger respecte respectent verifie verifient satisfait viole violent normalise normalisent
+    encode encodent decode decodent reconstruit reconstruisent divise divisent diviser multiplie
+    multiplient agrandit retrecit retrecissent localise localisent trouve trouvent dessine dessinent
+    colorie colorient entoure entourent delimite delimitent essaie essaient essaye cherche cherchent
+    affronte affrontent oppose opposent coopere cooperent surveille surveillent surveiller reentraine
+    reentrainer mesure mesurent classe classent masque partage partagent compte comptent copie
+    soient soit ait aient puisse puissent somment sommes overfit overfits underfits fits
+    double doublent manque manquent risque risquent derive coupe coupent regle
+    is are was were be been has have had does do did can could will would should must may might gives
+    give makes make uses use learns learn outputs predicts predict assigns assign classifies classify
+    produces produce generates generate creates create tells tell distinguishes distinguish tries try
+    fools fool trains ignores ignore keeps keep reduces reduce halves halve changes shifts drifts means
+    mean prevents prevent avoids avoid forces allows allow lets let helps help adds add accumulates
+    accumulate sums replaces replace freezes freeze zeroes drops disables disable turns turn saturates
+    saturate vanishes vanish explodes explode becomes become remains remain stays stay depends depend
+    grows grow increases increase decreases decrease leaks leak sees see knows know introduces
+    introduce imposes impose implies imply needs need requires require works work computes compute
+    slides slide shares share looks look passes pass flows flow copies copy compresses compress
+    draws draw puts put takes take gets get goes go comes come lowers lower prevent monitor retrain
+    """
+)
+_NOUN_LIKE_VERBS = _wordset(
+    "classe masque partage compte copie double manque risque derive coupe regle mesure"
+)
+_VERB_ENDINGS = ("aient", "erait", "eront", "issent", "erons")
+_INFINITIVE_AFTER = _wordset("pour de d a sans to")
+# Verbs that deny what follows them ("le padding évite de réduire la taille"): a confusion
+# written after one of them is not stated.
+_AVOIDING = _wordset(
+    "evite eviter evitent empeche empecher empechent limite limiter limitent compense reduit reduire "
+    "reduisent diminue diminuer diminuent supprime supprimer suppriment elimine eliminer eliminent "
+    "prevent prevents avoid avoids reduce reduces remove removes eliminate eliminates"
+)
+_LESS = _wordset("moins less fewer")
+_EXPLETIVE = _wordset("evite eviter evitent empeche empecher avant peur crainte")
+_FAULTS = _wordset(
+    "trop mal inutile inutiles lent lente lents enlever enleve retirer retire supprimer supprime faux fausse "
+    "erreur bug panne mauvais mauvaise too slow wrong useless remove"
+)  # "moins de bruit": just before a phrasing, it denies it too
+_STATEMENT_STARTS = _PRONOUNS | _wordset("ne n pas not no jamais aucun aucune non sans without")
 _EXCEPTIONS = {"noyaux": "noyau", "tuyaux": "tuyau", "joyaux": "joyau"}
 _FIXED_PREFIXES = ("biais",)  # stems snowball would cut too short ("biais" -> "bi")
-_ELISION = re.compile(r"[’'ʼ`]")
-_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*|[.;!?](?=\s|$)|[,:()\[\]\n]")
+_LONGEST_WORD = 40  # longer tokens are kept whole, never stemmed or compared
+_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*|[.;!?](?=\s|$)|[,:\n]")
 _ABBREVIATION = re.compile(r"\b(?:[a-z]\.){2,}")  # e.g. i.e. w.r.t. do not end a sentence
 _STEMMER = snowballstemmer.stemmer("french")
 
-# Confidence levels.
-_SURE = 0.95  # an exact match, close together, or nothing close to the idea
-_FUZZY = 0.7  # a stem matched only through a typo
-_LOOSE = 0.65  # every stem present in one sentence, but scattered
-_DOUBT = 0.6  # a near miss, a negation nearby, or an idea and its opposite both present
+# Confidence of each kind of evidence, calibrated on the labelled tuning answers.
+SURE = 0.95  # stated in a clause with a verb, exactly; or nothing close to the idea
+CONFIDENCE = {
+    "stated": SURE,
+    "carried": 0.9,  # the subject comes from the clause before (a pronoun)
+    "term": 0.9,  # one word of the rubric, in a clause with a verb, the idea naming no subject
+    "faulted": 0.6,  # the same, in a clause that finds fault with something ("trop", "mal", "enlever")
+    "implied": 0.9,  # no subject named; the prompt's
+    "loose": 0.7,  # the phrasing's words spread over the clause
+    "typo": 0.8,
+    "no verb": 0.8,  # stated in a clause without a verb ("Solution : early stopping"), verbs elsewhere
+    "contradicted": 0.5,
+    "denied": 0.6,  # after a verb that denies it: "un petit lot réduit le bruit"  # stated, and a claim that mimics it stated too
+    "absent": SURE,
+    "unless": 0.9,  # a listed confusion is stated
+    "negated": 0.85,
+    "aside": 0.7,  # stated in a clause whose negation bears on other words
+    "mixed": 0.7,  # weak evidence, in an answer that states a listed confusion elsewhere
+    "scope": 0.6,  # a negative phrasing, the clause's negation on other words
+    "reordered": 0.6,  # a phrasing that starts with a verb, found after a subject doing it
+    "swapped": 0.6,  # said of another subject, and no confusion listed for it
+    "unbound": 0.6,  # said of no subject at all
+    "partial": 0.6,  # all but one word of a phrasing of three or more
+    "partial2": 0.6,  # one word of a phrasing of two
+    "opposite": 0.6,  # a negative phrasing found without its negation
+    "keywords": 0.5,  # the answer has no verb
+}
 _OFF_LENGTH = 0.7  # the most a very short or very long answer gets
 _SHORT_WORDS, _LONG_WORDS = 3, 150
 
 
 @dataclass(frozen=True)
 class IdeaDecision:
-    """One rubric idea: the points it earned and how sure the matcher is.
+    """One rubric idea: the points it earned, how sure the matcher is, and why.
 
     ``matched`` names the phrasing behind the decision: the one that earned the
-    idea, or, for an idea not earned, ``unless: …``, ``negated: …`` or
-    ``partial: …``; it is empty when nothing came close.
+    idea, or, for an idea not earned, ``unless: …``, ``negated: …``,
+    ``swapped: …``, ``partial: …`` or ``keywords: …``; it is empty when
+    nothing came close. ``clause`` is the answer's clause where it was found,
+    and ``reason`` says in a few words what kind of evidence it is.
     """
 
     idea: str
@@ -91,41 +234,23 @@ class IdeaDecision:
     max_points: float
     matched: str
     confidence: float
+    clause: str = ""
+    reason: str = ""
 
 
 @dataclass(frozen=True)
 class ShortDecision:
-    """A graded short answer; ``confidence`` is the lowest of its ideas'."""
+    """A graded short answer; ``confidence`` is the lowest of its ideas', or lower for the reason
+    in ``note`` (an answer without a verb, a very short or very long one)."""
 
     score: float
     max_score: float
     confidence: float
     ideas: tuple[IdeaDecision, ...]
+    note: str = ""
 
 
-@dataclass(frozen=True)
-class _Text:
-    """An answer or a phrasing, word by word."""
-
-    words: tuple[str, ...]
-    stems: tuple[str | None, ...]  # None for stop words, negations and punctuation
-    pairs: tuple[str | None, ...]  # stem of word i joined to word i+1 ("auto" + "encodeur")
-    rank: tuple[int, ...]  # how many content words come before word i
-    sentence: tuple[int, ...]
-    clause: tuple[int, ...]
-    negations: tuple[int, ...]  # positions of the words that negate
-
-
-@dataclass(frozen=True)
-class _Match:
-    found: frozenset[str]  # the phrasing's stems found in the answer
-    total: int
-    fuzzy: bool
-    start: int  # first and last matched word
-    end: int
-    tight: bool  # in one sentence, with few other content words in between
-    same_sentence: bool
-    negated: bool
+# --- words --------------------------------------------------------------------------------
 
 
 def _strip_accents(text: str) -> str:
@@ -142,10 +267,44 @@ def _strip_plural(stem: str) -> str:
     return stem
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=32768)
 def _stem(word: str) -> str:
+    """The word's stem, reduced to its family's (see :mod:`tpgrade.exam.lexicon`)."""
+    base = _base_stem(NUMBERS.get(word, word))
+    return _family_stems().get(base, base)
+
+
+@lru_cache(maxsize=1)
+def _family_stems() -> dict[str, str]:
+    """Each stem of a family of words that say the same thing -> the stem of its first word."""
+    table: dict[str, str] = {}
+    for family in FAMILIES:
+        words = family.split()
+        first = _base_stem(words[0])
+        for word in words:
+            table.setdefault(_base_stem(word), first)
+    return table
+
+
+@lru_cache(maxsize=1)
+def _generic_stems() -> frozenset[str]:
+    return frozenset(_stem(w) for w in GENERIC.split()) | frozenset("0123456789")
+
+
+def family_clashes() -> list[str]:
+    """Stems that two families of the lexicon share (each should belong to one)."""
+    owner: dict[str, int] = {}
+    clashes: list[str] = []
+    for number, family in enumerate(FAMILIES):
+        for stem in {_base_stem(w) for w in family.split()}:
+            if owner.setdefault(stem, number) != number:
+                clashes.append(f"{stem}: {FAMILIES[owner[stem]].split()[0]} / {family.split()[0]}")
+    return clashes
+
+
+def _base_stem(word: str) -> str:
     """Snowball's French stem, then the endings it leaves on accentless or irregular words."""
-    if not word.isalpha():
+    if not word.isalpha() or len(word) > _LONGEST_WORD:
         return word
     if word.startswith(_FIXED_PREFIXES):
         return next(p for p in _FIXED_PREFIXES if word.startswith(p))
@@ -174,30 +333,73 @@ def _stem(word: str) -> str:
     return stem
 
 
-def _words(text: str) -> list[str]:
-    """Lowercase accentless words and punctuation marks; hyphens join, except after ``non``."""
+def _noun_form(word: str) -> str:
+    """A lighter reduction for subjects (nouns): plural and final e only, so that the verb
+    "génère" is not the noun "générateur"."""
+    if len(word) > 3 and word[-1] in "sx" and word[-2] != "s":
+        word = word[:-1]
+    if len(word) > 4 and word[-1] == "e":
+        word = word[:-1]
+    return word
+
+
+def _plain(text: str) -> tuple[str, list[int] | None]:
+    """Lowercase accentless text, and where each of its characters comes from in ``text``
+    (``None`` when it is character for character)."""
     plain = _strip_accents(text)
-    plain = re.sub(r"n[’'ʼ`]t\b", " not", plain)  # doesn't, can't
-    plain = _ELISION.sub(" ", plain)
-    plain = _ABBREVIATION.sub(lambda m: m.group(0).replace(".", ""), plain)
+    if len(plain) == len(text):
+        return plain, None
+    origin: list[int] = []
+    pieces: list[str] = []
+    for index, char in enumerate(text):
+        piece = _strip_accents(char)
+        pieces.append(piece)
+        origin.extend([index] * len(piece))
+    return "".join(pieces), origin
+
+
+def _tokens(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """Words and punctuation marks with their spans in ``text``; hyphens join, except after
+    ``non``; "n't" becomes "not"."""
+    plain, origin = _plain(text)
+    plain = _ABBREVIATION.sub(lambda m: m.group(0).replace(".", "_"), plain)
     words: list[str] = []
-    for token in _TOKEN.findall(plain):
+    spans: list[tuple[int, int]] = []
+    for found in _TOKEN.finditer(plain):
+        start, end = found.span()
+        span = (start, end) if origin is None else (origin[start], origin[end - 1] + 1)
+        token = found.group(0)
+        if token == "n" and (end >= len(plain) or plain[end] not in "'’ʼ`"):
+            token = "n0"  # a variable ("2/n"), not the elided "ne"
+        if token == "t" and words and words[-1].endswith("n") and start > 0 and plain[start - 1] in "'’ʼ`":
+            words.append("not")  # doesn't, can't
+            spans.append(span)
+            continue
         parts = token.split("-")
         if parts[0] == "non" and len(parts) > 1:
             words += ["non", "".join(parts[1:])]
+            spans += [span, span]
         else:
             words.append("".join(parts))
-    return words
+            spans.append(span)
+    return words, spans
+
+
+def _words(text: str) -> list[str]:
+    return _tokens(text)[0]
 
 
 def _negates(words: list[str], i: int) -> bool:
-    """Whether ``words[i]`` negates: not ``ne … que`` (only), not the noun ``pas`` (a step)."""
+    """Whether ``words[i]`` negates its clause: not ``ne … que`` (only), not the noun ``pas``
+    (a step)."""
     word = words[i]
     if word not in _NEGATIONS:
         return False
     if word == "pas" and i > 0 and words[i - 1] in _DETERMINERS:
         return False
     if word in ("ne", "n"):
+        if any(w in _EXPLETIVE for w in words[max(0, i - 5) : i]) and "que" in words[max(0, i - 4) : i]:
+            return "pas" in words[i + 1 : i + 4]  # "évite que le softmax ne sature": no negation
         for later in words[i + 1 : i + 4]:
             if later in ("que", "qu"):
                 return False
@@ -206,40 +408,167 @@ def _negates(words: list[str], i: int) -> bool:
     return True
 
 
-def _analyse(text: str) -> _Text:
-    words = _words(text)
-    negations = tuple(i for i in range(len(words)) if _negates(words, i))
+def _verb_cues(words: list[str]) -> list[bool]:
+    """Which words look like verbs (a lexicon, a few endings, and the words after a subject
+    pronoun, a reflexive or a negation)."""
+    cues = [False] * len(words)
+    for i, word in enumerate(words):
+        before = words[i - 1] if i else ""
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if word in _VERBS:
+            cues[i] = word not in _NOUN_LIKE_VERBS or (
+                bool(before)
+                and before.isalpha()
+                and before not in _ARTICLES
+                and before not in _PREPOSITIONS
+                and (after in _ARTICLES or after in _DETERMINERS or after in _NEGATIONS)
+            )
+        elif (
+            (len(word) > 5 and word.endswith(_VERB_ENDINGS))
+            or (before in _PRONOUNS | _wordset("se s ne n qui") and word.isalpha() and before != word)
+            or (before in _INFINITIVE_AFTER and len(word) > 4 and word.endswith(("er", "ir", "re")))
+            or (len(word) > 5 and word.endswith("ed") and not word.endswith("eed"))
+        ):
+            cues[i] = True
+        elif (
+            len(word) > 3
+            and word.endswith("s")
+            and not word.endswith("ss")
+            and any(w in _wordset("the a an this each every") for w in words[max(0, i - 3) : i - 1])
+            and before.isalpha()
+            and before not in _STOP_WORDS
+        ):
+            cues[i] = True  # "the model overfits", "the generator turns"
+        elif (
+            word.isalpha()
+            and word not in _STOP_WORDS
+            and before.isalpha()
+            and before not in _STOP_WORDS
+            and before not in _ARTICLES
+            and after in _ARTICLES - {"a", "an", "the"}
+        ):
+            cues[i] = True  # "la segmentation colorie chaque pixel"
+    return cues
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """An answer, word by word, indexed."""
+
+    text: str
+    words: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...]
+    stems: tuple[str | None, ...]  # None for stop words, negations and punctuation
+    nouns: tuple[str, ...]  # the lighter reduction, for subjects
+    rank: tuple[int, ...]  # how many content words come before word i
+    negation: tuple[bool, ...]  # negates its clause
+    local: frozenset[int]  # words negated by a "non" just before them
+    verb: tuple[bool, ...]
+    opens: tuple[int, ...]  # 2: always opens a clause, 1: opens one if a statement follows, 0
+    index: dict[str, list[int]]  # stem (of a word, or of two joined words) -> where it starts
+    pair_ends: frozenset[int]  # starts of joined-word matches ("auto" + "encodeur")
+
+
+def _analyse(text: str) -> _Answer:
+    """The answer analysed; short texts (phrasings, answers graded idea by idea) are cached."""
+    return _analysed(text) if len(text) <= 4096 else _analysis(text)
+
+
+@lru_cache(maxsize=512)
+def _analysed(text: str) -> _Answer:
+    return _analysis(text)
+
+
+def _analysis(text: str) -> _Answer:
+    words, spans = _tokens(text)
+    negation = [_negates(words, i) for i in range(len(words))]
+    local: set[int] = set()
+    opens = [0] * len(words)
+    verbs = _verb_cues(words)
+    for i, word in enumerate(words):
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if word in _ADVERB_OPENERS and i > 0 and verbs[i - 1]:
+            continue  # "on ajoute donc aux embeddings": an adverb, not a new clause
+        if word in _WITHOUT:
+            negation[i] = after not in _NOT_NEGATING_AFTER["sans"]
+            opens[i] = 2 if negation[i] else 0
+        elif word == "non":
+            if after in _STOP_WORDS or after in _ARTICLES:
+                negation[i] = True  # "et non un masque"
+            elif after.isalpha() and after not in _NOT_NEGATING_AFTER["non"]:
+                local.add(i + 1)
+        elif word in _SENTENCE_BREAKS or word in _CLAUSE_OPENERS or (word, after) in _CLAUSE_OPENER_PAIRS:
+            opens[i] = 2
+        elif word in _LINKS or word in _RELATIVES:
+            opens[i] = 1
     stems: list[str | None] = []
     rank: list[int] = []
-    sentence: list[int] = []
-    clause: list[int] = []
-    count = sentences = clauses = 0
+    count = 0
     for i, word in enumerate(words):
-        if word in _SENTENCE_BREAKS or word == "\n":
-            sentences += 1
-            clauses += 1
-        elif word in _CLAUSE_BREAKS:
-            clauses += 1
-        sentence.append(sentences)
-        clause.append(clauses)
         rank.append(count)
+        locution = i > 0 and (words[i - 1], word) in _LOCUTIONS
         content = (
-            word.isalnum() and word not in _STOP_WORDS and (word not in _NEGATIONS or i not in negations)
+            word.isalnum() and word not in _STOP_WORDS and not negation[i] and word != "non" and not locution
         )
         stems.append(_stem(word) if content else None)
         count += content
-    pairs: list[str | None] = [
-        _stem(a + b) if a.isalpha() and b.isalpha() else None for a, b in pairwise(words)
-    ]
-    pairs.append(None)
-    return _Text(
-        tuple(words), tuple(stems), tuple(pairs), tuple(rank), tuple(sentence), tuple(clause), negations
+    index: dict[str, list[int]] = defaultdict(list)
+    pair_ends: set[int] = set()
+    for i, stem in enumerate(stems):
+        if stem is not None:
+            index[stem].append(i)
+    for i, (a, b) in enumerate(pairwise(words)):
+        if a.isalpha() and b.isalpha() and len(a) + len(b) <= _LONGEST_WORD and a != "non":
+            joined = _stem(a + b)
+            if joined != stems[i]:
+                index[joined].append(i)
+                pair_ends.add(i)
+    return _Answer(
+        text=text,
+        words=tuple(words),
+        spans=tuple(spans),
+        stems=tuple(stems),
+        nouns=tuple(_noun_form(w) for w in words),
+        rank=tuple(rank),
+        negation=tuple(negation),
+        local=frozenset(local),
+        verb=tuple(verbs),
+        opens=tuple(opens),
+        index=dict(index),
+        pair_ends=frozenset(pair_ends),
     )
 
 
 def normalise(text: str) -> list[str]:
     """The content stems of ``text``, in order: no accents, case, elisions, stop words or punctuation."""
     return [stem for stem in _analyse(text).stems if stem is not None]
+
+
+def has_verb(text: str) -> bool:
+    """Whether ``text`` states something: a word that looks like a verb, and not a list of
+    short items ("freeze, 3 sorties") whose only verbs stand alone."""
+    return _states(_analyse(text))
+
+
+_ITEM_BREAKS = frozenset(",;:\n") | _wordset("et ou and or")
+
+
+def _states(answer: _Answer) -> bool:
+    if not any(answer.verb):
+        return False
+    items: list[list[int]] = [[]]
+    for i, word in enumerate(answer.words):
+        if word in _ITEM_BREAKS:
+            items.append([])
+        elif word.isalnum():
+            items[-1].append(i)
+    items = [item for item in items if item]
+    if len(items) < 2 or any(len(item) > 3 for item in items):
+        return True
+    return any(len(item) > 1 and any(answer.verb[i] for i in item) for item in items)
+
+
+# --- typos --------------------------------------------------------------------------------
 
 
 def _distance(a: str, b: str, limit: int) -> int:
@@ -267,7 +596,7 @@ def _squeeze(word: str) -> str:
 def _close(a: str, b: str, shortest: int = 5) -> bool:
     """A typo apart: same first two letters, and doubled letters aside or one edit apart
     (two from 12 letters); words shorter than ``shortest`` must be spelt right."""
-    if a == b or min(len(a), len(b)) < shortest or a[:2] != b[:2]:
+    if a == b or min(len(a), len(b)) < shortest or a[:2] != b[:2] or max(len(a), len(b)) > _LONGEST_WORD:
         return False
     if _squeeze(a) == _squeeze(b):
         return True
@@ -275,128 +604,634 @@ def _close(a: str, b: str, shortest: int = 5) -> bool:
     return abs(len(a) - len(b)) <= limit and _distance(a, b, limit) <= limit
 
 
-_Occurrence = tuple[int, int, bool]  # first word, last word, through a typo
+# --- clauses and subjects -------------------------------------------------------------------
+
+_Key = tuple[str, ...]  # a subject phrasing, reduced
 
 
-def _occurrences(stem: str, word: str, answer: _Text) -> list[_Occurrence]:
-    """Where a phrasing's ``stem`` (from ``word``) occurs in the answer."""
-    found: list[_Occurrence] = []
-    for i, (single, pair) in enumerate(zip(answer.stems, answer.pairs, strict=True)):
-        if single == stem or pair == stem:
-            found.append((i, i if single == stem else i + 1, False))
-        elif single is not None and (_close(stem, single) or _close(word, answer.words[i], 6)):
-            found.append((i, i, True))
-        elif pair is not None and _close(stem, pair, 8):
-            found.append((i, i + 1, True))
-    return found
+@lru_cache(maxsize=4096)
+def _subject_key(phrasing: str) -> _Key:
+    return tuple(_noun_form(w) for w in _words(phrasing) if w.isalnum() and w not in _STOP_WORDS)
 
 
-def _negated(answer: _Text, start: int, end: int) -> bool:
-    """A negation among the matched words, or just before them in the same clause."""
-    for n in answer.negations:
-        if start < n < end:
-            return True
-        same_clause = n < start and answer.clause[n] == answer.clause[start]
-        if same_clause and answer.rank[start] - answer.rank[n] <= _NEGATION_REACH:
+@dataclass(frozen=True)
+class _Mention:
+    start: int
+    end: int
+    keys: frozenset[_Key]
+    governed: bool  # behind a preposition: "par la détection", "du générateur"
+    agent: bool  # behind a preposition that can introduce who does it ("par", "en", "pour" …)
+    contrasted: bool  # "contrairement à la détection"
+
+
+def _mentions(answer: _Answer, keys: frozenset[_Key]) -> list[_Mention]:
+    """Where the subjects named by ``keys`` occur, in order."""
+    by_first: dict[str, list[_Key]] = defaultdict(list)
+    for key in keys:
+        if key:
+            by_first[key[0]].append(key)
+    found: dict[int, tuple[int, set[_Key]]] = {}
+    content = [i for i, stem in enumerate(answer.stems) if stem is not None]
+    for place, i in enumerate(content):
+        for key in by_first.get(answer.nouns[i], ()):
+            following = [answer.nouns[j] for j in content[place : place + len(key)]]
+            if tuple(following) == key:
+                end = content[place + len(key) - 1]
+                last, known = found.get(i, (end, set()))
+                found[i] = (max(last, end), known | {key})
+    mentions: list[_Mention] = []
+    reach = -1  # a subject inside a longer one ("grad" in "zero_grad") is that one
+    for start in sorted(found):
+        end, known = found[start]
+        if end <= reach:
+            continue
+        reach = end
+        before = start - 1
+        while before >= 0 and answer.words[before] in _ARTICLES:
+            before -= 1
+        word = answer.words[before] if before >= 0 else ""
+        near = answer.words[max(0, start - 5) : start]
+        contrasted = any(w in _CONTRASTS for w in near) and not (
+            end + 1 < len(answer.words) and answer.words[end + 1] in _RELATIVES
+        )
+        mentions.append(
+            _Mention(start, end, frozenset(known), word in _PREPOSITIONS, word in _AGENTS, contrasted)
+        )
+    return mentions
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """An answer cut into clauses for one question's subjects."""
+
+    answer: _Answer
+    clause: tuple[int, ...]  # clause number of each word
+    bounds: tuple[tuple[int, int], ...]  # first and last word of each clause
+    negated: tuple[bool, ...]  # per clause
+    inherited: tuple[bool, ...]  # per clause: negated as a whole by the clause before ("pas que …")
+    verb: tuple[bool, ...]  # per clause
+    mentions: tuple[_Mention, ...]
+    by_clause: dict[int, list[_Mention]]
+    carried: tuple[_Mention | None, ...]  # per clause: the subject of the clauses before
+
+
+def _frame(answer: _Answer, keys: frozenset[_Key]) -> _Frame:
+    mentions = _mentions(answer, keys)
+    starts = {m.start for m in mentions}
+    words = answer.words
+    clause: list[int] = []
+    current = 0
+    within = False  # in a clause opened by "sans" or a negated "qui": it ends at the next comma
+    split = -1  # or where a main clause takes over with no comma
+    for i, word in enumerate(words):
+        opening = answer.opens[i]
+        if (word == "," and within) or i == split:
+            opening = 2
+        if opening == 1:
+            ahead = range(i + 1, min(len(words), i + 4))
+            if word in _RELATIVES:  # "qui n'existent pas": a relative clause negated on its own
+                opening = 2 * any(words[j] in _NEGATIONS for j in ahead)
+            elif word in ("que", "qu") and any(w in _COMPARATIVES for w in words[max(0, i - 4) : i]):
+                opening = 0  # "plus précise que la segmentation": a comparison, not a clause
+            elif word == "s":
+                opening = 2 * (i + 1 < len(words) and words[i + 1] in _wordset("il ils"))  # "s'il"
+            else:
+                opening = 2 * any(j in starts or words[j] in _STATEMENT_STARTS for j in ahead)
+                opening = max(opening, 2 * _comma_and(words, i))
+        if opening == 2 and i != split:
+            within = word in _WITHOUT or word in _RELATIVES
+            split = (
+                _without_ends(answer, i) if word in _WITHOUT else _relative_ends(answer, i) if within else -1
+            )
+        elif opening == 2:
+            within, split = False, -1
+        if (
+            opening == 2
+            and i > 0
+            and clause
+            and clause[-1] == current
+            and _has_content(answer, clause, current)
+        ):
+            current += 1
+        clause.append(current)
+    count = current + 1 if words else 0
+    bounds = [(len(words), -1)] * count
+    negated = [False] * count
+    verb = [False] * count
+    for i, c in enumerate(clause):
+        first, last = bounds[c]
+        bounds[c] = (min(first, i), max(last, i))
+        negated[c] |= answer.negation[i]
+        verb[c] |= answer.verb[i]
+    inherited = [c > 0 and _denied_by_previous(answer, bounds[c][0]) for c in range(count)]
+    negated = [n or i for n, i in zip(negated, inherited, strict=True)]
+    by_clause: dict[int, list[_Mention]] = defaultdict(list)
+    for mention in mentions:
+        by_clause[clause[mention.start]].append(mention)
+    carried: list[_Mention | None] = []
+    subject: _Mention | None = None
+    for c in range(count):
+        first = bounds[c][0]
+        new_sentence = c > 0 and any(words[i] in _SENTENCE_ENDS for i in range(bounds[c - 1][1], first + 1))
+        refers = any(w in _REFERRING for w in words[first : first + 3])
+        carried.append(subject if refers or not new_sentence else None)
+        here = [m for m in by_clause.get(c, []) if not m.contrasted]
+        if here:
+            plain = [m for m in here if not m.governed]
+            subject = (plain or here)[-1]
+    return _Frame(
+        answer,
+        tuple(clause),
+        tuple(bounds),
+        tuple(negated),
+        tuple(inherited),
+        tuple(verb),
+        tuple(mentions),
+        dict(by_clause),
+        tuple(carried),
+    )
+
+
+def _comma_and(words: tuple[str, ...], i: int) -> bool:
+    """A comma, then "et"/"and" and an article: a new statement ("…, and each block learns")."""
+    ahead = words[i + 1 : i + 3]
+    return (
+        words[i] == ","
+        and len(ahead) == 2
+        and ahead[0] in ("et", "and")
+        and ahead[1] in _DETERMINERS | _ARTICLES | _wordset("each every")
+    )
+
+
+_DENYING_LEAD = _wordset("pas not plus jamais")
+
+
+def _denied_by_previous(answer: _Answer, first: int) -> bool:
+    """Whether a clause opened at ``first`` by "que"/"parce que"/"because" right after a negation
+    is what the negation denies ("ce n'est pas qu'elle sature", "not because it saturates")."""
+    words = answer.words
+    opener = first + 1 if first + 1 < len(words) and words[first] == "parce" else first
+    if words[opener] not in _wordset("que qu because"):
+        return False
+    return first > 0 and words[first - 1] in _DENYING_LEAD and answer.negation[first - 1]
+
+
+def _without_ends(answer: _Answer, start: int) -> int:
+    """Where the clause opened by "sans" at ``start`` gives way to a main clause with no comma
+    between ("sans la division le softmax sature"): the article before the first verb that
+    is not the infinitive after "sans"; -1 if there is none before the next break."""
+    last_article = -1
+    first = start + 1
+    while first < len(answer.words) and answer.words[first] in _wordset("se s ne n pas plus"):
+        first += 1  # "sans s'atténuer", "sans ne rien"
+    for k in range(first + 1, len(answer.words)):
+        if answer.opens[k] == 2 or answer.words[k] == ",":
+            return -1
+        if answer.words[k] in _ARTICLES:
+            last_article = k
+        elif answer.verb[k]:
+            return last_article if last_article > first + 1 else k
+    return -1
+
+
+def _relative_ends(answer: _Answer, start: int) -> int:
+    """Where a negated relative clause opened at ``start`` gives way to its main clause with no
+    comma between ("un bloc qui ne sert à rien peut laisser x"): its second verb; -1 if none."""
+    verbs = 0
+    for k in range(start + 1, len(answer.words)):
+        if answer.opens[k] == 2 or answer.words[k] == ",":
+            return -1
+        if answer.verb[k] and answer.words[k] not in _NEGATIONS:
+            verbs += 1
+            if verbs == 2:
+                return k
+    return -1
+
+
+def _has_content(answer: _Answer, clause: list[int], current: int) -> bool:
+    """Whether the clause being built holds a word already (so that ". ; :" in a row make one break)."""
+    for i in range(len(clause) - 1, -1, -1):
+        if clause[i] != current:
+            return False
+        if answer.words[i].isalnum():
             return True
     return False
 
 
-def _nearest(occurrences: list[_Occurrence], anchor: _Occurrence) -> _Occurrence:
-    return min(occurrences, key=lambda o: (abs(o[0] - anchor[0]), o[2]))
+def clauses(text: str, subjects: list[str] | None = None) -> list[str]:
+    """The clauses of ``text`` as they are cut for a rubric naming ``subjects``."""
+    answer = _analyse(text)
+    frame = _frame(answer, frozenset(_subject_key(s) for s in subjects or []))
+    texts = [_clause_text(frame, c) for c in range(len(frame.bounds)) if frame.bounds[c][1] >= 0]
+    return [text for text in texts if text]
 
 
-def _match(phrasing: _Text, answer: _Text) -> _Match | None:
-    """The best way the phrasing's stems occur in the answer; None if none of them does.
+def _clause_text(frame: _Frame, c: int) -> str:
+    first, last = frame.bounds[c]
+    spans = frame.answer.spans
+    return frame.answer.text[spans[first][0] : spans[last][1]].strip(" ,;:.!?\n\t")
 
-    Best is, in this order: with the phrasing's polarity, in one sentence, without
-    typos, over the fewest words.
-    """
-    needed = {
-        stem: word for stem, word in zip(phrasing.stems, phrasing.words, strict=True) if stem is not None
-    }
-    located = {stem: _occurrences(stem, word, answer) for stem, word in needed.items()}
-    where = [w for w in located.values() if w]
-    if not where:
-        return None
-    negative = bool(phrasing.negations)
-    best: tuple[int, int, int, int, int, int] | None = None  # (polarity, sentence, typos, spread, start, end)
-    for anchor in (o for w in where for o in w):
-        chosen = [_nearest(w, anchor) for w in where]
-        first, last = min(o[0] for o in chosen), max(o[1] for o in chosen)
-        key = (
-            int(_negated(answer, first, last) != negative),
-            int(answer.sentence[first] != answer.sentence[last]),
-            sum(o[2] for o in chosen),
-            answer.rank[last] - answer.rank[first] + 1,
-            first,
-            last,
-        )
-        if best is None or key < best:
-            best = key
-    assert best is not None
-    wrong, split, typos, spread, start, end = best
-    return _Match(
-        found=frozenset(stem for stem, w in located.items() if w),
-        total=len(needed),
-        fuzzy=typos > 0,
-        start=start,
-        end=end,
-        tight=not split and spread <= len(needed) + 3,
-        same_sentence=not split,
-        negated=bool(wrong) != negative,
-    )
+
+def _subject_of(frame: _Frame, c: int, start: int, end: int) -> tuple[_Mention | None, bool]:
+    """The subject of what is said at ``start``–``end`` in clause ``c``, and whether it was
+    carried from a clause before."""
+    here = frame.by_clause.get(c, [])
+    inside = [m for m in here if start <= m.start and m.end <= end]
+    if inside:
+        return inside[0], False
+    before = [m for m in here if m.end < start and not m.governed and not m.contrasted]
+    if before:
+        return before[-1], False
+    after = [m for m in here if m.start > end and m.agent and not m.contrasted]
+    if after:
+        return after[0], False
+    after = [m for m in here if m.start > end and not m.contrasted]  # the object: "on gèle les couches"
+    if after:
+        return after[0], False
+    before = [m for m in here if m.end < start and not m.contrasted]  # "pour la détection, on …"
+    if before:
+        return before[-1], False
+    return frame.carried[c], True
+
+
+def _next_word(answer: _Answer, j: int, last: int) -> str:
+    """The first word after ``j`` (up to ``last``) that is not an article or a stop word."""
+    for k in range(j + 1, last + 1):
+        if answer.words[k] not in _ARTICLES and answer.words[k] not in _STOP_WORDS:
+            return answer.words[k]
+    return ""
+
+
+def _bears(frame: _Frame, c: int, start: int, end: int, relevance: bool) -> bool:
+    """Whether a negation of clause ``c`` bears on the words at ``start``–``end``: inside them,
+    just before them (across the negated verb and adverbs: "ne donne pas de boîte", "does not
+    satisfy the inequality"), or, for "ne … pas", "rien", "not", just after them with no verb
+    between ("les variables corrélées au sexe n'y sont pour rien"); or the clause is denied
+    whole by the one before ("ce n'est pas qu'elle sature")."""
+    if frame.inherited[c]:
+        return True
+    answer = frame.answer
+    first, last = frame.bounds[c]
+    for j in range(first, last + 1):
+        if not answer.negation[j]:
+            continue
+        if start <= j <= end:
+            return True
+        if j < start:
+            between = [k for k in range(j + 1, start) if answer.stems[k] is not None]
+            verbs = [k for k in between if answer.verb[k]]
+            bridges = _NEGATION_BRIDGES | _RELEVANCE if relevance else _NEGATION_BRIDGES
+            others = [k for k in between if not answer.verb[k] and answer.words[k] not in bridges]
+            if not others and len(verbs) <= 1:
+                return True
+        elif _next_word(answer, j, last) in _RELEVANCE:
+            if relevance:  # "… play no role", "… are not the cause", "… n'ont aucun effet"
+                return True
+        elif answer.words[j] not in _FORWARD_NEGATIONS and not any(answer.verb[k] for k in range(end + 1, j)):
+            return True
+    return False
+
+
+# --- phrasings ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Phrasing:
+    text: str
+    stems: tuple[str, ...]
+    words: tuple[str, ...]  # the words behind the stems
+    negative: bool
+    all_words: frozenset[str]
+    verb: bool  # the phrasing says what happens ("diviser par 10"), not only what
 
 
 @lru_cache(maxsize=8192)
-def _phrasing(text: str) -> _Text:
-    return _analyse(text)
+def _phrasing(text: str) -> _Phrasing:
+    parsed = _analyse(text)
+    needed: dict[str, str] = {}
+    for stem, word in zip(parsed.stems, parsed.words, strict=True):
+        if stem is not None and stem not in needed:
+            needed[stem] = word
+    negative = any(parsed.negation) or bool(parsed.local) or "non" in parsed.words
+    return _Phrasing(
+        text, tuple(needed), tuple(needed.values()), negative, frozenset(parsed.words), any(parsed.verb)
+    )
 
 
-def _complete(text: str, answer: _Text) -> _Match | None:
-    """The match of a phrasing when all its stems occur in one sentence, with its polarity."""
+@dataclass(frozen=True)
+class _Found:
+    """A phrasing found whole in one clause."""
+
+    phrasing: str
+    clause: int
+    start: int
+    end: int
+    negated: bool  # the words are negated (the clause, or a "non" before them)
+    polarity_ok: bool  # negated exactly when the phrasing is negative, the negation on its words
+    tight: bool
+    typo: bool
+    ordered: bool  # the words come in the phrasing's order
+    bears: bool  # a negation bears on the words themselves, not on another part of the clause
+    lead: int  # where the phrasing's first word is
+
+
+class _Matcher:
+    """The occurrences of phrasings in one answer, for one question's subjects."""
+
+    def __init__(self, frame: _Frame) -> None:
+        self.frame = frame
+        self.answer = frame.answer
+        self._where: dict[tuple[str, str], dict[int, tuple[int, int, bool]]] = {}
+        buckets: dict[str, set[str]] = defaultdict(set)
+        for stem in self.answer.stems:  # single words only: "à jour" is no typo of "ajout"
+            if stem is not None:
+                buckets[stem[:2]].add(stem)
+        self._buckets = buckets
+
+    def where(self, stem: str, word: str) -> dict[int, tuple[int, int, bool]]:
+        """Per clause, the first occurrence of ``stem`` (from ``word``): (start, end, typo)."""
+        cached = self._where.get((stem, word))
+        if cached is not None:
+            return cached
+        found: dict[int, tuple[int, int, bool]] = {}
+        answer, clause = self.answer, self.frame.clause
+        for i in answer.index.get(stem, ()):
+            end = i + 1 if i in answer.pair_ends and answer.stems[i] != stem else i
+            found.setdefault(clause[i], (i, end, False))
+        if len(stem) >= 5:
+            for other in self._buckets.get(stem[:2], ()):
+                if other != stem and abs(len(other) - len(stem)) <= 2 and _close(stem, other):
+                    for i in answer.index[other]:
+                        if answer.stems[i] == other:
+                            found.setdefault(clause[i], (i, i, True))
+        self._where[(stem, word)] = found
+        return found
+
+    def find(self, text: str) -> list[_Found]:
+        """Every clause holding the whole phrasing."""
+        phrasing = _phrasing(text)
+        if not phrasing.stems:
+            return []
+        places = [self.where(s, w) for s, w in zip(phrasing.stems, phrasing.words, strict=True)]
+        common = set(places[0]).intersection(*places[1:]) if len(places) > 1 else set(places[0])
+        found: list[_Found] = []
+        for c in sorted(common):
+            chosen = [p[c] for p in places]
+            start, end = min(o[0] for o in chosen), max(o[1] for o in chosen)
+            local = any(o[0] in self.answer.local for o in chosen)
+            negated = self.frame.negated[c] or local
+            bears = negated and (local or _bears(self.frame, c, start, end, not phrasing.negative))
+            spread = self.answer.rank[end] - self.answer.rank[start] + 1
+            found.append(
+                _Found(
+                    text,
+                    c,
+                    start,
+                    end,
+                    negated,
+                    bears if phrasing.negative else not negated,
+                    spread <= len(phrasing.stems) + 3,
+                    any(o[2] for o in chosen),
+                    all(a[0] < b[0] for a, b in pairwise(chosen)),
+                    bears,
+                    chosen[0][0],
+                )
+            )
+        return found
+
+    def near(self, text: str, prompt: frozenset[str]) -> int:
+        """The phrasing's length if most of it (of several words) is in one clause, not only
+        words of the prompt nor, for a phrasing of two, a word of the whole course; else 0."""
+        phrasing = _phrasing(text)
+        total = len(phrasing.stems)
+        if total < 2:
+            return 0
+        counts: dict[int, set[str]] = defaultdict(set)
+        for stem, word in zip(phrasing.stems, phrasing.words, strict=True):
+            for c in self.where(stem, word):
+                counts[c].add(stem)
+        ignored = prompt | _generic_stems() if total == 2 else prompt
+        close = any(
+            total - 1 <= len(found) < total and len(found) >= total / 2 and found - ignored
+            for found in counts.values()
+        )
+        return total if close else 0
+
+
+# --- decisions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    kind: str  # a key of CONFIDENCE
+    found: _Found | None = None
+    phrasing: str = ""
+
+    @property
+    def confidence(self) -> float:
+        return CONFIDENCE[self.kind]
+
+
+def _keys(subject: list[str]) -> frozenset[_Key]:
+    return frozenset(k for k in map(_subject_key, subject) if k)
+
+
+def _said_of(frame: _Frame, found: _Found, keys: frozenset[_Key], implied: bool) -> str:
+    """ "stated", "carried" or "implied" when said of ``keys``; else "swapped" or "unbound"."""
+    if not keys:
+        return "stated"
+    subject, carried = _subject_of(frame, found.clause, found.start, found.end)
+    if subject is None:
+        return "implied" if implied else "unbound"
+    if subject.keys & keys:
+        return "carried" if carried else "stated"
+    return "swapped"
+
+
+def _stated(matcher: _Matcher, claim: Claim) -> _Found | None:
+    """Where ``claim`` is stated with its polarity and said of its subject, if it is."""
+    keys = _keys(claim.subject)
+    for text in claim.phrasings:
+        avoided = (_AVOIDING | _LESS).isdisjoint(_phrasing(text).all_words)
+        for found in matcher.find(text):
+            if not (found.polarity_ok and found.tight and found.ordered) or found.typo:
+                continue
+            if avoided and _avoided(matcher.frame, found):
+                continue
+            if _said_of(matcher.frame, found, keys, claim.implied) in ("stated", "carried", "implied"):
+                return found
+    return None
+
+
+def _acted_by_object(frame: _Frame, found: _Found, phrasing: _Phrasing) -> bool:
+    """Whether a phrasing that starts with a verb ("enlève le dropout") is found with a subject of
+    the question before that verb, doing it ("le dropout supprime des neurones"): roles swapped."""
+    answer = frame.answer
+    head = _analyse(phrasing.text)
+    starts_with_verb = bool(head.words) and (head.verb[0] or head.words[0].endswith(("er", "ir")))
+    if found.lead <= found.start or not answer.verb[found.lead] or not starts_with_verb:
+        return False
+    return any(m.start == found.start and not m.governed for m in frame.by_clause.get(found.clause, []))
+
+
+def _faulted(frame: _Frame, found: _Found) -> bool:
+    """Whether the clause of a lone rubric word also finds fault with something ("trop",
+    "mal", "inutile", "enlever" …): the word may be what is wrong, not what is claimed."""
+    first, last = frame.bounds[found.clause]
+    return any(w in _FAULTS for w in frame.answer.words[first : last + 1])
+
+
+def _avoided(frame: _Frame, found: _Found) -> bool:
+    """Whether a verb that denies what follows ("évite", "réduit") comes before ``found`` in its
+    clause, or "moins" just before it."""
+    first = frame.bounds[found.clause][0]
+    words = frame.answer.words
+    near = range(max(first, found.start - 2), found.start)
+    return any(w in _AVOIDING for w in words[first : found.start]) or any(
+        words[k] in _LESS and (k == 0 or words[k - 1] != "au")
+        for k in near  # not "au moins"
+    )
+
+
+def _earned_kind(frame: _Frame, found: _Found, said: str, text: str) -> str:
     phrasing = _phrasing(text)
-    match = _match(phrasing, answer)
-    if match is None or len(match.found) < match.total or not match.same_sentence:
-        return None
-    return match if bool(phrasing.negations) == match.negated else None
+    if (_AVOIDING | _LESS).isdisjoint(phrasing.all_words) and not phrasing.verb and _avoided(frame, found):
+        return "denied"
+    if found.typo:
+        return "typo"
+    if not frame.verb[found.clause]:
+        return "no verb"
+    if not found.tight:
+        return "loose"
+    return said
 
 
-def _decide(idea: KeyIdea, answer: _Text, prompt: frozenset[str], off_length: bool) -> IdeaDecision:
-    """Earned or not, and how sure, for one idea; words of the ``prompt`` found alone make no near miss."""
-    earned: tuple[float, str] | None = None  # (confidence, phrasing)
-    doubt = ""  # why an idea not earned is uncertain
+# Evidence that a stated confusion elsewhere in the answer makes doubtful: a lone word, a subject
+# not named, carried or misspelt, a clause without a verb.
+_WEAK = frozenset(("term", "implied", "carried", "typo", "no verb", "loose", "aside"))
+_RANK = ["stated", "carried", "implied", "term", "faulted", "loose", "no verb", "typo", "denied", "aside"]
+
+
+def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str]) -> _Evidence:
+    """The evidence for or against one idea; words in ``shared`` (the prompt's, the other
+    ideas') found alone make no near miss."""
+    frame = matcher.frame
+    keys = _keys(idea.subject)
+    earned: list[_Evidence] = []
+    against: list[_Evidence] = []  # why it is not earned, surest first
     for text in idea.phrasings:
-        match = _match(_phrasing(text), answer)
-        if match is None:
-            continue
-        if len(match.found) < match.total or not match.same_sentence:
-            found = len(match.found)
-            near = match.total >= 2 and found >= max(match.total - 1, match.total / 2)
-            if near and match.found - prompt and not doubt:
-                doubt = f"partial: {text}"
-            continue
-        if bool(_phrasing(text).negations) != match.negated:
-            doubt = f"negated: {text}"
-            continue
-        confidence = _SURE if match.tight else _LOOSE
-        if match.fuzzy:
-            confidence = min(confidence, _FUZZY)
-        if earned is None or confidence > earned[0]:
-            earned = (confidence, text)
-    cap = _OFF_LENGTH if off_length else 1.0
-    for text in idea.unless:
-        opposite = _complete(text, answer)
-        if opposite is None:
-            continue
-        if opposite.tight:
-            sure = 0.9 if earned is None and not doubt.startswith("negated") else _DOUBT
-            return IdeaDecision(idea.idea, 0.0, idea.points, f"unless: {text}", min(cap, sure))
-        if earned is not None:
-            earned = (min(earned[0], _DOUBT), earned[1])
-    if earned is not None:
-        return IdeaDecision(idea.idea, idea.points, idea.points, earned[1], min(cap, earned[0]))
-    return IdeaDecision(idea.idea, 0.0, idea.points, doubt, min(cap, _DOUBT if doubt else _SURE))
+        for found in matcher.find(text):
+            said = _said_of(frame, found, keys, idea.implied)
+            if said in ("stated", "carried", "implied"):
+                phrasing = _phrasing(text)
+                if found.polarity_ok and _acted_by_object(frame, found, phrasing):
+                    against.append(_Evidence("reordered", found, text))
+                elif found.polarity_ok:
+                    kind = _earned_kind(frame, found, said, text)
+                    if kind == "stated" and not keys and len(_phrasing(text).stems) == 1:
+                        kind = (
+                            "faulted" if _faulted(frame, found) else "term"
+                        )  # one word, of nothing in particular
+                    earned.append(_Evidence(kind, found, text))
+                elif found.negated and not found.bears:
+                    if phrasing.negative:  # "pas une question de saturation": not "ne sature pas"
+                        against.append(_Evidence("scope", found, text))
+                    else:  # the negation is on something else
+                        earned.append(_Evidence("aside", found, text))
+                elif found.negated:
+                    against.append(_Evidence("negated", found, text))
+                elif len(_phrasing(text).stems) >= 2:  # "aucune droite ne sépare" in a positive clause
+                    against.append(_Evidence("opposite", found, text))
+            elif found.polarity_ok:
+                against.append(_Evidence(said, found, text))
+    for claim in idea.unless_claims():
+        opposite = _stated(matcher, claim)
+        if opposite is not None:
+            if earned:
+                best = min(earned, key=lambda e: _RANK.index(e.kind))
+                return _Evidence("contradicted", best.found, best.phrasing)
+            return _Evidence("unless", opposite, opposite.phrasing)
+    if earned:
+        best = min(earned, key=lambda e: _RANK.index(e.kind))
+        if any(e.kind == "swapped" for e in against) and best.kind == "stated":
+            return _Evidence("loose", best.found, best.phrasing)
+        return best
+    for kind in ("negated", "swapped", "unbound", "reordered", "scope", "opposite"):
+        for evidence in against:
+            if evidence.kind == kind:
+                return evidence
+    nearest = max(((matcher.near(text, shared), text) for text in idea.phrasings), default=(0, ""))
+    if nearest[0]:
+        return _Evidence("partial" if nearest[0] >= 3 else "partial2", None, nearest[1])
+    return _Evidence("absent")
+
+
+_REASONS = {
+    "stated": "stated in one clause",
+    "carried": "stated, its subject carried from the clause before",
+    "term": "one rubric word in a clause with a verb",
+    "faulted": "one rubric word in a clause that finds fault (trop, mal, enlever …)",
+    "implied": "stated, no subject named (the prompt's)",
+    "loose": "its words spread over the clause, or another subject also claims it",
+    "typo": "matched through a typo",
+    "no verb": "in a clause without a verb",
+    "contradicted": "stated, but a listed confusion is stated too: the confusion wins",
+    "denied": "after a verb that denies it (évite, réduit, moins de …)",
+    "absent": "nothing close",
+    "unless": "a listed confusion is stated",
+    "negated": "stated in a negated clause",
+    "aside": "stated in a clause negated elsewhere (the negation bears on other words)",
+    "scope": "a negative phrasing, but the clause's negation bears on other words",
+    "mixed": "weak evidence (one word, no subject named, a typo …) and a listed confusion elsewhere",
+    "reordered": "a subject of the question does what the phrasing does to it (roles swapped?)",
+    "swapped": "said of another subject (role swap?)",
+    "unbound": "said of no subject",
+    "partial": "part of a phrasing",
+    "partial2": "one word of a two-word phrasing",
+    "opposite": "a negative phrasing without its negation",
+    "keywords": "the answer has no verb: a list of words states nothing",
+}
+_PREFIX = {
+    "unless": "unless: ",
+    "negated": "negated: ",
+    "swapped": "swapped: ",
+    "unbound": "unbound: ",
+    "partial": "partial: ",
+    "partial2": "partial: ",
+    "opposite": "opposite: ",
+    "scope": "scope: ",
+    "reordered": "reordered: ",
+    "keywords": "keywords: ",
+}
+_EARNING = frozenset(
+    (
+        "stated",
+        "carried",
+        "implied",
+        "term",
+        "faulted",
+        "loose",
+        "typo",
+        "no verb",
+        "denied",
+        "aside",
+        "mixed",
+    )
+)
+
+
+def _idea_decision(idea: KeyIdea, evidence: _Evidence, frame: _Frame, cap: float) -> IdeaDecision:
+    clause = _clause_text(frame, evidence.found.clause) if evidence.found is not None else ""
+    matched = f"{_PREFIX.get(evidence.kind, '')}{evidence.phrasing}" if evidence.phrasing else ""
+    return IdeaDecision(
+        idea=idea.idea,
+        points=idea.points if evidence.kind in _EARNING else 0.0,
+        max_points=idea.points,
+        matched=matched,
+        confidence=min(cap, evidence.confidence),
+        clause=clause,
+        reason=_REASONS[evidence.kind],
+    )
 
 
 @lru_cache(maxsize=1024)
@@ -404,19 +1239,51 @@ def _prompt_stems(prompt: str) -> frozenset[str]:
     return frozenset(normalise(prompt))
 
 
+def _question_keys(question: ShortAnswer) -> frozenset[_Key]:
+    subjects = [s for idea in question.rubric for s in idea.subject]
+    subjects += [s for idea in question.rubric for claim in idea.unless_claims() for s in claim.subject]
+    return _keys(subjects)
+
+
 def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
     """Grade ``answer`` against the question's rubric; an empty answer scores 0 for sure."""
     if not answer.strip():
-        ideas = tuple(IdeaDecision(k.idea, 0.0, k.points, "", 1.0) for k in question.rubric)
+        ideas = tuple(IdeaDecision(k.idea, 0.0, k.points, "", 1.0, "", "no answer") for k in question.rubric)
         return ShortDecision(0.0, question.points, 1.0, ideas)
-    text = _analyse(answer)
-    content = sum(stem is not None for stem in text.stems)
-    off_length = content < _SHORT_WORDS or content > _LONG_WORDS
+    parsed = _analyse(answer)
+    frame = _frame(parsed, _question_keys(question))
+    matcher = _Matcher(frame)
+    content = sum(stem is not None for stem in parsed.stems)
+    cap = _OFF_LENGTH if content < _SHORT_WORDS or content > _LONG_WORDS else 1.0
     prompt = _prompt_stems(question.prompt)
-    ideas = tuple(_decide(idea, text, prompt, off_length) for idea in question.rubric)
+    verbless = not _states(parsed)
+    stems = [
+        frozenset(s for text in idea.phrasings for s in _phrasing(text).stems) for idea in question.rubric
+    ]
+    evidences: list[_Evidence] = []
+    for number, idea in enumerate(question.rubric):
+        shared = prompt.union(*(other for k, other in enumerate(stems) if k != number))
+        evidence = _decide(idea, matcher, shared)
+        if verbless and evidence.kind != "absent":
+            evidence = _Evidence("keywords", evidence.found, evidence.phrasing)
+        evidences.append(evidence)
+    if any(e.kind in ("unless", "contradicted") for e in evidences):
+        evidences = [_Evidence("mixed", e.found, e.phrasing) if e.kind in _WEAK else e for e in evidences]
+    decided = [
+        _idea_decision(idea, e, frame, cap) for idea, e in zip(question.rubric, evidences, strict=True)
+    ]
+    ideas = tuple(decided)
+    confidence = min(d.confidence for d in ideas)
+    note = ""
+    if verbless:
+        confidence = min(confidence, CONFIDENCE["keywords"])
+        note = _REASONS["keywords"]
+    elif cap < 1:
+        note = f"fewer than {_SHORT_WORDS} or more than {_LONG_WORDS} content words: worth a look"
     return ShortDecision(
         score=sum(d.points for d in ideas),
         max_score=question.points,
-        confidence=min(d.confidence for d in ideas),
+        confidence=confidence,
         ideas=ideas,
+        note=note,
     )

@@ -115,18 +115,51 @@ class Ordering(BaseQuestion):
         return self
 
 
+class Claim(Strict):
+    """A statement: what it is about (``subject``, any of these phrasings) and what is said
+    of it (any of ``phrasings``). Without a subject, the question's own subject is meant."""
+
+    subject: list[str] = Field(default_factory=list)
+    phrasings: list[str] = Field(min_length=1)
+    implied: bool = False
+
+
 class KeyIdea(Strict):
-    """One idea a short answer must contain, with the phrasings that express it.
+    """One idea a short answer must contain: a claim, and the claims that mimic it.
 
     A phrasing matches when its content words (accents, case, inflections and
-    word order set aside) all occur in the answer. ``unless`` lists phrasings
-    of the opposite claim: an answer containing one does not earn the idea.
+    word order set aside) occur in one clause of the answer, with the clause's
+    polarity. With a ``subject``, the phrasing must be said of it: the clause's
+    subject (named there, or carried from the clause before) must be one of
+    these phrasings; ``implied`` lets a clause that names no subject at all
+    count as being about it (the prompt names it). ``unless`` lists the classic
+    wrong claims that reuse the idea's words (a role swap, a confusion): a
+    plain string is a phrasing said of the idea's own subject, a mapping a
+    claim with a subject of its own. An answer stating one does not earn the
+    idea.
     """
 
     idea: str = Field(min_length=3)
     points: float = Field(gt=0)
     phrasings: list[str] = Field(min_length=1)
-    unless: list[str] = Field(default_factory=list)
+    subject: list[str] = Field(default_factory=list)
+    implied: bool = False
+    unless: list[str | Claim] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _implied_needs_a_subject(self) -> KeyIdea:
+        if self.implied and not self.subject:
+            raise ValueError("implied means a subject named by the prompt: give the subject")
+        return self
+
+    def unless_claims(self) -> list[Claim]:
+        """Every ``unless`` entry as a claim (a string takes the idea's subject)."""
+        return [
+            entry
+            if isinstance(entry, Claim)
+            else Claim(subject=self.subject, phrasings=[entry], implied=self.implied)
+            for entry in self.unless
+        ]
 
 
 class ShortAnswer(BaseQuestion):

@@ -1,0 +1,254 @@
+"""Claims matched where they are stated: subject and predicate in one clause, negations in
+the clause, role swaps and keyword lists caught, in linear time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tpgrade.exam.bank import load_bank
+from tpgrade.exam.rubric import ShortDecision, clauses, family_clashes, grade_short, has_verb, normalise
+from tpgrade.exam.schema import ShortAnswer
+
+BANK = load_bank()
+THRESHOLD = BANK.exam.paper.review_threshold
+
+
+def bank_question(qid: str) -> ShortAnswer:
+    question = BANK.questions[qid]
+    assert isinstance(question, ShortAnswer)
+    return question
+
+
+def two_claims(**extra: Any) -> ShortAnswer:
+    """Detection versus segmentation, written in memory: one claim per subject."""
+    return ShortAnswer.model_validate(
+        {
+            "id": "essai-roles",
+            "type": "short",
+            "difficulty": "easy",
+            "points": 2,
+            "prompt": "Quelle est la différence entre la détection et la segmentation ?",
+            "model_answer": "La détection donne une boîte ; la segmentation classe chaque pixel.",
+            "rubric": [
+                {
+                    "idea": "la détection donne une boîte",
+                    "points": 1,
+                    "subject": ["détection", "détecteur"],
+                    "phrasings": ["boîte", "rectangle"],
+                    **extra,
+                },
+                {
+                    "idea": "la segmentation classe chaque pixel",
+                    "points": 1,
+                    "subject": ["segmentation"],
+                    "phrasings": ["chaque pixel", "masque"],
+                },
+            ],
+        }
+    )
+
+
+def earned(decision: ShortDecision) -> set[int]:
+    return {i for i, idea in enumerate(decision.ideas) if idea.points > 0}
+
+
+def confident(decision: ShortDecision) -> bool:
+    return decision.confidence >= THRESHOLD
+
+
+# (a) clauses
+
+
+def test_clauses_split_on_sentence_ends_semicolons_colons_and_contrasts() -> None:
+    text = (
+        "La détection donne une boîte ; la segmentation, elle, classe chaque pixel. Mais rien d'autre : fin"
+    )
+    assert len(clauses(text)) >= 4
+    contrast = clauses("La détection donne une boîte alors que la segmentation classe chaque pixel")
+    assert len(contrast) == 2
+
+
+def test_et_splits_a_clause_only_before_a_new_subject() -> None:
+    assert len(clauses("la détection donne une boîte et la segmentation un masque", ["segmentation"])) == 2
+    assert len(clauses("la détection donne une boîte et une classe", ["segmentation"])) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "verb"),
+    [
+        ("La détection donne une boîte.", True),
+        ("Le modèle surapprend.", True),
+        ("It outputs bounding boxes.", True),
+        ("On gèle les couches.", True),
+        ("détection, boîte, segmentation, pixel", False),
+        ("Surapprentissage.", False),
+        ("early stopping ; dropout", False),
+        ("overfitting, early stopping", False),
+    ],
+)
+def test_a_verb_is_told_from_a_list_of_words(text: str, verb: bool) -> None:
+    assert has_verb(text) is verb
+
+
+# (b) roles
+
+
+def test_a_role_swap_earns_nothing_and_is_confident_when_a_confusion_is_listed() -> None:
+    question = two_claims(unless=[{"subject": ["segmentation"], "phrasings": ["boîte"]}])
+    right = grade_short(question, "La détection donne une boîte et la segmentation classe chaque pixel.")
+    assert earned(right) == {0, 1} and confident(right)
+    swapped = grade_short(question, "La détection classe chaque pixel et la segmentation donne une boîte.")
+    assert earned(swapped) == set()
+    assert swapped.ideas[0].matched.startswith("unless")
+
+
+def test_a_role_swap_without_a_listed_confusion_goes_to_review() -> None:
+    swapped = grade_short(two_claims(), "La segmentation donne une boîte, la détection classe chaque pixel.")
+    assert earned(swapped) == set()
+    assert not confident(swapped)
+
+
+def test_a_subject_carries_to_the_next_clause_through_a_pronoun() -> None:
+    decision = grade_short(
+        two_claims(),
+        "La détection localise les objets. Elle dessine une boîte. La segmentation colorie chaque pixel.",
+    )
+    assert earned(decision) == {0, 1}
+
+
+def test_a_subject_after_its_predicate_binds_through_a_preposition() -> None:
+    decision = grade_short(
+        two_claims(),
+        "Une boîte est prédite par la détection ; chaque pixel reçoit une classe en segmentation.",
+    )
+    assert earned(decision) == {0, 1}
+
+
+def test_words_scattered_over_the_answer_earn_nothing() -> None:
+    decision = grade_short(
+        two_claims(), "La détection est rapide. On dessine au tableau une boîte de chocolats."
+    )
+    assert 0 not in earned(decision) or not confident(decision)
+
+
+def test_the_bank_question_catches_the_issue_s_role_swap() -> None:
+    question = bank_question("segmentation-difference-detection")
+    swapped = grade_short(question, "la détection classe chaque pixel et la segmentation donne une boîte")
+    assert swapped.score == 0
+    assert confident(swapped)  # a listed confusion: no need to read it
+
+
+# (c) negations
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Le modèle est mal entraîné, les variables corrélées n'y sont pour rien.",
+        "Les variables corrélées ne jouent aucun rôle.",
+        "Il n'y a ni proxy ni variable corrélée.",
+        "Correlated variables play no role here.",
+        "Correlated variables are not the cause.",
+    ],
+)
+def test_a_negation_after_the_keyword_withholds_the_idea(answer: str) -> None:
+    decision = grade_short(bank_question("ethics-variable-retiree"), answer)
+    assert 0 not in earned(decision)
+
+
+def test_a_negation_reaches_only_its_own_clause() -> None:
+    question = two_claims()
+    decision = grade_short(question, "La détection ne classe pas les pixels mais elle donne une boîte.")
+    assert 0 in earned(decision)
+    without = grade_short(question, "La détection donne une boîte, sans classer chaque pixel.")
+    assert 0 in earned(without)
+
+
+def test_ne_que_is_not_a_negation_and_a_negative_phrasing_needs_one() -> None:
+    question = bank_question("perceptron-xor")
+    assert 0 in earned(grade_short(question, "Le perceptron ne trace qu'une frontière linéaire."))
+    assert 0 in earned(grade_short(question, "XOR n'est pas linéairement séparable."))
+    assert 0 not in earned(grade_short(question, "XOR est linéairement séparable."))
+
+
+# (d) keyword lists and one-word answers
+
+
+@pytest.mark.parametrize(
+    ("qid", "answer"),
+    [
+        ("segmentation-difference-detection", "détection boîte segmentation pixel masque"),
+        ("segmentation-difference-detection", "boîte englobante, masque, pixel"),
+        ("fitting-courbe-validation", "overfitting, early stopping"),
+        ("gans-deux-reseaux", "générateur ; discriminateur ; bruit ; adversarial"),
+        ("fitting-courbe-validation", "Surapprentissage."),
+    ],
+)
+def test_a_list_of_keywords_goes_to_review_never_to_full_marks(qid: str, answer: str) -> None:
+    question = bank_question(qid)
+    decision = grade_short(question, answer)
+    assert decision.score < question.points
+    assert not confident(decision)
+
+
+def test_a_one_word_phrasing_does_not_fire_whatever_the_sentence_claims() -> None:
+    question = bank_question("padding-role")
+    decision = grade_short(question, "Le padding n'a rien à voir avec les bords ni avec la taille.")
+    assert decision.score == 0
+
+
+def test_the_review_reason_names_the_clause_and_the_claim() -> None:
+    question = two_claims()
+    decision = grade_short(question, "Pour commencer. La détection donne une boîte.")
+    idea = decision.ideas[0]
+    assert idea.points == 1
+    assert "boîte" in idea.clause and "Pour commencer" not in idea.clause
+    assert idea.matched == "boîte"
+
+
+# (e) length
+
+
+def test_matching_handles_a_huge_answer() -> None:
+    question = bank_question("segmentation-difference-detection")
+    answer = "La détection donne une boîte et la segmentation classe chaque pixel. " * 2000  # ~140 kB
+    decision = grade_short(question, answer)
+    assert decision.max_score == question.points
+    assert decision.confidence < THRESHOLD  # far too long to trust without reading
+
+
+def test_a_giant_word_is_handled() -> None:
+    question = bank_question("segmentation-difference-detection")
+    assert grade_short(question, "a" * 300_000).score == 0
+
+
+def test_words_of_one_family_read_alike() -> None:
+    assert normalise("la variance augmente avec la taille") == normalise("variance grows with the size")
+    assert normalise("divisée par deux") == normalise("divisée par 2")
+    assert family_clashes() == []
+
+
+def test_a_negation_bears_on_the_words_it_denies_not_on_the_rest_of_the_clause() -> None:
+    question = bank_question("activations-relu-vs-sigmoide")
+    decision = grade_short(
+        question, "Ce n'est pas une question de saturation : ReLU est juste plus à la mode."
+    )
+    assert 1 not in earned(decision)  # "ne sature pas" is not what is said
+    denied = grade_short(
+        question, "Le problème de la sigmoïde n'est pas qu'elle sature, c'est qu'elle n'est pas centrée."
+    )
+    assert 0 not in earned(denied)
+
+
+def test_a_subject_doing_what_a_phrasing_does_to_it_earns_nothing() -> None:
+    question = bank_question("fitting-dropout-eval")
+    decision = grade_short(question, "Le dropout supprime des neurones au hasard à chaque itération.")
+    assert earned(decision) == {0}
+
+
+def test_an_adverb_donc_does_not_cut_the_clause() -> None:
+    question = bank_question("attention-encodage-position")
+    decision = grade_short(question, "On ajoute donc aux embeddings un vecteur qui dépend de la position.")
+    assert 1 in earned(decision)

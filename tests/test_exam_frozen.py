@@ -1,0 +1,118 @@
+"""The short-answer matcher measured on a frozen, blind batch of labelled answers.
+
+The batch was written and labelled from the question texts and the rubric
+ideas by someone who did not tune the matcher, then frozen: its hash is
+checked first, and the matcher is never tuned on it. Only aggregate figures
+are computed and shown (see ``exam_measure``); the tuning sets
+(``short_answers.yaml``, ``tuning_answers.yaml``) are measured beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from exam_measure import Figures, load_labelled, measure
+
+from tpgrade.exam.bank import Bank, load_bank
+from tpgrade.exam.schema import ShortAnswer
+
+FIXTURES = Path(__file__).parent / "fixtures" / "exam"
+FROZEN = FIXTURES / "frozen_answers.yaml"
+FROZEN_HASH = FIXTURES / "FROZEN.sha256"
+
+
+@pytest.fixture(scope="module")
+def bank() -> Bank:
+    return load_bank()
+
+
+def test_the_frozen_batch_is_the_one_that_was_frozen() -> None:
+    expected = FROZEN_HASH.read_text(encoding="utf-8").split()[0]
+    assert hashlib.sha256(FROZEN.read_bytes()).hexdigest() == expected, "the frozen batch was changed"
+
+
+@pytest.fixture(scope="module")
+def frozen(bank: Bank) -> Figures:
+    test_the_frozen_batch_is_the_one_that_was_frozen()
+    figures = measure(load_labelled(FROZEN), bank)
+    print("\n" + "\n".join(figures.lines("frozen batch")))
+    return figures
+
+
+def test_the_frozen_batch_is_large_enough(frozen: Figures) -> None:
+    assert frozen.answers >= 150
+    assert frozen.zero_deserving >= 30
+
+
+# The issue's targets. Not met yet: measured on the frozen batch, 158/172 = 91.9 % agreement
+# above the threshold, 10/115 = 8.7 % of zero-deserving answers credited unread, 88/260 =
+# 33.8 % sent to review. Strict: once a target is met, the marker must go.
+NOT_MET = pytest.mark.xfail(strict=True, reason="target of issue 12 not met yet on the frozen batch")
+
+
+@NOT_MET
+def test_decisions_above_the_threshold_agree_with_the_labels(frozen: Figures) -> None:
+    assert frozen.agreement_above >= 0.97, f"{frozen.agreed_above}/{frozen.above}"
+
+
+@NOT_MET
+def test_at_most_one_percent_of_zero_deserving_answers_credited_unread(frozen: Figures) -> None:
+    assert frozen.false_credit_share <= 0.01, f"{frozen.silently_credited}/{frozen.zero_deserving}"
+
+
+@NOT_MET
+def test_at_most_a_quarter_of_the_answers_go_to_review(frozen: Figures) -> None:
+    assert frozen.review_share <= 0.25, f"{frozen.reviewed}/{frozen.answers}"
+
+
+def test_no_regression_from_the_figures_measured_when_it_was_frozen(frozen: Figures) -> None:
+    """Before this matcher: 77.0 % above the threshold, 23.5 % credited unread, 48.1 % to review;
+    before the word families and negation scope: 87.4 %, 10/115 = 8.7 %, 33.1 %."""
+    assert frozen.agreement_above >= 0.91, f"{frozen.agreed_above}/{frozen.above}"
+    assert frozen.false_credit_share <= 0.09, f"{frozen.silently_credited}/{frozen.zero_deserving}"
+    assert frozen.review_share <= 0.34, f"{frozen.reviewed}/{frozen.answers}"
+    assert frozen.silently_zeroed <= 2
+
+
+@pytest.mark.parametrize("name", ["short_answers.yaml", "tuning_answers.yaml", "tuning_answers_4.yaml"])
+def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
+    figures = measure(load_labelled(FIXTURES / name), bank)
+    print("\n" + "\n".join(figures.lines(name)))
+    assert figures.agreement_above >= 0.97
+    assert figures.false_credit_share <= 0.01
+
+
+@pytest.mark.parametrize(
+    ("name", "above", "credited", "review"),
+    [
+        # 58/60 = 96.7 %, 1/34 = 2.9 %, 26/86 = 30.2 %
+        ("tuning_answers_2.yaml", 0.96, 0.03, 0.31),
+        # written from the questions and ideas only: 173/174 = 99.4 %, 1/102 = 1.0 %, 65/239 = 27.2 %
+        ("tuning_answers_4.yaml", 0.99, 0.01, 0.28),
+    ],
+)
+def test_the_other_tuning_sets_stay_at_their_figures(
+    bank: Bank, name: str, above: float, credited: float, review: float
+) -> None:
+    figures = measure(load_labelled(FIXTURES / name), bank)
+    print("\n" + "\n".join(figures.lines(name)))
+    assert figures.agreement_above >= above
+    assert figures.false_credit_share <= credited
+    assert figures.review_share <= review
+
+
+def test_the_fourth_tuning_lot_covers_every_short_question(bank: Bank) -> None:
+    entries = load_labelled(FIXTURES / "tuning_answers_4.yaml")
+    shorts = {q.id for q in bank.questions.values() if isinstance(q, ShortAnswer)}
+    assert len(entries) >= 200
+    assert {e["question"] for e in entries} == shorts
+
+
+def test_wrong_answers_that_reuse_the_rubric_s_words_are_mostly_caught(bank: Bank) -> None:
+    """The third tuning lot is adversarial: a rubric word in a sentence that claims something else."""
+    figures = measure(load_labelled(FIXTURES / "tuning_answers_3.yaml"), bank)
+    print("\n" + "\n".join(figures.lines("tuning_answers_3.yaml")))
+    assert figures.false_credit_share <= 0.15
+    assert figures.agreement >= 0.6

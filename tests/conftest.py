@@ -10,6 +10,10 @@ from typing import Any
 
 import pytest
 
+# Rich wraps at the terminal's width: the same width here as on CI, so no test
+# passes on a wide terminal and fails on a narrow one.
+os.environ["COLUMNS"] = "80"
+
 from tpgrade import paths
 
 

@@ -133,6 +133,7 @@ def test_every_question_has_at_least_two_mutants() -> None:
         assert sum(target(path) == name for path in MUTANTS) >= 2, name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", MUTANTS + SUBTLY_WRONG, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_wrong_variant_loses_its_question_only(path: Path) -> None:
     assert target(path) in QUESTIONS
@@ -170,6 +171,7 @@ STOCHASTIC = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("file", "test", "mutant"), STOCHASTIC, ids=[t for _, t, _ in STOCHASTIC])
 def test_stochastic_grader_over_50_seeds(file: str, test: str, mutant: str) -> None:
     module = load_module(GRADERS / file, f"tpgrade_day1_grader_{test}")

@@ -288,6 +288,7 @@ def test_mutant_file_shape(path: Path) -> None:
     assert path.stem.split("__")[0] in {node.name for node in tree.body}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", MUTANTS, ids=lambda p: p.stem)
 def test_mutant_loses_points_on_its_question_only(path: Path, reference_source: str) -> None:
     target = path.stem.split("__")[0]

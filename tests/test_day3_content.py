@@ -153,6 +153,7 @@ def test_every_question_has_three_mutants() -> None:
     assert {p.stem.split("__")[0] for p in MUTANTS} <= QUESTIONS
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", MUTANTS, ids=[p.stem for p in MUTANTS])
 def test_mutant_loses_its_question_only(path: Path, reference_source: str, cheap_graders: Path) -> None:
     target, results = grade_variant(path, reference_source, cheap_graders)
@@ -230,6 +231,7 @@ STOCHASTIC = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("question", "grader", "tests", "mutant", "mutant_tests"), STOCHASTIC,
                          ids=[case[0] for case in STOCHASTIC])
 def test_stochastic_grader_over_50_seeds(

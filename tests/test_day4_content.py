@@ -180,6 +180,7 @@ def test_every_question_has_at_least_two_mutants() -> None:
         assert [node.name for node in body] == [path.stem.split("__")[0]], path.name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", MUTANTS + SUBTLY_WRONG, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_variant_loses_its_question_only(path: Path, reference_source: str, grader_dirs) -> None:
     target = path.stem.split("__")[0]
@@ -231,6 +232,7 @@ TRAINING_CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("grader", "test", "mutant"), TRAINING_CASES, ids=["GNN", "SmallCNN"])
 def test_training_grader_never_fails_the_reference_nor_passes_the_mutant(
     grader: str, test: str, mutant: str, reference_source: str

@@ -283,6 +283,7 @@ def test_variant_file_shape(path: Path) -> None:
     assert [type(node) for node in body] == [ast.FunctionDef] and body[0].name == target(path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", MUTANTS + SUBTLY_WRONG, ids=lambda path: f"{path.parent.name}/{path.stem}")
 def test_variant_loses_its_question_only(path: Path) -> None:
     name = target(path)
@@ -323,6 +324,7 @@ def test_reference_passes_every_grader_on_50_seeds() -> None:
         assert question_scores(REFERENCE_SOURCE, seed) == MAX_SCORES, seed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", QUESTIONS)
 def test_variants_fail_on_50_seeds(name: str) -> None:
     variants = [path for path in MUTANTS + SUBTLY_WRONG if target(path) == name]

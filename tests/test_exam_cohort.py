@@ -61,6 +61,7 @@ def invoke(*args: str, input: str | None = None) -> str:
     return result.output
 
 
+@pytest.mark.slow
 def test_sixty_simulated_students_within_one_point_and_the_ambiguous_question_last(tmp_path: Path) -> None:
     bank_dir = course_with_ambiguous_question(tmp_path)
     paper_dir = paper_with(bank_dir, tmp_path)
@@ -203,6 +204,7 @@ def honest_and_hostile_sheets(paper_dir: Path, folder: Path, honest: int) -> dic
     return said
 
 
+@pytest.mark.slow
 def test_hostile_sheets_among_honest_ones_every_honest_sheet_graded_and_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

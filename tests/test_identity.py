@@ -316,6 +316,7 @@ def test_the_progress_line_and_notes_show_file_names_escaped(tmp_path: Path) -> 
     check_escaped(notes)
 
 
+@pytest.mark.slow
 @pytest.mark.sandbox
 def test_grade_end_to_end_each_student_on_their_own_file_and_the_terminal_safe(
     tmp_path: Path, reference_source: str

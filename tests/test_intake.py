@@ -101,6 +101,7 @@ def moodle_zip(path: Path, reference: str) -> None:
         add(bundle, f"Zip Bomb_1048{SUFFIX}/tp_day2.py", b"\x00" * (8 << 20))
 
 
+@pytest.mark.slow
 def test_a_moodle_zip_of_40_is_graded_with_the_right_ids_and_rejections(
     tmp_path: Path, reference_source: str
 ) -> None:

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tpgrade.store import Store
 
 COUNT = 12
@@ -54,6 +56,7 @@ def alive(pids: set[int]) -> set[int]:
     return running
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_without_loss_or_duplicates(tmp_path: Path, reference_source: str) -> None:
     folder = tmp_path / "cohort"
     folder.mkdir()

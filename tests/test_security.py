@@ -24,17 +24,23 @@ from conftest import docker_or_skip
 from hostile_attacks import ATTACKS, SPLIT_MARKER
 
 from tpgrade import paths
-from tpgrade.batch import Outcome, grade_all
+from tpgrade.batch import Outcome, SandboxSpec, grade_all
 from tpgrade.engine import GradingConfig, grader_version
 from tpgrade.models import SubmissionResult
 from tpgrade.sandbox import Sandbox, choose_sandbox
-from tpgrade.sandbox.bubblewrap import SANDBOX_UID_BASE
+from tpgrade.sandbox.bubblewrap import SANDBOX_UID_BASE, UIDS_PER_SLOT, WARM_UID_BASE
 from tpgrade.session import MAX_LOAD_ISSUES, SUBMISSION_BUDGET
 from tpgrade.store import Store
 
+pytestmark = pytest.mark.slow  # the fast tier: python -m pytest -m 'not slow'
+
 COURSE = paths.course_root()
 CONTROLS = ("aaa_control", "zzz_control")
-SLOT = 37  # a uid of its own, so that leftovers of this batch can be told from other runs
+SLOT = 37  # uids of its own, so that leftovers of this batch can be told from other runs
+# Two grading workers, as `tpgrade grade` runs on two cores: attacks are graded next to
+# each other, and a worker's slot is SLOT + 1 + its index (a replaced pool: the next ones).
+WORKERS = 2
+SLOTS = range(SLOT, SLOT + 1 + 2 * WORKERS)
 SECRET = "TPGRADE_TEST_SECRET_TOKEN"
 BACKENDS = ("process", "docker")
 
@@ -75,6 +81,7 @@ def batch(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     store_path.parent.mkdir()
     sentinel.write_text("untouched\n")
     sandbox = make_sandbox(backend, [COURSE, base])
+    spec = SandboxSpec(backend, (COURSE, base), allow_none=False)
     reference = paths.reference_file("day2").read_text(encoding="utf-8")
     head, marker, tail = reference.partition(SPLIT_MARKER)
     assert marker, "the Day 2 reference lost the line the load-time attacks are inserted before"
@@ -100,7 +107,7 @@ def batch(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     )
     os.environ[SECRET] = "do-not-leak"
     try:
-        outcomes = grade_all(sorted(folder.iterdir()), config, Store(store_path))
+        outcomes = grade_all(sorted(folder.iterdir()), config, Store(store_path), workers=WORKERS, spec=spec)
     finally:
         os.environ.pop(SECRET, None)
         sandbox.close()
@@ -164,8 +171,11 @@ def test_the_store_holds_each_submission_once(batch: Batch) -> None:
 
 
 def runner_processes() -> list[int]:
-    """Processes left by the process sandbox: those of its uid (as root), else any runner."""
-    uid = str(SANDBOX_UID_BASE + SLOT)
+    """Processes left by the process sandbox: those of the batch's uids (as root), else any runner."""
+    uids = {str(SANDBOX_UID_BASE + slot) for slot in SLOTS}
+    for slot in SLOTS:  # warm runners: a fresh uid per submission in each slot's range
+        first = WARM_UID_BASE + (slot % 64) * UIDS_PER_SLOT
+        uids.update(str(uid) for uid in range(first, first + UIDS_PER_SLOT))
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -174,7 +184,7 @@ def runner_processes() -> list[int]:
             if os.geteuid() == 0:
                 status = (entry / "status").read_text()
                 real_uid = next(line.split()[1] for line in status.splitlines() if line.startswith("Uid:"))
-                if real_uid == uid:
+                if real_uid in uids:
                     found.append(int(entry.name))
             elif b"tpgrade.runner.server" in (entry / "cmdline").read_bytes():
                 found.append(int(entry.name))
@@ -183,9 +193,17 @@ def runner_processes() -> list[int]:
     return found
 
 
+def docker_containers_of_tpgrade() -> list[str]:
+    from tpgrade.sandbox.docker import SANDBOX_LABEL, connect
+
+    found = connect().api.containers(all=True, filters={"label": SANDBOX_LABEL})
+    return [str(container["Id"])[:12] for container in found]
+
+
 def test_nothing_outlives_the_batch(batch: Batch) -> None:
     if batch.backend == "docker":
         assert batch.sandbox.leftovers() == []
+        assert docker_containers_of_tpgrade() == []  # the workers' sandboxes too
     else:
         assert runner_processes() == []
 

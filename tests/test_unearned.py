@@ -107,6 +107,7 @@ def test_the_reference_trains_for_full_marks(day2_graders: Path) -> None:
 # --- Probes never ask the student's model about itself --------------------------------------
 
 
+@pytest.mark.slow
 def test_a_cnn_that_lies_about_its_parameters_loses_the_budget(tmp_path: Path) -> None:
     folder = tmp_path / "day4"
     folder.mkdir()

@@ -11,6 +11,8 @@ from tpgrade import paths
 from tpgrade.sandbox import choose_sandbox
 from tpgrade.validate import Finding, available_days, validate_day
 
+pytestmark = pytest.mark.slow  # the fast tier: python -m pytest -m 'not slow'
+
 
 def failures(findings: list[Finding]) -> list[Finding]:
     return [finding for finding in findings if not finding.ok]
@@ -18,7 +20,8 @@ def failures(findings: list[Finding]) -> list[Finding]:
 
 @pytest.mark.parametrize("day", available_days())
 def test_course_material_validates(day: str) -> None:
-    sandbox, _ = choose_sandbox("process", [paths.course_root()], allow_none=False)
+    preload = paths.preloaded_libraries(day)
+    sandbox, _ = choose_sandbox("process", [paths.course_root()], allow_none=False, preload=preload)
     findings = validate_day(day, sandbox)
     assert failures(findings) == []
     subjects = {finding.subject for finding in findings}

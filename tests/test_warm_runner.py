@@ -171,3 +171,22 @@ def test_a_python_installation_under_tmp_stays_visible(tmp_path: Path) -> None:
     assert isinstance(seen, list)
     assert seen[0] == 42 and seen[1] is False
     assert seen[2] == sorted({tmp_path.relative_to("/tmp").parts[0], *shown_under_tmp(box)})
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
+def test_what_torch_imports_on_first_use_is_imported_once_before_a_question_forks(warm: bool) -> None:
+    """Otherwise each fresh fork that builds an optimizer imports torch._dynamo again (1.5 s)."""
+    from tpgrade.session import RemoteStudent
+    from tpgrade.student import Student
+    from tpgrade.submission import program_from_source
+
+    source = "import torch\ndef lazy_parts_loaded():\n    import sys\n    return 'torch._dynamo' in sys.modules\n"
+    box = BubblewrapSandbox([], warm=warm)
+    remote = RemoteStudent(box, program_from_source(source), Limits(), 30.0, 60.0)
+    try:
+        remote.start()
+        remote.enter_question("lazy_parts_loaded")
+        assert Student(remote, timeout=30.0).call("lazy_parts_loaded", fresh=True) is True
+    finally:
+        remote.close()
+        box.close()

@@ -74,6 +74,7 @@ def test_a_well_formed_event_is_parsed_with_its_types() -> None:
         b'{"event": "result", "id": 7, "value": [' + b"0," * MAX_ITEMS_PER_LINE + b"0]}",
         b'{"event": "result", "id": 7, "value": "\xff"}',
     ],
+    ids=lambda data: f"{data[:40]!r}...{len(data)}B",
 )
 def test_malformed_or_unsolicited_events_are_refused(data: bytes) -> None:
     with pytest.raises(WireError):
@@ -131,6 +132,7 @@ def npy_with_header(header: str, data: bytes = b"") -> dict[str, str]:
         ("{'descr': '<f8', 'fortran_order': False, 'shape': " + "(1," * 40 + ")" * 40 + ", }", b"\0" * 8),
         ("__import__('os')", b""),
     ],
+    ids=lambda part: part[:50] if isinstance(part, str) else f"{len(part)}B",
 )
 def test_crafted_arrays_are_refused_before_allocation(header: str, data: bytes) -> None:
     with pytest.raises(codec.CodecError):
@@ -440,3 +442,35 @@ def test_the_sandbox_side_imports_nothing_of_the_judge() -> None:
                     if name == "tpgrade" and isinstance(node, ast.ImportFrom):
                         inside = all(a.name in ("wire", "runner") for a in node.names)
                     assert inside or name.split(".")[0] in allowed_roots, f"{path.name} imports {name}"
+
+
+def test_a_fork_still_busy_after_its_answer_costs_a_fresh_runner_not_the_control_timeout() -> None:
+    from tpgrade.session import CONTROL_TIMEOUT, END_TIMEOUT
+
+    def script(requests: Iterator[dict[str, typing.Any]], write: Callable[[bytes], None]) -> None:
+        ready(write)
+        for request in requests:
+            if request["op"] == "load":
+                honest_load(request, write, ["f"])
+            elif request["op"] == "isolate":
+                write(line(event="result", id=request["id"], value=None) + b"\n")
+            elif request["op"] != "end":  # the fork is still in student code: no answer to end
+                write(line(event="result", id=request["id"], value=1) + b"\n")
+
+    remote, student = student_over(script)
+    assert student.f() == 1
+    started = time.monotonic()
+    remote.enter_question("g")
+    assert time.monotonic() - started < (END_TIMEOUT + CONTROL_TIMEOUT) / 2
+    assert remote._channel is None  # the next question gets a fresh runner
+    remote.close()
+
+
+def test_request_ids_cannot_be_guessed_from_the_one_a_runner_serves() -> None:
+    from itertools import islice, pairwise
+
+    from tpgrade.session import request_ids
+
+    ids = list(islice(request_ids(), 1000))
+    assert len(set(ids)) == len(ids) and all(0 < i < 2**63 for i in ids)
+    assert not any(0 < later - earlier <= 1000 for earlier, later in pairwise(ids))

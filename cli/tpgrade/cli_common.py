@@ -22,6 +22,13 @@ DEFAULT_RESULTS = Path("tpgrade-results")
 StoreOption = Annotated[Path, typer.Option("--store", help="The results database (SQLite).", dir_okay=False)]
 
 
+def _lines(message: object) -> str:
+    """A multi-line message escaped line by line, its later lines indented so that no
+    text inside it can pass for a line of its own."""
+    first, *rest = str(message).split("\n")
+    return "\n".join([shown_markup(first), *(f"  {shown_markup(line.lstrip())}" for line in rest)])
+
+
 def user_errors(command: F) -> F:
     """Print user errors as one line and exit with their code; never a traceback."""
 
@@ -30,12 +37,12 @@ def user_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except TpgradeError as exc:
-            err.print(f"[bold red]Error:[/] {shown_markup(exc)}", highlight=False, markup=True)
+            err.print(f"[bold red]Error:[/] {_lines(exc)}", highlight=False, markup=True, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except OSError as exc:
             where = f" {exc.filename}" if exc.filename else ""
             problem = shown_markup(f"cannot use{where}: {exc.strerror or exc}")
-            err.print(f"[bold red]Error:[/] {problem}", highlight=False)
+            err.print(f"[bold red]Error:[/] {problem}", highlight=False, soft_wrap=True)
             raise typer.Exit(InputError.exit_code) from None
         except KeyboardInterrupt:
             err.print("Interrupted; results graded so far are kept in the store.")

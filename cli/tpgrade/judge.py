@@ -44,6 +44,18 @@ _STATUS_ORDER: tuple[QuestionStatus, ...] = (
 )
 
 
+# What a value of an unforeseen type or shape makes the graders' own code raise.
+STUDENT_DATA_ERRORS = (
+    TypeError,
+    ValueError,
+    LookupError,
+    ArithmeticError,
+    AttributeError,
+    MemoryError,
+    RecursionError,
+)
+
+
 class GradersBroken(TpgradeError):
     """The graders themselves could not run (an instructor's problem)."""
 
@@ -65,6 +77,7 @@ class GradingPlugin:
         self.order: list[pytest.Item] = []
         self.internal_errors: list[str] = []
         self._gate: dict[str, StudentFault | None] = {}
+        self._students: dict[str, Student] = {}
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line(
@@ -78,7 +91,9 @@ class GradingPlugin:
     def student(self, request: pytest.FixtureRequest) -> Student:
         spec = _marker(request.node)
         self.client.enter_question(str(spec["name"]), numpy_only=bool(spec.get("numpy_only")))
-        return Student(self.client, timeout=float(spec.get("timeout") or DEFAULT_CALL_TIMEOUT))
+        student = Student(self.client, timeout=float(spec.get("timeout") or DEFAULT_CALL_TIMEOUT))
+        self._students[request.node.nodeid] = student
+        return student
 
     @pytest.fixture
     def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
@@ -154,6 +169,14 @@ class GradingPlugin:
             return "failed", str(error)
         if isinstance(error, AssertionError):
             return "failed", "résultat incorrect"
+        student = self._students.get(item.nodeid)
+        if isinstance(error, STUDENT_DATA_ERRORS) and student is not None and student.answers:
+            # The graders check what they use (expect_*); what still breaks them after the
+            # student's code answered is a value of a shape they did not foresee: the
+            # student's, not the graders' fault (the references and mutants prove the graders).
+            return "invalid_output", (
+                f"valeur renvoyée inutilisable : le correcteur n'a pas pu s'en servir ({type(error).__name__})"
+            )
         self.internal_errors.append(f"{item.nodeid}: {type(error).__name__}: {error}")
         return "grader_error", (
             f"le correcteur n'a pas pu vérifier ce résultat ({type(error).__name__}) ; "

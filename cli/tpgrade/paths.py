@@ -61,7 +61,8 @@ def preloaded_libraries(*days: str) -> tuple[str, ...]:
         for day in days
         if reference_file(day).is_file()
     )
-    return (*ALWAYS_PRELOADED, "torch") if uses_torch else ALWAYS_PRELOADED
+    # torch._dynamo: imported by the first optimizer of every process otherwise.
+    return (*ALWAYS_PRELOADED, "torch", "torch._dynamo") if uses_torch else ALWAYS_PRELOADED
 
 
 def mutants_dir(day: str) -> Path:

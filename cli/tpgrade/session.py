@@ -25,10 +25,11 @@ The runner's channel is hostile (student code can write on it), so:
 
 from __future__ import annotations
 
-import itertools
 import os
+import secrets
 import selectors
 import time
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from tpgrade.errors import SandboxUnavailable
@@ -76,6 +77,9 @@ from tpgrade.wire.messages import (
 
 STARTUP_TIMEOUT = 60.0
 CONTROL_TIMEOUT = 60.0  # isolate, end, keep, and the gap between two cells
+# An idle fork answers ``end`` at once; one still busy in student code after its answer
+# (a forged early answer, a thread) would hold the worker: it costs a fresh runner instead.
+END_TIMEOUT = 5.0
 SUBMISSION_BUDGET = 1200.0  # the whole grading of one submission, load included
 REF_GENERATION = 10**9
 MAX_LOAD_ISSUES = 100  # cells reported one by one; the others are counted
@@ -92,10 +96,17 @@ class RunnerGone(Exception):
         self.message = message
 
 
+def request_ids() -> Iterator[int]:
+    """Ids for requests that student code cannot guess: it sees the request it serves, so with
+    ids in sequence it could answer the next requests (another question's) in advance."""
+    while True:
+        yield secrets.randbits(62) + 1  # positive, and fits the runner's signed 64-bit fork state
+
+
 class Channel:
     """Requests to, and events from, one runner process, with deadlines and size caps."""
 
-    def __init__(self, process: RunnerProcess, ids: itertools.count[int]) -> None:
+    def __init__(self, process: RunnerProcess, ids: Iterator[int]) -> None:
         self.process = process
         self.baseline = 0
         self._ids = ids
@@ -178,7 +189,7 @@ class RemoteStudent:
         self._issues: dict[int, CellIssue] = {}
         self._names: frozenset[str] = frozenset()
         self._channel: Channel | None = None
-        self._ids = itertools.count(1)
+        self._ids = request_ids()
         self._generation = 0
         self._question: tuple[str, bool] | None = None  # the question whose fork serves calls now
         self._isolated = False
@@ -329,7 +340,8 @@ class RemoteStudent:
         try:
             request = End(id=channel.next_id())
             channel.send(request)
-            channel.receive(self._control_deadline(), request.id, (Result,), MAX_LOAD_LINE_BYTES)
+            deadline = min(time.monotonic() + END_TIMEOUT, self._deadline)
+            channel.receive(deadline, request.id, (Result,), MAX_LOAD_LINE_BYTES)
         except RunnerGone:
             self.close()
             return

@@ -115,6 +115,7 @@ class Student:
     def __init__(self, client: StudentClient, timeout: float = DEFAULT_CALL_TIMEOUT) -> None:
         self._client = client
         self.timeout = timeout
+        self.answers = 0  # values the student's code has returned to this grader
 
     @property
     def source(self) -> SubmissionSource:
@@ -128,14 +129,16 @@ class Student:
     ) -> Any:
         if not self.has(name):
             raise NotImplementedByStudent(name)
-        return self._client.invoke(Target(name=name), args, kwargs, timeout or self.timeout, fresh)
+        return self._answered(
+            self._client.invoke(Target(name=name), args, kwargs, timeout or self.timeout, fresh)
+        )
 
     def method(self, ref: Ref, method: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         target = Target(ref=ref, attrs=(method,))
-        return self._client.invoke(target, args, kwargs, timeout or self.timeout)
+        return self._answered(self._client.invoke(target, args, kwargs, timeout or self.timeout))
 
     def attr(self, ref: Ref, *attrs: str) -> Any:
-        return self._client.fetch(Target(ref=ref, attrs=attrs), self.timeout)
+        return self._answered(self._client.fetch(Target(ref=ref, attrs=attrs), self.timeout))
 
     def run(self, probe: PyFunction, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         """Run judge-written ``probe`` next to the student's code; it sees their names as ``submission``.
@@ -144,14 +147,18 @@ class Student:
         their function, say). A probe is public test code: it must not hold
         expected values.
         """
-        return self._client.invoke(Target(probe=probe), args, kwargs, timeout or self.timeout)
+        return self._answered(self._client.invoke(Target(probe=probe), args, kwargs, timeout or self.timeout))
 
     def keep(self, value: Any) -> Ref:
         """Keep ``value`` on the student's side: pass the ref to calls, read it back with :meth:`value`."""
         return self._client.keep(value)
 
     def value(self, ref: Ref) -> Any:
-        return self._client.fetch(Target(ref=ref), self.timeout)
+        return self._answered(self._client.fetch(Target(ref=ref), self.timeout))
+
+    def _answered(self, value: Any) -> Any:
+        self.answers += 1
+        return value
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_"):

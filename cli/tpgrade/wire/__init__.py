@@ -12,7 +12,7 @@ the runner imports nothing else of tpgrade but :mod:`tpgrade.runner`.
 - :mod:`tpgrade.wire.limits`: the runner's resource limits and the rlimits
   that enforce their per-process part.
 
-A conversation::
+A conversation (ids written 1, 2, 3 here; the judge draws each at random)::
 
     runner  {"event": "ready", "id": 0, "pid": ...}
     judge   {"op": "load", "id": 1, "cells": [{"index": 0, "source": ...}, ...]}
@@ -29,6 +29,8 @@ A conversation::
 Rules the judge enforces, because student code runs in the runner and can
 write well-formed messages of its own:
 
+- every request has an id drawn at random, so that the code serving one
+  request cannot answer the next ones in advance;
 - every event carries the id of the request it answers; an event for another
   id, of a kind the request cannot produce, or for a cell other than the one
   the judge expects, breaks the protocol: the current cell or call is lost

@@ -30,7 +30,8 @@ def _lines(message: object) -> str:
 
 
 def user_errors(command: F) -> F:
-    """Print user errors as one line and exit with their code; never a traceback."""
+    """Print user errors (one line; a message of several lines indented after the first)
+    and exit with their code; never a traceback."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

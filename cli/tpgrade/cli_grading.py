@@ -92,7 +92,11 @@ def run_grading(
         notes = [shown(note) for note in intake.notes]  # names from submissions, one line each
         for note in notes:
             err.print(f"note: {note}", highlight=False, markup=False, emoji=False)
-        write_text(intake_notes_path(options.store_path, day), "".join(f"{note}\n" for note in notes))
+        notes_file = intake_notes_path(options.store_path, day)
+        if notes:
+            write_text(notes_file, "".join(f"{note}\n" for note in notes))
+        else:
+            notes_file.unlink(missing_ok=True)  # a note of an earlier run no longer holds
         hidden = [
             paths.course_root(),
             options.store_path.resolve().parent,

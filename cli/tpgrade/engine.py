@@ -15,6 +15,7 @@ from tpgrade.models import LoadReport, QuestionResult, SubmissionResult, Timings
 from tpgrade.sandbox import Limits, Sandbox
 from tpgrade.session import SUBMISSION_BUDGET, RemoteStudent
 from tpgrade.submission import MAX_BYTES, Program, Rejected, read_program, student_id
+from tpgrade.wrongday import wrong_day_note
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,9 @@ def grade_program(
         remote.close()
     finished = time.monotonic()
     questions = explain_missing(questions, program, load)
+    nothing = all(q.status == "not_implemented" for q in questions.values())
     return SubmissionResult(
+        message=wrong_day_note(program, config.day) if nothing else "",
         student=student,
         day=config.day,
         status="graded",

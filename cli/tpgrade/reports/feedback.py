@@ -53,6 +53,8 @@ def feedback_markdown(result: SubmissionResult, day: str) -> str:
     lines += [f"**Note : {_points(result.score)} / {_points(result.max_score)}**", ""]
     if result.late_penalty:
         lines += [f"Pénalité de retard : {escape(result.message)}", ""]
+    elif result.message:
+        lines += [f"**Remarque** : {escape(result.message)}", ""]
     lines += ["| Question | Points | Résultat | Commentaire |", "| --- | --- | --- | --- |"]
     for question in result.questions.values():
         lines.append(

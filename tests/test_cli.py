@@ -29,7 +29,7 @@ def test_every_command_has_help(command: str) -> None:
         (["grade", "day2", "does-not-exist"], 3, "no such file"),
         (["grade", "day2", ".", "--sandbox", "none"], 2, "--allow-unsandboxed"),
         (["report", "day2", "--store", "nowhere/s.sqlite"], 1, "no results store"),
-        (["check", "day2", "missing.ipynb"], 3, "no such file"),
+        (["check", "day2", "missing.ipynb"], 3, "fichier introuvable"),
     ],
 )
 def test_user_errors_are_one_line_with_their_exit_code(args: list[str], code: int, fragment: str) -> None:

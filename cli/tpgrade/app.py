@@ -172,6 +172,22 @@ def check(
 
 @app.command()
 @user_errors
+def release(
+    day: Day,
+    folder: Annotated[Path, typer.Option("--out", help="A new or empty folder for the bundle.")],
+    make_zip: Annotated[bool, typer.Option("--zip", help="Also write FOLDER.zip, ready for Moodle.")] = False,
+) -> None:
+    """Write what students get for DAY: the stub notebook, the public tests, a LISEZMOI.md."""
+    from tpgrade.release import release as write_bundle
+
+    bundle = write_bundle(day, folder, make_zip)
+    out.print(f"Student bundle for {day}: {bundle.folder}/ ({len(bundle.files)} files)", highlight=False)
+    if bundle.archive is not None:
+        out.print(f"Zip for Moodle: {bundle.archive}", highlight=False)
+
+
+@app.command()
+@user_errors
 def validate(
     day: Annotated[str | None, typer.Argument(help="The day (default: every day with graders).")] = None,
     sandbox: SandboxOption = "auto",

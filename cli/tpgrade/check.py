@@ -20,9 +20,13 @@ from tpgrade.sourcecheck import SubmissionSource
 def check_file(day: str, path: Path, sandbox: Sandbox) -> SubmissionResult:
     """Run the public tests of ``day`` on a notebook or ``.py`` file."""
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{path} : fichier introuvable")
     config = GradingConfig(
-        day=day, tests_dir=paths.public_tests_dir(day), sandbox=sandbox, grader_version="public", seed=0
+        day=day,
+        tests_dir=paths.public_tests_dir(day, near=path.resolve().parent),
+        sandbox=sandbox,
+        grader_version="public",
+        seed=0,
     )
     return grade_file(path, config)
 
@@ -52,8 +56,10 @@ def verdict_lines(questions: dict[str, QuestionResult]) -> list[str]:
     lines = []
     for question in questions.values():
         mark = "✔" if question.status == "passed" else "✘"
-        detail = f" — {question.message}" if question.message else ""
-        lines.append(f"{mark} {question.name} : {QUESTION_STATUS[question.status]}{detail}")
+        label = QUESTION_STATUS[question.status]
+        said = question.message in ("", label, f"{question.name} : {label}")  # nothing the label does not say
+        detail = "" if said else f" — {question.message}"
+        lines.append(f"{mark} {question.name} : {label}{detail}")
     return lines
 
 

@@ -2,30 +2,106 @@
 
     from tpgrade.notebook import check; check("day2")
 
-It runs the day's public tests on the functions defined in the notebook's
-kernel. Public tests hold no secret, so running them in the student's own
-process is harmless; hidden grading never happens this way.
+It checks the notebook *file*, loaded the way grading loads it: the saved
+cells, in order, exploration cells skipped, in a fresh process. A function
+that passes here cannot fail grading for a reason this check could have
+seen (a helper defined only in an exploration cell, code never saved). When
+the kernel runs a graded function that differs from the saved one, it says
+so: the check is about the file, which is what is handed in.
 """
 
 from __future__ import annotations
 
+import inspect
+import os
+from pathlib import Path
+from typing import Any
+
 import __main__
-from tpgrade.check import all_passed, check_namespace, verdict_lines
-from tpgrade.errors import TpgradeError
+from tpgrade.check import all_passed, check_file, verdict_lines
+from tpgrade.errors import InputError, TpgradeError
+from tpgrade.models import SubmissionResult
+from tpgrade.submission import read_program
 
 
-def check(day: str) -> bool:
-    """Print a verdict per question; return True when every public test passes."""
+def check(day: str, notebook: str | os.PathLike[str] | None = None) -> bool:
+    """Print a verdict per question for the saved notebook; True when every public test passes.
+
+    ``notebook`` is the file to check; by default the notebook this kernel runs
+    (as Jupyter or VS Code tell it), else ``tp_DAY.ipynb`` in the current folder.
+    """
+    from tpgrade.sandbox.unsandboxed import NoSandbox
+
     try:
-        questions = check_namespace(day, vars(__main__))
+        path = notebook_path(day, notebook, vars(__main__))
+        backend = NoSandbox()
+        try:
+            result = check_file(day, path, backend)
+        finally:
+            backend.close()
     except TpgradeError as exc:
         print(f"Erreur : {exc}")
         return False
-    print("\n".join(verdict_lines(questions)))
-    passed = all_passed(questions)
+    print(f"Vérification du fichier enregistré {path.name}")
+    for line in unsaved_notes(vars(__main__), path, result):
+        print(line)
+    return _report(result)
+
+
+def _report(result: SubmissionResult) -> bool:
+    if result.status != "graded":
+        print(f"Fichier refusé : {result.message}")
+        return False
+    for issue in result.load.issues:
+        print(f"cellule n° {issue.index + 1} : {issue.message}")
+    print("\n".join(verdict_lines(result.questions)))
+    passed = all_passed(result.questions)
     print(
         "Tous les tests publics passent."
         if passed
         else "Certains tests publics échouent : relisez les messages ci-dessus."
     )
     return passed
+
+
+def notebook_path(day: str, given: str | os.PathLike[str] | None, namespace: dict[str, Any]) -> Path:
+    """The notebook file to check: ``given``, else the kernel's own, else ``tp_DAY.ipynb`` here."""
+    candidates: list[Path] = []
+    if given is not None:
+        candidates.append(Path(given))
+    else:
+        for found in (os.environ.get("JPY_SESSION_NAME"), namespace.get("__vsc_ipynb_file__")):
+            if isinstance(found, str) and found.endswith(".ipynb"):
+                candidates.append(Path(found))
+        candidates.append(Path.cwd() / f"tp_{day}.ipynb")
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise InputError(
+        f"notebook introuvable ({', '.join(str(c) for c in candidates)}) : enregistrez-le, ou donnez"
+        f' son nom : check("{day}", "mon_notebook.ipynb")'
+    )
+
+
+def unsaved_notes(namespace: dict[str, Any], path: Path, result: SubmissionResult) -> list[str]:
+    """A line per graded function whose version in the kernel is not the saved one."""
+    try:
+        _, program = read_program(path)
+    except (TpgradeError, OSError):
+        return []
+    saved = [" ".join(cell.source.split()) for cell in program.cells]
+    notes = []
+    for name in result.questions:
+        function = namespace.get(name)
+        if not inspect.isfunction(function):
+            continue
+        try:
+            source = " ".join(inspect.getsource(function).split())
+        except (OSError, TypeError):
+            continue
+        if not any(source in cell for cell in saved):
+            notes.append(
+                f"⚠ {name} : la version exécutée dans le noyau n'est pas celle du fichier enregistré ;"
+                " la vérification (comme la correction) lit le fichier : enregistrez (Ctrl+S) et relancez."
+            )
+    return notes

@@ -38,8 +38,26 @@ def graders_dir(day: str) -> Path:
     return course_root() / "graders" / check_day(day)
 
 
-def public_tests_dir(day: str) -> Path:
-    return course_root() / "assignments" / check_day(day) / "public_tests"
+BUNDLE_TESTS = "tests_publics"  # a student bundle's public tests: tests_publics/day2/
+
+
+def public_tests_dir(day: str, near: Path | None = None) -> Path:
+    """The day's public tests: those of a student bundle (``tests_publics/DAY`` beside
+    ``near`` or in the current folder) unless ``TPGRADE_COURSE`` names a course, else the
+    course's own."""
+    day = check_day(day)
+    if not os.environ.get("TPGRADE_COURSE"):
+        for folder in dict.fromkeys([*([near] if near is not None else []), Path.cwd()]):
+            bundled = folder / BUNDLE_TESTS / day
+            if bundled.is_dir():
+                return bundled
+    try:
+        return course_root() / "assignments" / day / "public_tests"
+    except UsageError:
+        raise UsageError(
+            f"les tests publics de {day} sont introuvables : lancez la vérification depuis le dossier"
+            f" du TP, celui qui contient {BUNDLE_TESTS}/ (voir LISEZMOI.md)"
+        ) from None
 
 
 def reference_file(day: str) -> Path:

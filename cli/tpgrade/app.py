@@ -110,13 +110,26 @@ def report(
             help="Course file (TOML) with a late policy: [late.DAY] due, penalty_per_day, max_days."
         ),
     ] = None,
+    moodle_worksheet: Annotated[
+        Path | None,
+        typer.Option(
+            help="The grading worksheet downloaded from Moodle (CSV, any of its languages): filled in"
+            " as moodle_worksheet_DAY.csv, its hand-in times used by the late policy."
+        ),
+    ] = None,
+    moodle_feedback_zip: Annotated[
+        Path | None,
+        typer.Option(help="Write the feedback pages as the zip Moodle's 'upload feedback files' takes."),
+    ] = None,
 ) -> None:
     """Render the reports from the store: gradebook and Moodle worksheet (CSV), feedback
     pages (Markdown, HTML), JSON, the cohort summary with plots, Gradescope results.json."""
     from tpgrade.reports import write_reports
+    from tpgrade.reports.moodle import fill_worksheet, hand_in_times, read_worksheet, write_feedback_zip
     from tpgrade.store import Store
 
     paths.check_day(day)
+    worksheet = read_worksheet(moodle_worksheet) if moodle_worksheet is not None else None
     if not store.is_file():
         raise TpgradeError(f"no results store at {store}: run `tpgrade grade {day} …` first")
     results = Store(store).latest(day)
@@ -129,6 +142,8 @@ def report(
         if policy is None:
             err.print(f"{course} has no late policy for {day} ([late.{day}]): none applied")
         else:
+            if worksheet is not None and policy.due.tzinfo is not None:
+                results = hand_in_times(worksheet, results, policy.due.tzinfo)
             results = apply_policy(results, policy)
             late = sum(r.late_penalty > 0 for r in results)
             out.print(f"Late policy: due {policy.due.isoformat()}, {late} late submission(s) penalised.")
@@ -141,6 +156,31 @@ def report(
     out.print(f"{len(results)} students. Gradebook: {written.gradebook}   Moodle worksheet: {written.moodle}")
     out.print(f"Feedback pages: {written.feedback_dir}/   JSON: {written.json}")
     out.print(f"Cohort summary: {written.summary}   Gradescope results: {written.gradescope_dir}/")
+    if worksheet is not None:
+        filled = fill_worksheet(worksheet, results, folder / f"moodle_worksheet_{day}.csv")
+        out.print(
+            f"Moodle worksheet filled in: {filled.worksheet} ({filled.filled} graded, {filled.untouched}"
+            " rows left as they were)",
+            highlight=False,
+        )
+        for note in filled.notes:
+            err.print(f"note: {note}", highlight=False, markup=False)
+        if filled.unmatched:
+            who = ", ".join(shown(s) for s in filled.unmatched[:10])
+            more = f" and {len(filled.unmatched) - 10} more" if len(filled.unmatched) > 10 else ""
+            err.print(
+                f"warning: not in the worksheet, so not filled in: {who}{more}", highlight=False, markup=False
+            )
+    if moodle_feedback_zip is not None:
+        count, skipped = write_feedback_zip(results, written.feedback_dir, day, moodle_feedback_zip)
+        out.print(f"Moodle feedback zip: {moodle_feedback_zip} ({count} feedback pages)", highlight=False)
+        if skipped:
+            who = ", ".join(shown(s) for s in skipped[:10])
+            err.print(
+                f"warning: no Moodle participant number, so not in the zip: {who}",
+                highlight=False,
+                markup=False,
+            )
 
 
 @app.command()

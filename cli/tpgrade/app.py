@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,6 +15,10 @@ from tpgrade.cli_exam import exam_app
 from tpgrade.display import shown, shown_id, shown_markup
 from tpgrade.errors import EXIT_FAILED, TpgradeError, UsageError
 from tpgrade.sandbox import Limits
+
+if TYPE_CHECKING:
+    from tpgrade.models import SubmissionResult
+    from tpgrade.store import Store
 
 app = typer.Typer(
     help="Autograder for the TPs of « Fondations mathématiques de l'IA moderne ».\n\n"
@@ -135,6 +139,7 @@ def report(
     results = Store(store).latest(day)
     if not results:
         raise TpgradeError(f"the store {store} holds no result for {day}")
+    results = _adjusted(Store(store), day, results)
     if course is not None:
         from tpgrade.latepolicy import apply_policy, load_policy
 
@@ -181,6 +186,68 @@ def report(
                 highlight=False,
                 markup=False,
             )
+
+
+def _adjusted(store: Store, day: str, results: list[SubmissionResult]) -> list[SubmissionResult]:
+    """The instructors' adjustments applied; those set aside (the submission changed) said."""
+    from tpgrade.adjustments import apply_adjustments
+
+    results, stale = apply_adjustments(results, store.adjustments(day))
+    for adjustment in stale:
+        err.print(
+            f"warning: the adjustment of {shown(adjustment.student)} / {adjustment.question} is set aside: the"
+            " submission changed since (adjust it again, or --clear it)",
+            highlight=False,
+            markup=False,
+        )
+    return results
+
+
+@app.command()
+@user_errors
+def adjust(
+    day: Day,
+    student: Annotated[
+        str, typer.Argument(help="The student's id, as in the gradebook.", show_default=False)
+    ],
+    question: Annotated[str, typer.Argument(help="The question (the graded function).", show_default=False)],
+    points: Annotated[
+        float | None, typer.Argument(help="The points to give (leave out with --clear).", show_default=False)
+    ] = None,
+    comment: Annotated[str, typer.Option(help="Why, shown to the student.")] = "",
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the adjustment.")] = False,
+    author: Annotated[str | None, typer.Option(help="Who decides (default: your login).")] = None,
+    store: StoreOption = DEFAULT_RESULTS / "tpgrade.sqlite",
+) -> None:
+    """Give one question of one student's TP the points you decide, with a comment; kept across
+    re-grading while the submission is the same, shown in every report."""
+    import getpass
+
+    from tpgrade.adjustments import decide
+    from tpgrade.store import Store
+
+    paths.check_day(day)
+    if not store.is_file():
+        raise TpgradeError(f"no results store at {store}: run `tpgrade grade {day} …` first")
+    results = {r.student: r for r in Store(store).latest(day)}
+    if student not in results:
+        raise UsageError(f"no result for {student!r} in {day} (see the gradebook for the ids)")
+    if clear:
+        if points is not None:
+            raise UsageError("--clear takes no POINTS")
+        removed = Store(store).clear_adjustment(day, student, question)
+        out.print(f"{'Removed' if removed else 'There was no'} adjustment of {shown(student)} / {question}.")
+        return
+    if points is None:
+        raise UsageError("give the POINTS (or --clear)")
+    adjustment = decide(results[student], question, points, comment, author or getpass.getuser())
+    Store(store).save_adjustment(adjustment)
+    before = results[student].questions[question].score
+    out.print(
+        f"{shown(student)} / {question}: {points:g} point(s) instead of {before:g}, by {adjustment.author};"
+        " shown in the reports from the next `tpgrade report`.",
+        highlight=False,
+    )
 
 
 @app.command()

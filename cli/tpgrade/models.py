@@ -47,6 +47,22 @@ class QuestionResult(Frozen):
     answer: str = ""
     confidence: float = 1.0
     needs_review: bool = False
+    # An instructor's adjustment, said in French ("ajusté par l'enseignant : …"), when one applies
+    # or was set aside because the submission changed since.
+    adjustment: str = ""
+
+
+class Adjustment(Frozen):
+    """An instructor's points for one question of one submission (``tpgrade adjust``)."""
+
+    day: str
+    student: str
+    question: str
+    submission_hash: str
+    points: float
+    comment: str
+    author: str
+    decided_at: str
 
 
 class CellIssue(Frozen):

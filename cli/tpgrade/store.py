@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tpgrade.errors import StoreError
-from tpgrade.models import MAX_STORED_RESULT_BYTES, SubmissionResult, bounded
+from tpgrade.models import MAX_STORED_RESULT_BYTES, Adjustment, SubmissionResult, bounded
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -48,6 +48,17 @@ CREATE TABLE IF NOT EXISTS overrides (
     question TEXT NOT NULL,
     answer_hash TEXT NOT NULL,
     points REAL NOT NULL,
+    decided_at TEXT NOT NULL,
+    PRIMARY KEY (day, student, question)
+);
+CREATE TABLE IF NOT EXISTS adjustments (
+    day TEXT NOT NULL,
+    student TEXT NOT NULL,
+    question TEXT NOT NULL,
+    submission_hash TEXT NOT NULL,
+    points REAL NOT NULL,
+    comment TEXT NOT NULL,
+    author TEXT NOT NULL,
     decided_at TEXT NOT NULL,
     PRIMARY KEY (day, student, question)
 );
@@ -150,6 +161,50 @@ class Store:
             "SELECT student, question, answer_hash, points FROM overrides WHERE day=?", (day,)
         )
         return {(str(r[0]), str(r[1])): (str(r[2]), float(r[3])) for r in rows}
+
+    def save_adjustment(self, adjustment: Adjustment) -> None:
+        """An instructor's points for one question of a TP; replaces an earlier one."""
+        a = adjustment
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO adjustments VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    a.day,
+                    a.student,
+                    a.question,
+                    a.submission_hash,
+                    a.points,
+                    a.comment,
+                    a.author,
+                    a.decided_at,
+                ),
+            )
+
+    def clear_adjustment(self, day: str, student: str, question: str) -> bool:
+        """Remove an adjustment; False when there was none."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "DELETE FROM adjustments WHERE day=? AND student=? AND question=?", (day, student, question)
+            )
+            return cursor.rowcount > 0
+
+    def adjustments(self, day: str) -> list[Adjustment]:
+        rows: list[Any] = self._rows(
+            "SELECT day, student, question, submission_hash, points, comment, author, decided_at"
+            " FROM adjustments WHERE day=? ORDER BY student, question",
+            (day,),
+        )
+        fields = (
+            "day",
+            "student",
+            "question",
+            "submission_hash",
+            "points",
+            "comment",
+            "author",
+            "decided_at",
+        )
+        return [Adjustment.model_validate(dict(zip(fields, row, strict=True))) for row in rows]
 
     def count(self, day: str) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM results WHERE day=?", (day,)).fetchone()[0])

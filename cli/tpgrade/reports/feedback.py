@@ -57,9 +57,12 @@ def feedback_markdown(result: SubmissionResult, day: str) -> str:
         lines += [f"**Remarque** : {escape(result.message)}", ""]
     lines += ["| Question | Points | Résultat | Commentaire |", "| --- | --- | --- | --- |"]
     for question in result.questions.values():
+        said = escape(question.message)
+        if question.adjustment:
+            said = f"**{escape(question.adjustment)}**" + (f" ({said})" if said else "")
         lines.append(
             f"| `{question.name}` | {_points(question.score)} / {_points(question.max_score)} "
-            f"| {QUESTION_STATUS[question.status]} | {escape(question.message)} |"
+            f"| {QUESTION_STATUS[question.status]} | {said} |"
         )
     failing = [q for q in result.questions.values() if q.status != "passed"]
     if failing:

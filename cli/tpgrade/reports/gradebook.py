@@ -30,7 +30,7 @@ def write_gradebook(results: list[SubmissionResult], path: Path) -> Path:
     names = question_names(results)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["student", *map(cell, names), "total", "max_score", "status", "message"])
+    writer.writerow(["student", *map(cell, names), "total", "max_score", "status", "message", "adjustments"])
     # A rejected submission has no questions: it is out of the same total as the others.
     full = max((result.max_score for result in results), default=0.0)
     for result in results:
@@ -43,6 +43,9 @@ def write_gradebook(results: list[SubmissionResult], path: Path) -> Path:
                 _number(full),
                 result.status,
                 cell(result.message),
+                cell(
+                    " ; ".join(f"{q.name}: {q.adjustment}" for q in result.questions.values() if q.adjustment)
+                ),
             ]
         )
     return write_text(path, buffer.getvalue())

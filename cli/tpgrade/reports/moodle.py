@@ -132,7 +132,9 @@ def comment(result: SubmissionResult) -> str:
         parts.append(f"Retard : {result.message}.")
     for name, question in result.questions.items():
         line = f"{name} {_points(question.score)}/{_points(question.max_score)}"
-        if question.score < question.max_score:
+        if question.adjustment.startswith("ajusté"):
+            line += " (ajusté par l'enseignant)"
+        elif question.score < question.max_score:
             line += f" ({QUESTION_STATUS[question.status]})"
         parts.append(line + ";")
     text = " ".join(parts).rstrip(";") + "."

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tpgrade.store import Store
 
 app = typer.Typer(
+    rich_markup_mode=None,
     help="Autograder for the TPs of « Fondations mathématiques de l'IA moderne ».\n\n"
     "Exit codes: 0 success; 1 checks or validation failed; 2 usage error; 3 unusable input; "
     "4 no usable sandbox; 5 results store unusable; 130 interrupted.",
@@ -28,15 +29,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-Day = Annotated[str, typer.Argument(help="The day: day1 … day5.", show_default=False)]
-SandboxOption = Annotated[str, typer.Option("--sandbox", help="auto, process (bubblewrap), docker or none.")]
+Day = Annotated[str, typer.Argument(metavar="DAY", help="The day: day1 … day5.", show_default=False)]
+SandboxOption = Annotated[
+    str, typer.Option("--sandbox", metavar="BACKEND", help="auto, process (bubblewrap), docker or none.")
+]
 DeviceOption = Annotated[
     str,
-    typer.Option("--device", help="cpu, or cuda: the graders' tensors and the student's modules on the GPU."),
+    typer.Option(
+        "--device",
+        metavar="DEVICE",
+        help="cpu, or cuda: the graders' tensors and the student's modules on the GPU.",
+    ),
 ]
 ImageOption = Annotated[
     str | None,
-    typer.Option("--image", help="Grading image of the docker sandbox (default tpgrade-cpu / tpgrade-cuda)."),
+    typer.Option(
+        "--image",
+        metavar="TAG",
+        help="Grading image of the docker sandbox (default tpgrade-cpu / tpgrade-cuda).",
+    ),
 ]
 
 
@@ -57,28 +68,43 @@ def grade(
     submissions: Annotated[
         list[Path],
         typer.Argument(
-            help="Files (id = file name), folders of files or of per-student folders, Moodle zips."
+            metavar="PATH",
+            help="Files (id = file name), folders of files or of per-student folders, Moodle zips.",
         ),
     ],
     sandbox: SandboxOption = "auto",
     allow_unsandboxed: Annotated[
         bool,
-        typer.Option(help="Allow --sandbox none for hidden graders (student code then runs unisolated)."),
+        typer.Option(
+            "--allow-unsandboxed",
+            help="Allow --sandbox none for hidden graders (student code then runs unisolated).",
+        ),
     ] = False,
     store: StoreOption = DEFAULT_RESULTS / "tpgrade.sqlite",
     json_file: Annotated[
-        Path | None, typer.Option("--json", help="Also write the results as JSON.", dir_okay=False)
+        Path | None,
+        typer.Option("--json", metavar="FILE", help="Also write the results as JSON.", dir_okay=False),
     ] = None,
-    regrade: Annotated[bool, typer.Option(help="Grade again even what the store already holds.")] = False,
+    regrade: Annotated[
+        bool, typer.Option("--regrade", help="Grade again even what the store already holds.")
+    ] = False,
     seed: Annotated[
-        int | None, typer.Option(help="Fix the graders' random seed (default: derived from each submission).")
+        int | None,
+        typer.Option(
+            metavar="N", help="Fix the graders' random seed (default: derived from each submission)."
+        ),
     ] = None,
-    cell_timeout: Annotated[float, typer.Option(help="Seconds allowed to each notebook cell.")] = 30.0,
-    memory_mb: Annotated[int, typer.Option(help="Memory limit of the student process, MiB.")] = 3072,
+    cell_timeout: Annotated[
+        float, typer.Option(metavar="SECONDS", help="Seconds allowed to each notebook cell.")
+    ] = 30.0,
+    memory_mb: Annotated[
+        int, typer.Option(metavar="MIB", help="Memory limit of the student process, MiB.")
+    ] = 3072,
     device: DeviceOption = "cpu",
     image: ImageOption = None,
     workers: Annotated[
-        int | None, typer.Option(help="Parallel grading processes (default: one per core).", min=1)
+        int | None,
+        typer.Option(metavar="N", help="Parallel grading processes (default: one per core).", min=1),
     ] = None,
 ) -> None:
     """Grade submissions with the hidden graders, in a sandbox; results go to the store.
@@ -106,24 +132,30 @@ def report(
     store: StoreOption = DEFAULT_RESULTS / "tpgrade.sqlite",
     output: Annotated[
         Path | None,
-        typer.Option("--out", help="Folder for the reports (default: reports/DAY next to the store)."),
+        typer.Option(
+            "--out", metavar="DIR", help="Folder for the reports (default: reports/DAY next to the store)."
+        ),
     ] = None,
     course: Annotated[
         Path | None,
         typer.Option(
-            help="Course file (TOML) with a late policy: [late.DAY] due, penalty_per_day, max_days."
+            metavar="FILE",
+            help="Course file (TOML) with a late policy: [late.DAY] due, penalty_per_day, max_days.",
         ),
     ] = None,
     moodle_worksheet: Annotated[
         Path | None,
         typer.Option(
+            metavar="FILE",
             help="The grading worksheet downloaded from Moodle (CSV, any of its languages): filled in"
-            " as moodle_worksheet_DAY.csv, its hand-in times used by the late policy."
+            " as moodle_worksheet_DAY.csv, its hand-in times used by the late policy.",
         ),
     ] = None,
     moodle_feedback_zip: Annotated[
         Path | None,
-        typer.Option(help="Write the feedback pages as the zip Moodle's 'upload feedback files' takes."),
+        typer.Option(
+            metavar="FILE", help="Write the feedback pages as the zip Moodle's 'upload feedback files' takes."
+        ),
     ] = None,
 ) -> None:
     """Render the reports from the store: gradebook and Moodle worksheet (CSV), feedback
@@ -208,15 +240,24 @@ def _adjusted(store: Store, day: str, results: list[SubmissionResult]) -> list[S
 def adjust(
     day: Day,
     student: Annotated[
-        str, typer.Argument(help="The student's id, as in the gradebook.", show_default=False)
+        str,
+        typer.Argument(metavar="STUDENT", help="The student's id, as in the gradebook.", show_default=False),
     ],
-    question: Annotated[str, typer.Argument(help="The question (the graded function).", show_default=False)],
+    question: Annotated[
+        str,
+        typer.Argument(metavar="QUESTION", help="The question (the graded function).", show_default=False),
+    ],
     points: Annotated[
-        float | None, typer.Argument(help="The points to give (leave out with --clear).", show_default=False)
+        float | None,
+        typer.Argument(
+            metavar="POINTS", help="The points to give (leave out with --clear).", show_default=False
+        ),
     ] = None,
-    comment: Annotated[str, typer.Option(help="Why, shown to the student.")] = "",
+    comment: Annotated[str, typer.Option(metavar="TEXT", help="Why, shown to the student.")] = "",
     clear: Annotated[bool, typer.Option("--clear", help="Remove the adjustment.")] = False,
-    author: Annotated[str | None, typer.Option(help="Who decides (default: your login).")] = None,
+    author: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Who decides (default: your login).")
+    ] = None,
     store: StoreOption = DEFAULT_RESULTS / "tpgrade.sqlite",
 ) -> None:
     """Give one question of one student's TP the points you decide, with a comment; kept across
@@ -254,7 +295,7 @@ def adjust(
 @user_errors
 def check(
     day: Day,
-    file: Annotated[Path, typer.Argument(help="Your notebook (.ipynb) or .py file.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Your notebook (.ipynb) or .py file.")],
     sandbox: SandboxOption = "none",
 ) -> None:
     """Run the public tests on your work (what a student runs before handing in)."""
@@ -281,7 +322,9 @@ def check(
 @user_errors
 def release(
     day: Day,
-    folder: Annotated[Path, typer.Option("--out", help="A new or empty folder for the bundle.")],
+    folder: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="A new or empty folder for the bundle.")
+    ],
     make_zip: Annotated[bool, typer.Option("--zip", help="Also write FOLDER.zip, ready for Moodle.")] = False,
 ) -> None:
     """Write what students get for DAY: the stub notebook, the public tests, a LISEZMOI.md."""
@@ -296,9 +339,13 @@ def release(
 @app.command()
 @user_errors
 def validate(
-    day: Annotated[str | None, typer.Argument(help="The day (default: every day with graders).")] = None,
+    day: Annotated[
+        str | None, typer.Argument(metavar="DAY", help="The day (default: every day with graders).")
+    ] = None,
     sandbox: SandboxOption = "auto",
-    allow_unsandboxed: Annotated[bool, typer.Option(help="Allow --sandbox none.")] = False,
+    allow_unsandboxed: Annotated[
+        bool, typer.Option("--allow-unsandboxed", help="Allow --sandbox none.")
+    ] = False,
     notebook: Annotated[bool, typer.Option(help="Also execute the stub notebook.")] = True,
 ) -> None:
     """Check the graders: reference full marks, stub zero, every mutant caught, stub runs."""
@@ -334,7 +381,7 @@ def validate(
 @user_errors
 def demo(
     folder: Annotated[
-        Path, typer.Option("--out", help="Where the demo cohort, store and reports go.")
+        Path, typer.Option("--out", metavar="DIR", help="Where the demo cohort, store and reports go.")
     ] = Path("tpgrade-demo"),
     sandbox: SandboxOption = "auto",
 ) -> None:
@@ -366,12 +413,15 @@ def demo(
 @user_errors
 def similarity(
     day: Day,
-    submissions: Annotated[list[Path], typer.Argument(help="The same files, folders or zips as for grade.")],
+    submissions: Annotated[
+        list[Path], typer.Argument(metavar="PATH", help="The same files, folders or zips as for grade.")
+    ],
     threshold: Annotated[
-        float, typer.Option(help="Report pairs at least this similar (0 to 1).", min=0.0, max=1.0)
+        float,
+        typer.Option(metavar="X", help="Report pairs at least this similar (0 to 1).", min=0.0, max=1.0),
     ] = 0.8,
     output: Annotated[
-        Path, typer.Option("--out", help="CSV of the pairs found.", dir_okay=False)
+        Path, typer.Option("--out", metavar="FILE", help="CSV of the pairs found.", dir_okay=False)
     ] = DEFAULT_RESULTS / "similarity.csv",
 ) -> None:
     """Pairs of submissions with suspiciously similar code (names and comments ignored)."""
@@ -397,7 +447,9 @@ def similarity(
     out.print(f"{len(pairs)} pair(s) at or above {threshold:g}{more}; all in {output}")
 
 
-image_app = typer.Typer(help="The docker grading images (CPU and CUDA).", no_args_is_help=True)
+image_app = typer.Typer(
+    rich_markup_mode=None, help="The docker grading images (CPU and CUDA).", no_args_is_help=True
+)
 app.add_typer(image_app, name="image")
 app.add_typer(exam_app, name="exam")
 
@@ -410,19 +462,25 @@ def image_build(
     ] = False,
     base_image: Annotated[
         str | None,
-        typer.Option(help="Base image (default: python:3.11-slim-bookworm, or a CUDA runtime image)."),
+        typer.Option(
+            metavar="IMAGE", help="Base image (default: python:3.11-slim-bookworm, or a CUDA runtime image)."
+        ),
     ] = None,
-    tag: Annotated[str | None, typer.Option(help="Image tag (default tpgrade-cpu / tpgrade-cuda).")] = None,
+    tag: Annotated[
+        str | None, typer.Option(metavar="TAG", help="Image tag (default tpgrade-cpu / tpgrade-cuda).")
+    ] = None,
     wheels: Annotated[
         Path | None,
         typer.Option(
+            metavar="DIR",
             help="Folder of wheels inside the course folder (default build/wheels-cpu or -cuda).",
             file_okay=False,
         ),
     ] = None,
     download: Annotated[bool, typer.Option(help="Fetch the wheels with pip download first.")] = True,
     torch_index: Annotated[
-        str | None, typer.Option(help="Package index for torch (e.g. a CUDA wheel index for --cuda).")
+        str | None,
+        typer.Option(metavar="URL", help="Package index for torch (e.g. a CUDA wheel index for --cuda)."),
     ] = None,
 ) -> None:
     """Build a grading image: wheels fetched on this machine, then a docker build with no network."""

@@ -19,7 +19,9 @@ err = Console(stderr=True, emoji=False)
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_RESULTS = Path("tpgrade-results")
-StoreOption = Annotated[Path, typer.Option("--store", help="The results database (SQLite).", dir_okay=False)]
+StoreOption = Annotated[
+    Path, typer.Option("--store", metavar="FILE", help="The results database (SQLite).", dir_okay=False)
+]
 
 
 def _lines(message: object) -> str:

@@ -17,18 +17,29 @@ if TYPE_CHECKING:
     from tpgrade.exam.paper import Paper
 
 exam_app = typer.Typer(
+    rich_markup_mode=None,
     help="The written exam: papers drawn from the question bank, graded answer sheets, item analysis.",
     no_args_is_help=True,
 )
 BankOption = Annotated[
     Path | None,
-    typer.Option("--bank", help="Folder with exam.yaml and bank/ (default: assignments/exam of the course)."),
+    typer.Option(
+        "--bank",
+        metavar="DIR",
+        help="Folder with exam.yaml and bank/ (default: assignments/exam of the course).",
+    ),
 ]
 PaperArgument = Annotated[
-    Path, typer.Argument(help="The paper folder written by `tpgrade exam build` (or its paper.json).")
+    Path,
+    typer.Argument(
+        metavar="PAPER", help="The paper folder written by `tpgrade exam build` (or its paper.json)."
+    ),
 ]
 SheetsArgument = Annotated[
-    list[Path], typer.Argument(help="Answer sheets (.yaml, .ipynb): files, folders, or a Moodle zip.")
+    list[Path],
+    typer.Argument(
+        metavar="SHEET...", help="Answer sheets (.yaml, .ipynb): files, folders, or a Moodle zip."
+    ),
 ]
 EXAM_STORE = DEFAULT_RESULTS / "tpgrade.sqlite"
 
@@ -84,11 +95,15 @@ def check_bank(bank: BankOption = None) -> None:
 @exam_app.command("build")
 @user_errors
 def build(
-    seed: Annotated[int, typer.Option(help="Seed of the draw: the same seed gives the same paper.")] = 1,
+    seed: Annotated[
+        int, typer.Option(metavar="N", help="Seed of the draw: the same seed gives the same paper.")
+    ] = 1,
     variants: Annotated[
-        int, typer.Option(help="Shuffled variants to write (question and choice order).")
+        int, typer.Option(metavar="N", help="Shuffled variants to write (question and choice order).")
     ] = 4,
-    output: Annotated[Path, typer.Option("--out", help="Folder for the paper.")] = Path("exam-paper"),
+    output: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder for the paper.")] = Path(
+        "exam-paper"
+    ),
     bank: BankOption = None,
 ) -> None:
     """Draw a paper balanced by topic and difficulty; write it for students (Markdown, HTML,
@@ -117,7 +132,8 @@ def build(
 
 
 WorkersOption = Annotated[
-    int | None, typer.Option("--workers", "-j", help="Sheets graded at once (default: one per CPU).")
+    int | None,
+    typer.Option("--workers", "-j", metavar="N", help="Sheets graded at once (default: one per CPU)."),
 ]
 
 
@@ -129,7 +145,9 @@ def grade(
     store: StoreOption = EXAM_STORE,
     bank: BankOption = None,
     workers: WorkersOption = None,
-    regrade: Annotated[bool, typer.Option(help="Grade again sheets already in the store.")] = False,
+    regrade: Annotated[
+        bool, typer.Option("--regrade", help="Grade again sheets already in the store.")
+    ] = False,
 ) -> None:
     """Grade answer sheets: exact for choices, numbers and orders; by rubric for short answers.
     Each sheet's result is stored as soon as it is graded; a run again grades only what is new.
@@ -244,7 +262,8 @@ def report(
     paper: PaperArgument,
     store: StoreOption = EXAM_STORE,
     output: Annotated[
-        Path | None, typer.Option("--out", help="Folder (default: reports/exam next to the store).")
+        Path | None,
+        typer.Option("--out", metavar="DIR", help="Folder (default: reports/exam next to the store)."),
     ] = None,
     bank: BankOption = None,
 ) -> None:

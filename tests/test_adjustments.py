@@ -41,7 +41,7 @@ def report(store: Path) -> Path:
 
 
 def test_an_adjustment_shows_in_every_report_and_survives_re_grading(tmp_path: Path) -> None:
-    store_path = tmp_path / "s.sqlite"
+    store_path = tmp_path / "tpgrade.sqlite"
     store = Store(store_path)
     store.save(graded("Ana/1", 0.5, "h1"))
     store.close()
@@ -64,7 +64,7 @@ def test_an_adjustment_shows_in_every_report_and_survives_re_grading(tmp_path: P
 
 
 def test_a_new_submission_sets_the_adjustment_aside_and_says_so(tmp_path: Path) -> None:
-    store_path = tmp_path / "s.sqlite"
+    store_path = tmp_path / "tpgrade.sqlite"
     store = Store(store_path)
     store.save(graded("Ana/1", 0.5, "h1"))
     store.close()
@@ -80,7 +80,7 @@ def test_a_new_submission_sets_the_adjustment_aside_and_says_so(tmp_path: Path) 
 
 
 def test_bad_adjustments_are_refused_and_clear_removes_one(tmp_path: Path) -> None:
-    store_path = tmp_path / "s.sqlite"
+    store_path = tmp_path / "tpgrade.sqlite"
     store = Store(store_path)
     store.save(graded("Ana/1", 0.5, "h1"))
     store.close()

@@ -83,3 +83,44 @@ def test_check_passes_on_the_reference_and_fails_on_the_stub(tmp_path: Path, ref
     failed = runner.invoke(app, ["check", "day2", str(paths.stub_notebook("day2"))])
     assert failed.exit_code == 1
     assert "non implémentée" in failed.output
+
+
+def test_two_stores_in_one_folder_keep_their_reports_apart(tmp_path: Path) -> None:
+    from tpgrade.app import reports_folder
+    from tpgrade.reports.summary import intake_notes_path
+
+    first, second = tmp_path / "tpgrade.sqlite", tmp_path / "groupe_b.sqlite"
+    assert reports_folder(first, "day2") != reports_folder(second, "day2")
+    assert intake_notes_path(first, "day2") != intake_notes_path(second, "day2")
+
+
+@pytest.mark.slow
+@pytest.mark.sandbox
+def test_the_demo_writes_its_reports_once_and_says_how_to_render_them_again(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    outcome = runner.invoke(app, ["demo", "--out", str(folder), "--sandbox", "process"])
+    assert outcome.exit_code == 0, outcome.output
+    command = f"tpgrade report day2 --store {folder / 'tpgrade.sqlite'}"
+    assert command in outcome.output.replace("\n", "")
+    assert [p.relative_to(folder).as_posix() for p in folder.rglob("results_day2.json")] == [
+        "reports/day2/results_day2.json"
+    ]
+    again = runner.invoke(app, command.split()[1:])
+    assert again.exit_code == 0, again.output
+
+
+def test_an_unusable_store_or_output_folder_is_one_line_with_its_exit_code(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    submission = tmp_path / "alice.py"
+    submission.write_text("def softmax(z):\n    return z\n", encoding="utf-8")
+    graded = runner.invoke(
+        app, ["grade", "day2", str(submission), "--store", str(blocker / "tpgrade.sqlite")]
+    )
+    assert graded.exit_code == 5 and str(blocker) in graded.output
+    assert len(graded.output.strip().splitlines()) == 1 and "Traceback" not in graded.output
+    store = tmp_path / "tpgrade.sqlite"
+    runner.invoke(app, ["grade", "day2", str(submission), "--store", str(store), "--sandbox", "none",
+                        "--allow-unsandboxed"])  # fmt: skip
+    report = runner.invoke(app, ["report", "day2", "--store", str(store), "--out", str(blocker)])
+    assert report.exit_code == 3 and str(blocker) in report.output and "Traceback" not in report.output

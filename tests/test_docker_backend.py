@@ -70,7 +70,10 @@ def test_containers_are_confined_and_gpus_requested_only_for_cuda() -> None:
     assert cpu["pids_limit"] == limits.processes and cpu["device_requests"] == []
     assert cpu["tmpfs"]["/tmp"].startswith(f"size={limits.scratch_bytes},")
     assert {u["Name"] for u in cpu["ulimits"]} >= {"cpu", "fsize", "nofile", "core"}
-    assert "RLIMIT_AS, (3221225472, 3221225472)" in DockerSandbox(client=FakeClient(current)).runner_command(limits)[-1]
+    assert (
+        "RLIMIT_AS, (3221225472, 3221225472)"
+        in DockerSandbox(client=FakeClient(current)).runner_command(limits)[-1]
+    )
     assert cpu["log_config"]["Type"] == "none"  # 1 GB on stdout must not land on the host's disk
     gpu_sandbox = DockerSandbox(device="cuda", client=FakeClient(current))
     gpu = gpu_sandbox.host_config(limits)
@@ -79,13 +82,16 @@ def test_containers_are_confined_and_gpus_requested_only_for_cuda() -> None:
     assert "RLIMIT_AS" not in gpu_sandbox.runner_command(limits)[-1]
 
 
-def test_no_engine_is_a_clear_error_and_auto_falls_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_no_engine_is_a_clear_error_and_auto_falls_back(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
     with pytest.raises(SandboxUnavailable, match="no docker engine answers"):
         choose_sandbox("docker", [], allow_none=False)
     sandbox, line = choose_sandbox("auto", [tmp_path], allow_none=False)
     assert sandbox.name == "process"
     assert "chosen automatically" in line and "no docker engine answers" in line
+    assert "no engine socket at" in line and "Error(" not in line and "('" not in line  # words, not reprs
 
 
 # --- with an engine ------------------------------------------------------------------
@@ -118,7 +124,18 @@ def test_a_runner_container_is_confined_then_removed(docker_sandbox: DockerSandb
 
 
 def grade_command(folder: Path, store: Path) -> list[str]:
-    return [sys.executable, "-m", "tpgrade", "grade", "day2", str(folder), "--store", str(store), "--sandbox", "docker"]
+    return [
+        sys.executable,
+        "-m",
+        "tpgrade",
+        "grade",
+        "day2",
+        str(folder),
+        "--store",
+        str(store),
+        "--sandbox",
+        "docker",
+    ]
 
 
 def ours(sandbox: DockerSandbox, pid: int) -> list[dict[str, Any]]:

@@ -186,7 +186,7 @@ def report(
             out.print(f"Late policy: due {policy.due.isoformat()}, {late} late submission(s) penalised.")
     from tpgrade.reports.summary import intake_notes_path
 
-    folder = output or store.parent / "reports" / day
+    folder = output or reports_folder(store, day)
     notes_file = intake_notes_path(store, day)
     notes = notes_file.read_text(encoding="utf-8").splitlines() if notes_file.is_file() else []
     written = write_reports(results, folder, day, notes)
@@ -218,6 +218,14 @@ def report(
                 highlight=False,
                 markup=False,
             )
+
+
+def reports_folder(store: Path, day: str) -> Path:
+    """Where a store's reports go by default: ``reports/DAY`` beside it, or
+    ``reports_STEM/DAY`` for a store not named ``tpgrade.sqlite``, so that two stores in one
+    folder never write over each other's reports."""
+    name = "reports" if store.stem == "tpgrade" else f"reports_{store.stem}"
+    return store.parent / name / day
 
 
 def _adjusted(store: Store, day: str, results: list[SubmissionResult]) -> list[SubmissionResult]:
@@ -399,14 +407,15 @@ def demo(
         "day2",
         [folder / "submissions"],
         SandboxRequest(sandbox, False, workers=default_workers()),
-        RunOptions(store_path, folder / "results_day2.json", cell_timeout=10.0),
+        RunOptions(store_path, cell_timeout=10.0),
         out,
         err,
     )
-    written = write_reports(Store(store_path).latest("day2"), folder / "reports", "day2")
-    out.print(f"Gradebook: {written.gradebook}   Moodle worksheet: {written.moodle}")
-    out.print(f"Feedback pages (Markdown, HTML): {written.feedback_dir}/")
-    out.print(f"JSON: {written.json}   Cohort summary: {written.summary}")
+    written = write_reports(Store(store_path).latest("day2"), reports_folder(store_path, "day2"), "day2")
+    out.print(f"Gradebook: {written.gradebook}   Moodle worksheet: {written.moodle}", highlight=False)
+    out.print(f"Feedback pages (Markdown, HTML): {written.feedback_dir}/", highlight=False)
+    out.print(f"JSON: {written.json}   Cohort summary: {written.summary}", highlight=False)
+    out.print(f"Render them again with: tpgrade report day2 --store {store_path}", highlight=False)
 
 
 @app.command()

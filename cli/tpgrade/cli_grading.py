@@ -87,6 +87,7 @@ def run_grading(
     err: Console,
 ) -> list[Outcome]:
     paths.check_day(day)
+    Store(options.store_path).close()  # an unusable store is said before any work (exit code 5)
     with tempfile.TemporaryDirectory(prefix="tpgrade-intake-") as scratch:
         intake = gather(submissions, Path(scratch), preferred=f"tp_{day}")
         notes = [shown(note) for note in intake.notes]  # names from submissions, one line each

@@ -72,7 +72,7 @@ def _failure_key(message: str) -> str:
 
 def intake_notes_path(store: Path, day: str) -> Path:
     """Where ``grade`` leaves the intake's notes (zip entries skipped, files chosen) for the summary."""
-    return store.parent / f"intake_{day}.txt"
+    return store.parent / (f"intake_{day}.txt" if store.stem == "tpgrade" else f"{store.stem}_intake_{day}.txt")
 
 
 def _notes_html(notes: list[str]) -> str:

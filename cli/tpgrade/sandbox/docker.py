@@ -80,8 +80,23 @@ def connect(timeout: float = 10.0) -> Any:
         client = docker.from_env(timeout=timeout, max_pool_size=64)
         client.ping()
     except Exception as exc:  # the SDK raises several unrelated types here
-        raise SandboxUnavailable(f"no docker engine answers ({_short(exc)})") from None
+        raise SandboxUnavailable(f"no docker engine answers ({_engine_problem(exc)})") from None
     return client
+
+
+def _engine_problem(exc: BaseException) -> str:
+    """Why the engine did not answer, in words rather than the client library's nested reprs."""
+    text = str(exc)
+    where = os.environ.get("DOCKER_HOST") or "/var/run/docker.sock"
+    if "FileNotFoundError" in text or "No such file" in text:
+        return f"no engine socket at {where}: start dockerd, or set DOCKER_HOST"
+    if "Permission denied" in text or "PermissionError" in text:
+        return f"permission denied on {where}: join the docker group, or run as root"
+    if "Connection refused" in text or "ConnectionRefusedError" in text:
+        return f"connection refused at {where}: is dockerd running?"
+    if "timed out" in text.lower() or "Timeout" in text:
+        return f"no answer from {where} in time"
+    return _short(exc)
 
 
 def _short(exc: BaseException) -> str:

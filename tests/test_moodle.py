@@ -238,5 +238,5 @@ def test_report_fills_the_worksheet_and_writes_the_feedback_zip_moodle_takes(tmp
     assert all(names == ["retour_day2.html"] for names in files.values())
     with zipfile.ZipFile(zip_path) as archive:
         page = archive.read(next(n for n in archive.namelist() if "_900101_" in n)).decode("utf-8")
-    assert "Ana Lima" in page and "20.5" in page
+    assert "Ana Lima" in page and "20,5" in page
     assert "plain-file" in outcome.output  # not in the worksheet, not in the zip: said

@@ -143,9 +143,10 @@ def expect_scalar(got: Any, expected: float, *, rtol: float, atol: float, what: 
         raise Fail(f"{what} doit être un nombre réel, pas {_describe(got)}")
     value = float(got)
     if not np.isfinite(value):
-        raise Fail(f"{what} n'est pas fini (nan ou inf)")
+        raise Fail(f"{what} : valeur non finie (nan ou inf)")
     if abs(value - expected) > atol + rtol * abs(expected):
-        raise Fail(f"{what} est incorrect (écart relatif {abs(value - expected) / (abs(expected) or 1):.2e})")
+        gap = abs(value - expected) / (abs(expected) or 1)
+        raise Fail(f"{what} : valeur incorrecte (écart relatif {gap:.2e})")
     return value
 
 
@@ -154,7 +155,7 @@ def expect_dict(got: Any, keys: tuple[str, ...], what: str = "le résultat") -> 
     if type(got) is not dict:
         raise Fail(f"{what} doit être un dictionnaire, pas {_describe(got)}")
     if set(got) != set(keys):
-        raise Fail(f"{what} doit avoir les clés {sorted(keys)}, il a {sorted(map(str, got))}")
+        raise Fail(f"{what} doit avoir les clés {sorted(keys)} ; clés reçues : {sorted(map(str, got))}")
     return got
 
 
@@ -166,12 +167,17 @@ def expect_tuple(got: Any, length: int, what: str = "le résultat") -> tuple[Any
 
 
 def expect_unchanged(after: Any, before: dict[str, np.ndarray], what: str) -> None:
-    """A dict of arrays read back after a call (``student.value(kept)``) is bit for bit as sent."""
+    """A dict of arrays read back after a call (``student.value(kept)``) is bit for bit as sent;
+    ``what`` names it ("le dictionnaire params passé à sgd_step")."""
     after = expect_dict(after, tuple(before), what=what)
     for key, original in before.items():
-        expect_array(
-            after[key], original, rtol=0.0, atol=0.0, what=f"{what}[{key!r}] (il ne doit pas être modifié)"
-        )
+        value = after[key]
+        same = type(value) is np.ndarray and value.shape == original.shape and np.array_equal(value, original)
+        if not same:
+            raise Fail(
+                f"{what} a été modifié (entrée {key!r}) : la fonction ne doit pas modifier ses arguments,"
+                " elle renvoie de nouveaux tableaux"
+            )
 
 
 def expect(condition: bool, message: str) -> None:

@@ -137,8 +137,8 @@ def test_inputs_not_modified(student, rng):
         2,
         what="le résultat de adam_step (params, state)",
     )
-    expect_unchanged(student.value(kept_params), params, what="params après adam_step")
-    expect_unchanged(student.value(kept_grads), grads, what="grads après adam_step")
+    expect_unchanged(student.value(kept_params), params, what="le dictionnaire params passé à adam_step")
+    expect_unchanged(student.value(kept_grads), grads, what="le dictionnaire grads passé à adam_step")
     # Two steps from the same params with the same gradients.
     got = expect_dict(out[0], KEYS, what="les nouveaux paramètres")
     options = []

@@ -41,8 +41,8 @@ def test_inputs_not_modified(student, rng):
     kept_params, kept_grads = student.keep(params), student.keep(grads)
     got = expect_dict(student.sgd_step(kept_params, kept_grads, 0.1), KEYS, what="le résultat de sgd_step")
     # Bit for bit: the inputs must not be touched at all.
-    expect_unchanged(student.value(kept_params), params, what="params après sgd_step")
-    expect_unchanged(student.value(kept_grads), grads, what="grads après sgd_step")
+    expect_unchanged(student.value(kept_params), params, what="le dictionnaire params passé à sgd_step")
+    expect_unchanged(student.value(kept_grads), grads, what="le dictionnaire grads passé à sgd_step")
     for key in KEYS:
         expect_array(
             got[key],

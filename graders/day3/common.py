@@ -69,7 +69,7 @@ def expect_tensor_scalar(got: Any, what: str) -> float:
         raise Fail(f"{what} a le type {got.dtype}, un type flottant est attendu")
     value = float(got.reshape(()))
     if not np.isfinite(value):
-        raise Fail(f"{what} n'est pas fini (nan ou inf)")
+        raise Fail(f"{what} : valeur non finie (nan ou inf)")
     return value
 
 
@@ -81,7 +81,7 @@ def real_number(got: Any, what: str) -> float:
         raise Fail(f"{what} doit être un nombre réel, pas {describe(got)}")
     value = float(got)
     if not np.isfinite(value):
-        raise Fail(f"{what} n'est pas fini (nan ou inf)")
+        raise Fail(f"{what} : valeur non finie (nan ou inf)")
     return value
 
 

@@ -72,7 +72,7 @@ def check(student, x0, t, noise, alpha_bars, what):
                                       what=f"la perte ({what})")
     rtol, atol = (1e-5, 1e-7) if x0.dtype == torch.float32 else (1e-12, 1e-12)
     expect(abs(got - expected) <= atol + rtol * abs(expected),
-           f"la perte ({what}) est incorrecte (écart relatif {abs(got - expected) / abs(expected):.2e})")
+           f"la perte ({what}) : valeur incorrecte (écart relatif {abs(got - expected) / abs(expected):.2e})")
 
 
 @question("ddpm_loss", points=0.75)

@@ -150,7 +150,7 @@ def test_sgd_step(student, rng):
             params[key],
             rtol=0.0,
             atol=0.0,
-            what=f"params[{key!r}] après l'appel (il ne doit pas être modifié)",
+            what=f"params[{key!r}] relu après l'appel (l'appel ne doit pas modifier params)",
         )
 
 

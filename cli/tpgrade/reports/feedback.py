@@ -14,9 +14,10 @@ from pathlib import Path
 import markdown
 
 from tpgrade.identity import file_name
-from tpgrade.models import SubmissionResult
+from tpgrade.models import QuestionResult, SubmissionResult
 from tpgrade.reports.atomic import write_text
 from tpgrade.reports.labels import CELL_ISSUE, QUESTION_STATUS, SUBMISSION_STATUS
+from tpgrade.reports.order import in_notebook_order
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
 PAGE = """<!DOCTYPE html>
@@ -40,7 +41,48 @@ def _title(day: str) -> str:
 
 
 def _points(value: float) -> str:
-    return f"{value:g}"
+    return f"{value:g}".replace(".", ",")
+
+
+# What to do next, per status of a question that lost points.
+NEXT_STEP = {
+    "partial": "relisez l'énoncé et reprenez les cas des tests en échec ci-dessous ; essayez aussi d'autres"
+    " formes et d'autres valeurs que celles des tests publics.",
+    "failed": "relisez l'énoncé et reprenez les cas des tests en échec ci-dessous ; essayez aussi d'autres"
+    " formes et d'autres valeurs que celles des tests publics.",
+    "not_implemented": "écrivez la fonction dans sa cellule (elle lève encore NotImplementedError ou n'est pas"
+    " définie), enregistrez le notebook, puis vérifiez-le avec check.",
+    "error": "votre fonction lève une exception sur ces entrées : lisez le message et refaites l'appel dans le"
+    " notebook pour la corriger.",
+    "timed_out": "votre fonction est trop lente : remplacez les boucles Python sur les éléments par des"
+    " opérations vectorisées de NumPy ou de PyTorch.",
+    "crashed": "le processus s'est arrêté pendant l'appel (mémoire épuisée, exit…) : vérifiez la taille des"
+    " tableaux que vous créez.",
+    "invalid_output": "renvoyez exactement le type et la forme demandés par l'énoncé.",
+    "forbidden": "respectez la règle du sujet rappelée dans le message (par exemple NumPy seulement).",
+    "grader_error": "le correcteur a échoué sur cette question, sans faute de votre part : l'enseignant est"
+    " prévenu.",
+    "passed": "",
+}
+
+
+def _first_message(message: str) -> str:
+    """The question's message without the count of the other failing tests (listed below)."""
+    return re.sub(r"\s*\(et \d+ autre\(s\) test\(s\) en échec\)\s*$", "", message)
+
+
+def _question_detail(question: QuestionResult) -> list[str]:
+    head = (
+        f"### `{question.name}` — {_points(question.score)} / {_points(question.max_score)}"
+        f" ({QUESTION_STATUS[question.status]})"
+    )
+    lines = [head, "", f"À faire : {NEXT_STEP.get(question.status, '')}", ""]
+    for number, test in enumerate(question.tests, 1):
+        mark = "✔" if test.status == "passed" else "✘"
+        kind = "" if test.status in ("passed", "failed") else f"{QUESTION_STATUS[test.status]} : "
+        said = f" — {kind}{escape(test.message)}" if test.status != "passed" else ""
+        lines.append(f"- {mark} test {number} : {_points(test.points)} / {_points(test.max_points)}{said}")
+    return [*lines, ""]
 
 
 def feedback_markdown(result: SubmissionResult, day: str) -> str:
@@ -55,24 +97,25 @@ def feedback_markdown(result: SubmissionResult, day: str) -> str:
         lines += [f"Pénalité de retard : {escape(result.message)}", ""]
     elif result.message:
         lines += [f"**Remarque** : {escape(result.message)}", ""]
+    questions = in_notebook_order(day, result.questions)
     lines += ["| Question | Points | Résultat | Commentaire |", "| --- | --- | --- | --- |"]
-    for question in result.questions.values():
-        said = escape(question.message)
+    for question in questions:
+        said = "" if question.status == "not_implemented" else escape(_first_message(question.message))
         if question.adjustment:
             said = f"**{escape(question.adjustment)}**" + (f" ({said})" if said else "")
         lines.append(
             f"| `{question.name}` | {_points(question.score)} / {_points(question.max_score)} "
             f"| {QUESTION_STATUS[question.status]} | {said} |"
         )
-    failing = [q for q in result.questions.values() if q.status != "passed"]
-    if failing:
-        lines += ["", "## Détail des tests en échec", ""]
-        for question in failing:
-            lines.append(f"### `{question.name}`")
-            for test in question.tests:
-                if test.status != "passed":
-                    lines.append(f"- {QUESTION_STATUS[test.status]} : {escape(test.message)}")
-            lines.append("")
+    missing = [q for q in questions if q.status == "not_implemented"]
+    to_redo = [q for q in questions if q.score < q.max_score and q.status != "not_implemented"]
+    if to_redo or missing:
+        lines += ["", "## Questions à reprendre", ""]
+        for question in to_redo:
+            lines += _question_detail(question)
+        if missing:
+            names = ", ".join(f"`{q.name}`" for q in missing)
+            lines += [f"**Non implémentées** : {names}.", "", f"À faire : {NEXT_STEP['not_implemented']}", ""]
     if result.load.issues:
         lines += ["", "## Exécution de votre fichier", ""]
         for issue in result.load.issues:

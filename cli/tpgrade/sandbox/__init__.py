@@ -55,11 +55,16 @@ def choose_sandbox(
             reasons.append(f"docker: {exc}")
         try:
             process = BubblewrapSandbox(hidden, device=device, preload=preload)
-            return process, f"sandbox: {process.describe()} (bubblewrap), chosen automatically; not {reasons[0]}"
+            return (
+                process,
+                f"sandbox: {process.describe()} (bubblewrap), chosen automatically; not {reasons[0]}",
+            )
         except SandboxUnavailable as exc:
             reasons.append(f"process: {exc}")
         if allow_none:
-            return NoSandbox(device=device), f"sandbox: none, chosen automatically; not {'; not '.join(reasons)}"
+            return NoSandbox(
+                device=device
+            ), f"sandbox: none, chosen automatically; not {'; not '.join(reasons)}"
         raise SandboxUnavailable(
             f"no sandbox is usable here ({'; '.join(reasons)}). Start a docker engine and build the "
             "image (tpgrade image build), or install bubblewrap, or pass "

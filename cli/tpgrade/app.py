@@ -456,6 +456,41 @@ def similarity(
     out.print(f"{len(pairs)} pair(s) at or above {threshold:g}{more}; all in {output}")
 
 
+gradescope_app = typer.Typer(
+    rich_markup_mode=None, help="Gradescope's autograder: build its zip, run inside it.", no_args_is_help=True
+)
+app.add_typer(gradescope_app, name="gradescope")
+
+
+@gradescope_app.command("build")
+@user_errors
+def gradescope_build(
+    day: Day,
+    output: Annotated[Path, typer.Option("--out", metavar="FILE", help="The zip to write.")] = Path(
+        "autograder.zip"
+    ),
+) -> None:
+    """Write the autograder zip Gradescope takes (setup.sh, run_autograder, the day's graders)."""
+    from tpgrade.gradescope import build
+
+    out.print(f"Gradescope autograder for {day}: {build(day, output)}", highlight=False)
+
+
+@gradescope_app.command("run")
+@user_errors
+def gradescope_run(
+    day: Day,
+    root: Annotated[
+        Path, typer.Option("--root", metavar="DIR", help="Gradescope's folder (submission/, results/).")
+    ] = Path("/autograder"),
+) -> None:
+    """Grade ROOT/submission and write ROOT/results/results.json (what run_autograder calls)."""
+    from tpgrade.gradescope import run
+
+    data = run(day, root)
+    out.print(f"score {data['score']}: {root / 'results' / 'results.json'}", highlight=False)
+
+
 image_app = typer.Typer(
     rich_markup_mode=None, help="The docker grading images (CPU and CUDA).", no_args_is_help=True
 )

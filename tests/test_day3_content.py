@@ -119,6 +119,14 @@ def test_stub_scores_zero_as_not_implemented() -> None:
     }
 
 
+def test_a_q_sample_returning_float64_costs_nothing_anywhere(reference_source: str) -> None:
+    """float32 x0 times the float64 schedule is float64: q_sample accepts it, and the network the
+    notebook gives converts it, so train_diffusion does not fail with a dtype error."""
+    natural = (FIXTURES / "float64_q_sample.py").read_text(encoding="utf-8")
+    results = grade_source_in_process(GRADERS, reference_source + "\n\n" + natural, seed=0)
+    assert short(results) == []
+
+
 @pytest.mark.parametrize("name", ["alt_correct.py", "alt_correct_2.py"])
 def test_independent_correct_solutions_get_full_marks(name: str) -> None:
     source = (FIXTURES / name).read_text(encoding="utf-8")

@@ -226,6 +226,7 @@ class DiffusionMLP(nn.Module):
         )
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        x = x.to(self.net[0].weight.dtype)  # a q_sample returning float64 (float32 x0, float64 schedule) is fine
         time = (t.to(x.dtype) / self.T).reshape(-1, 1)
         return self.net(torch.cat([x, time], dim=1))
 

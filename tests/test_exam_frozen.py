@@ -46,9 +46,9 @@ def test_the_frozen_batch_is_large_enough(frozen: Figures) -> None:
     assert frozen.zero_deserving >= 30
 
 
-# The issue's targets. Not met yet: measured on the frozen batch, 158/172 = 91.9 % agreement
-# above the threshold, 10/115 = 8.7 % of zero-deserving answers credited unread, 88/260 =
-# 33.8 % sent to review. Strict: once a target is met, the marker must go.
+# The issue's targets. Not met yet: measured on the frozen batch, 162/174 = 93.1 % agreement
+# above the threshold, 9/115 = 7.8 % of zero-deserving answers credited unread, 86/260 =
+# 33.1 % sent to review. Strict: once a target is met, the marker must go.
 NOT_MET = pytest.mark.xfail(strict=True, reason="target of issue 12 not met yet on the frozen batch")
 
 
@@ -69,10 +69,11 @@ def test_at_most_a_quarter_of_the_answers_go_to_review(frozen: Figures) -> None:
 
 def test_no_regression_from_the_figures_measured_when_it_was_frozen(frozen: Figures) -> None:
     """Before this matcher: 77.0 % above the threshold, 23.5 % credited unread, 48.1 % to review;
-    before the word families and negation scope: 87.4 %, 10/115 = 8.7 %, 33.1 %."""
-    assert frozen.agreement_above >= 0.91, f"{frozen.agreed_above}/{frozen.above}"
-    assert frozen.false_credit_share <= 0.09, f"{frozen.silently_credited}/{frozen.zero_deserving}"
-    assert frozen.review_share <= 0.34, f"{frozen.reviewed}/{frozen.answers}"
+    before the word families and negation scope: 87.4 %, 10/115 = 8.7 %, 33.1 %; before the
+    bank's confusions of every short question: 91.9 %, 8.7 %, 33.8 %."""
+    assert frozen.agreement_above >= 0.93, f"{frozen.agreed_above}/{frozen.above}"
+    assert frozen.false_credit_share <= 0.08, f"{frozen.silently_credited}/{frozen.zero_deserving}"
+    assert frozen.review_share <= 0.335, f"{frozen.reviewed}/{frozen.answers}"
     assert frozen.silently_zeroed <= 2
 
 
@@ -87,10 +88,17 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
 @pytest.mark.parametrize(
     ("name", "above", "credited", "review"),
     [
-        # 58/60 = 96.7 %, 1/34 = 2.9 %, 26/86 = 30.2 %
-        ("tuning_answers_2.yaml", 0.96, 0.03, 0.31),
-        # written from the questions and ideas only: 173/174 = 99.4 %, 1/102 = 1.0 %, 65/239 = 27.2 %
-        ("tuning_answers_4.yaml", 0.99, 0.01, 0.28),
+        # 60/62 = 96.8 %, 1/34 = 2.9 %, 24/86 = 27.9 %
+        ("tuning_answers_2.yaml", 0.96, 0.03, 0.28),
+        # written from the questions and ideas only: 179/179 = 100 %, 0/102, 60/239 = 25.1 %
+        ("tuning_answers_4.yaml", 0.99, 0.01, 0.26),
+        # four lots by four authors who saw neither the matcher nor each other's lots; measured
+        # fresh (before the bank's confusions): 97.6 / 91.4 / 88.8 / 94.2 % above the threshold,
+        # 3.4 / 15.3 / 13.4 / 8.0 % credited unread; then used for tuning.
+        ("tuning_answers_5.yaml", 0.99, 0.01, 0.28),
+        ("tuning_answers_6.yaml", 0.95, 0.06, 0.25),
+        ("tuning_answers_7.yaml", 0.97, 0.01, 0.26),
+        ("tuning_answers_8.yaml", 0.99, 0.01, 0.33),
     ],
 )
 def test_the_other_tuning_sets_stay_at_their_figures(

@@ -60,6 +60,7 @@ _STOP_WORDS = _wordset(
     tout toute toutes tres tu un une va vont vos votre vous y doit doivent afin ici cas
     an and are as at be by do does did for from has have in is it its of on or so that the their then
     this to was were which with will would can could should
+    seulement uniquement simplement only merely
     """
 ) | _wordset(STOP_WORDS)
 # Words that negate their whole clause; "non" negates the next word only, and
@@ -499,6 +500,8 @@ def _analysis(text: str) -> _Answer:
                 local.add(i + 1)
         elif word in _SENTENCE_BREAKS or word in _CLAUSE_OPENERS or (word, after) in _CLAUSE_OPENER_PAIRS:
             opens[i] = 2
+        elif word == "so" and i > 0 and words[i - 1] == ",":
+            opens[i] = 2  # ", so …": a consequence, a statement of its own
         elif word in _LINKS or word in _RELATIVES:
             opens[i] = 1
     stems: list[str | None] = []
@@ -622,6 +625,7 @@ class _Mention:
     governed: bool  # behind a preposition: "par la détection", "du générateur"
     agent: bool  # behind a preposition that can introduce who does it ("par", "en", "pour" …)
     contrasted: bool  # "contrairement à la détection"
+    object: bool = False  # right after a verb that is not a copula: "… rend l'attention invariante"
 
 
 def _mentions(answer: _Answer, keys: frozenset[_Key]) -> list[_Mention]:
@@ -654,8 +658,11 @@ def _mentions(answer: _Answer, keys: frozenset[_Key]) -> list[_Mention]:
         contrasted = any(w in _CONTRASTS for w in near) and not (
             end + 1 < len(answer.words) and answer.words[end + 1] in _RELATIVES
         )
+        acted_on = before >= 0 and answer.verb[before] and word not in _COPULAS
         mentions.append(
-            _Mention(start, end, frozenset(known), word in _PREPOSITIONS, word in _AGENTS, contrasted)
+            _Mention(
+                start, end, frozenset(known), word in _PREPOSITIONS, word in _AGENTS, contrasted, acted_on
+            )
         )
     return mentions
 
@@ -764,6 +771,9 @@ def _comma_and(words: tuple[str, ...], i: int) -> bool:
 
 
 _DENYING_LEAD = _wordset("pas not plus jamais")
+_COPULAS = _wordset(
+    "est sont etait etaient sera serait reste restent devient deviennent is are was were be becomes"
+)
 
 
 def _denied_by_previous(answer: _Answer, first: int) -> bool:
@@ -773,7 +783,8 @@ def _denied_by_previous(answer: _Answer, first: int) -> bool:
     opener = first + 1 if first + 1 < len(words) and words[first] == "parce" else first
     if words[opener] not in _wordset("que qu because"):
         return False
-    return first > 0 and words[first - 1] in _DENYING_LEAD and answer.negation[first - 1]
+    lead = first - 1 if first > 0 and words[first - 1] != "parce" else first - 2  # "pas parce | que"
+    return lead >= 0 and words[lead] in _DENYING_LEAD and answer.negation[lead]
 
 
 def _without_ends(answer: _Answer, start: int) -> int:
@@ -840,8 +851,9 @@ def _subject_of(frame: _Frame, c: int, start: int, end: int) -> tuple[_Mention |
     if inside:
         return inside[0], False
     before = [m for m in here if m.end < start and not m.governed and not m.contrasted]
-    if before:
-        return before[-1], False
+    acting = [m for m in before if not m.object]  # "X rend l'attention invariante": X, not the attention
+    if acting or before:
+        return (acting or before)[-1], False
     after = [m for m in here if m.start > end and m.agent and not m.contrasted]
     if after:
         return after[0], False
@@ -901,6 +913,7 @@ class _Phrasing:
     stems: tuple[str, ...]
     words: tuple[str, ...]  # the words behind the stems
     negative: bool
+    local_only: bool  # negative through "non" alone ("non-linéarité"): a clause's negation is not it
     all_words: frozenset[str]
     verb: bool  # the phrasing says what happens ("diviser par 10"), not only what
 
@@ -912,9 +925,16 @@ def _phrasing(text: str) -> _Phrasing:
     for stem, word in zip(parsed.stems, parsed.words, strict=True):
         if stem is not None and stem not in needed:
             needed[stem] = word
-    negative = any(parsed.negation) or bool(parsed.local) or "non" in parsed.words
+    by_non = bool(parsed.local) or "non" in parsed.words
+    negative = any(parsed.negation) or by_non
     return _Phrasing(
-        text, tuple(needed), tuple(needed.values()), negative, frozenset(parsed.words), any(parsed.verb)
+        text,
+        tuple(needed),
+        tuple(needed.values()),
+        negative,
+        by_non and not any(parsed.negation),
+        frozenset(parsed.words),
+        any(parsed.verb),
     )
 
 
@@ -981,7 +1001,17 @@ class _Matcher:
             local = any(o[0] in self.answer.local for o in chosen)
             negated = self.frame.negated[c] or local
             bears = negated and (local or _bears(self.frame, c, start, end, not phrasing.negative))
+            denied = self.frame.inherited[c]  # "ce n'est pas parce que …": nothing in it is claimed
             spread = self.answer.rank[end] - self.answer.rank[start] + 1
+            polarity = (
+                False
+                if denied
+                else local
+                if phrasing.local_only
+                else bears
+                if phrasing.negative
+                else not negated
+            )
             found.append(
                 _Found(
                     text,
@@ -989,7 +1019,7 @@ class _Matcher:
                     start,
                     end,
                     negated,
-                    bears if phrasing.negative else not negated,
+                    polarity,
                     spread <= len(phrasing.stems) + 3,
                     any(o[2] for o in chosen),
                     all(a[0] < b[0] for a, b in pairwise(chosen)),

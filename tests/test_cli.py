@@ -28,7 +28,7 @@ def test_every_command_has_help(command: str) -> None:
         (["grade", "day9", "x.py"], 2, "unknown day"),
         (["grade", "day2", "does-not-exist"], 3, "no such file"),
         (["grade", "day2", ".", "--sandbox", "none"], 2, "--allow-unsandboxed"),
-        (["report", "day2", "--store", "nowhere/s.sqlite"], 1, "no results store"),
+        (["report", "day2", "--store", "nowhere/s.sqlite"], 5, "no results store"),
         (["check", "day2", "missing.ipynb"], 3, "fichier introuvable"),
     ],
 )
@@ -124,3 +124,10 @@ def test_an_unusable_store_or_output_folder_is_one_line_with_its_exit_code(tmp_p
                         "--allow-unsandboxed"])  # fmt: skip
     report = runner.invoke(app, ["report", "day2", "--store", str(store), "--out", str(blocker)])
     assert report.exit_code == 3 and str(blocker) in report.output and "Traceback" not in report.output
+
+
+def test_a_missing_store_is_the_store_s_exit_code_not_a_failed_check(tmp_path: Path) -> None:
+    for command in (["report", "day2"], ["adjust", "day2", "ana", "softmax", "1"]):
+        outcome = runner.invoke(app, [*command, "--store", str(tmp_path / "nowhere" / "x.sqlite")])
+        assert outcome.exit_code == 5, (command, outcome.output)
+        assert "no results store" in outcome.output

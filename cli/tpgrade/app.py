@@ -13,7 +13,7 @@ from tpgrade import paths
 from tpgrade.cli_common import DEFAULT_RESULTS, StoreOption, err, out, user_errors
 from tpgrade.cli_exam import exam_app
 from tpgrade.display import shown, shown_id, shown_markup
-from tpgrade.errors import EXIT_FAILED, TpgradeError, UsageError
+from tpgrade.errors import EXIT_FAILED, StoreError, UsageError
 from tpgrade.sandbox import Limits
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     help="Autograder for the TPs of « Fondations mathématiques de l'IA moderne ».\n\n"
     "Exit codes: 0 success; 1 checks or validation failed; 2 usage error; 3 unusable input; "
-    "4 no usable sandbox; 5 results store unusable; 130 interrupted.",
+    "4 no usable sandbox; 5 results store unusable; 6 graders unusable; 7 build failed; 130 interrupted.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -167,10 +167,10 @@ def report(
     paths.check_day(day)
     worksheet = read_worksheet(moodle_worksheet) if moodle_worksheet is not None else None
     if not store.is_file():
-        raise TpgradeError(f"no results store at {store}: run `tpgrade grade {day} …` first")
+        raise StoreError(_no_store(store, day))
     results = Store(store).latest(day)
     if not results:
-        raise TpgradeError(f"the store {store} holds no result for {day}")
+        raise StoreError(f"the store {store} holds no result for {day}")
     results = _adjusted(Store(store), day, results)
     if course is not None:
         from tpgrade.latepolicy import apply_policy, load_policy
@@ -218,6 +218,12 @@ def report(
                 highlight=False,
                 markup=False,
             )
+
+
+def _no_store(store: Path, day: str) -> str:
+    demo = Path("tpgrade-demo") / "tpgrade.sqlite"
+    hint = f" (the demo's store is {demo}: add --store {demo})" if demo.is_file() and store != demo else ""
+    return f"no results store at {store}: run `tpgrade grade {day} …` first{hint}"
 
 
 def reports_folder(store: Path, day: str) -> Path:
@@ -277,7 +283,7 @@ def adjust(
 
     paths.check_day(day)
     if not store.is_file():
-        raise TpgradeError(f"no results store at {store}: run `tpgrade grade {day} …` first")
+        raise StoreError(_no_store(store, day))
     results = {r.student: r for r in Store(store).latest(day)}
     if student not in results:
         raise UsageError(f"no result for {student!r} in {day} (see the gradebook for the ids)")

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from tpgrade.cli_common import DEFAULT_RESULTS, StoreOption, err, out, user_errors
 from tpgrade.display import shown, shown_id, shown_markup
-from tpgrade.errors import TpgradeError, UsageError
+from tpgrade.errors import StoreError, UsageError
 
 if TYPE_CHECKING:
     from tpgrade.exam.bank import Bank
@@ -276,10 +276,10 @@ def report(
 
     loaded, drawn = _bank_and_paper(paper, bank)
     if not store.is_file():
-        raise TpgradeError(f"no results store at {store}: run `tpgrade exam grade {paper} …` first")
+        raise StoreError(f"no results store at {store}: run `tpgrade exam grade {paper} …` first")
     results = Store(store).latest(EXAM_DAY)
     if not results:
-        raise TpgradeError(f"the store {store} holds no exam result")
+        raise StoreError(f"the store {store} holds no exam result")
     folder = output or store.parent / "reports" / EXAM_DAY
     written = write_reports(results, folder, EXAM_DAY)
     items = write_item_analysis(results, drawn, loaded, folder)

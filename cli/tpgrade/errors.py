@@ -4,7 +4,9 @@
     ├── UsageError          bad arguments or an unknown day            exit 2
     ├── InputError          a file or folder that cannot be used       exit 3
     ├── SandboxUnavailable  the asked-for sandbox cannot run here      exit 4
-    └── StoreError          the results database cannot be used        exit 5
+    ├── StoreError          the results database cannot be used        exit 5
+    ├── GraderError         the course's graders cannot be used        exit 6
+    └── BuildError          an image or a wheel could not be built     exit 7
 
 Exit codes of the commands themselves: 0 success, 1 the checked or
 validated work did not pass (``check``, ``validate``), 130 interrupted.
@@ -20,9 +22,12 @@ EXIT_INTERRUPTED = 130
 
 
 class TpgradeError(Exception):
-    """An error caused by the user's input or environment; ``str()`` is the message."""
+    """An error caused by the user's input or environment; ``str()`` is the message.
 
-    exit_code = 1
+    Never raised itself: each kind below has its exit code, and 1 stays for "the checked
+    or validated work did not pass"."""
+
+    exit_code = 3
 
 
 class UsageError(TpgradeError):
@@ -39,3 +44,11 @@ class SandboxUnavailable(TpgradeError):
 
 class StoreError(TpgradeError):
     exit_code = 5
+
+
+class GraderError(TpgradeError):
+    exit_code = 6
+
+
+class BuildError(TpgradeError):
+    exit_code = 7

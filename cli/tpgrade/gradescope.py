@@ -25,7 +25,7 @@ import zipfile
 from pathlib import Path
 
 from tpgrade import paths
-from tpgrade.errors import InputError, TpgradeError
+from tpgrade.errors import BuildError, InputError, TpgradeError
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this for each submission (as root, in the image setup.sh built).
@@ -80,7 +80,7 @@ def _wheel(scratch: Path) -> Path:
     done = subprocess.run([*command, str(project)], capture_output=True, text=True)
     wheels = sorted(scratch.glob("tpgrade-*.whl"))
     if done.returncode != 0 or not wheels:
-        raise TpgradeError(f"could not build tpgrade's wheel: {done.stderr.strip()[-500:]}")
+        raise BuildError(f"could not build tpgrade's wheel: {done.stderr.strip()[-500:]}")
     return wheels[0]
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tpgrade import paths
-from tpgrade.errors import SandboxUnavailable, TpgradeError
+from tpgrade.errors import BuildError, SandboxUnavailable, TpgradeError
 from tpgrade.sandbox.docker import CPU_IMAGE, CUDA_IMAGE, DIGEST_LABEL, connect, runner_digest
 
 TORCH_PIN = "torch==2.13.0"
@@ -52,7 +52,7 @@ def plan(
     root = paths.course_root()
     folder = (wheels or root / "build" / f"wheels-{kind}").resolve()
     if not folder.is_relative_to(root):
-        raise TpgradeError(
+        raise BuildError(
             f"the wheels folder {folder} must lie inside the course folder {root} (the build context)"
         )
     default_tag = CUDA_IMAGE if cuda else CPU_IMAGE
@@ -71,7 +71,7 @@ def fetch_wheels(image: ImagePlan, say: Callable[[str], None]) -> None:
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        raise TpgradeError("fetching the wheels failed: " + " / ".join(tail))
+        raise BuildError("fetching the wheels failed: " + " / ".join(tail))
 
 
 def build(image: ImagePlan, say: Callable[[str], None], client: Any = None) -> str:
@@ -80,7 +80,7 @@ def build(image: ImagePlan, say: Callable[[str], None], client: Any = None) -> s
     if image.download:
         fetch_wheels(image, say)
     if not any(image.wheels.glob("*.whl")):
-        raise TpgradeError(
+        raise BuildError(
             f"no wheels in {image.wheels}: drop --no-download, or fetch them there with pip download"
         )
     client = client or connect()
@@ -103,7 +103,7 @@ def build(image: ImagePlan, say: Callable[[str], None], client: Any = None) -> s
             decode=True,
         ):
             if "error" in chunk:
-                raise TpgradeError(f"the image build failed: {str(chunk['error']).strip()}")
+                raise BuildError(f"the image build failed: {str(chunk['error']).strip()}")
             if line := str(chunk.get("stream", "")).rstrip():
                 say(line)
             if "aux" in chunk and "ID" in chunk["aux"]:

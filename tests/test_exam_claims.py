@@ -86,6 +86,9 @@ def test_et_splits_a_clause_only_before_a_new_subject() -> None:
         ("Surapprentissage.", False),
         ("early stopping ; dropout", False),
         ("overfitting, early stopping", False),
+        ("- sigmoïde -> grad 0 -> couches basses n'apprennent plus", True),  # an arrow states
+        ("d_k grand => produits scalaires énormes", True),
+        ("softmax, →", True),
     ],
 )
 def test_a_verb_is_told_from_a_list_of_words(text: str, verb: bool) -> None:
@@ -252,3 +255,23 @@ def test_an_adverb_donc_does_not_cut_the_clause() -> None:
     question = bank_question("attention-encodage-position")
     decision = grade_short(question, "On ajoute donc aux embeddings un vecteur qui dépend de la position.")
     assert 1 in earned(decision)
+
+
+def test_pas_before_a_number_is_the_stride_not_a_negation() -> None:
+    pooling = ShortAnswer.model_validate(
+        {
+            "id": "essai-pas",
+            "type": "short",
+            "difficulty": "easy",
+            "points": 1,
+            "prompt": "Que fait un max-pooling 2x2 à la taille de la carte ?",
+            "model_answer": "La taille est divisée par deux.",
+            "rubric": [
+                {"idea": "la taille est divisée par deux", "points": 1, "phrasings": ["divisée par deux"]}
+            ],
+        }
+    )
+    stated = grade_short(pooling, "Un max-pooling 2x2 de pas 2 : la taille est divisée par deux.")
+    assert stated.score == 1
+    denied = grade_short(pooling, "La taille n'est pas divisée par deux.")
+    assert denied.score == 0

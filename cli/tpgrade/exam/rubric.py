@@ -184,7 +184,8 @@ _STATEMENT_STARTS = _PRONOUNS | _wordset("ne n pas not no jamais aucun aucune no
 _EXCEPTIONS = {"noyaux": "noyau", "tuyaux": "tuyau", "joyaux": "joyau"}
 _FIXED_PREFIXES = ("biais",)  # stems snowball would cut too short ("biais" -> "bi")
 _LONGEST_WORD = 40  # longer tokens are kept whole, never stemmed or compared
-_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*|[.;!?](?=\s|$)|[,:\n]")
+_ARROWS = frozenset(("->", "=>", "-->", "==>", "→", "⇒", "⟶", "⟹", "↦"))  # "sigmoïde -> sature": a statement
+_TOKEN = re.compile(r"-->|==>|->|=>|[→⇒⟶⟹↦]|[a-z0-9]+(?:-[a-z0-9]+)*|[.;!?](?=\s|$)|[,:\n]")
 _ABBREVIATION = re.compile(r"\b(?:[a-z]\.){2,}")  # e.g. i.e. w.r.t. do not end a sentence
 _STEMMER = snowballstemmer.stemmer("french")
 
@@ -377,7 +378,10 @@ def _tokens(text: str) -> tuple[list[str], list[tuple[int, int]]]:
             spans.append(span)
             continue
         parts = token.split("-")
-        if parts[0] == "non" and len(parts) > 1:
+        if token in _ARROWS:
+            words.append("->")
+            spans.append(span)
+        elif parts[0] == "non" and len(parts) > 1:
             words += ["non", "".join(parts[1:])]
             spans += [span, span]
         else:
@@ -398,6 +402,8 @@ def _negates(words: list[str], i: int) -> bool:
         return False
     if word == "pas" and i > 0 and words[i - 1] in _DETERMINERS:
         return False
+    if word == "pas" and _is_number(words[i + 1 : i + 3]):
+        return False  # the stride: "pas 2", "pas de 2", "pas = 2"
     if word in ("ne", "n"):
         if any(w in _EXPLETIVE for w in words[max(0, i - 5) : i]) and "que" in words[max(0, i - 4) : i]:
             return "pas" in words[i + 1 : i + 4]  # "évite que le softmax ne sature": no negation
@@ -409,6 +415,12 @@ def _negates(words: list[str], i: int) -> bool:
     return True
 
 
+def _is_number(after: list[str]) -> bool:
+    return bool(after) and (
+        after[0].isdigit() or (after[0] == "de" and len(after) > 1 and after[1].isdigit())
+    )
+
+
 def _verb_cues(words: list[str]) -> list[bool]:
     """Which words look like verbs (a lexicon, a few endings, and the words after a subject
     pronoun, a reflexive or a negation)."""
@@ -416,7 +428,9 @@ def _verb_cues(words: list[str]) -> list[bool]:
     for i, word in enumerate(words):
         before = words[i - 1] if i else ""
         after = words[i + 1] if i + 1 < len(words) else ""
-        if word in _VERBS:
+        if word in _ARROWS:
+            cues[i] = True
+        elif word in _VERBS:
             cues[i] = word not in _NOUN_LIKE_VERBS or (
                 bool(before)
                 and before.isalpha()

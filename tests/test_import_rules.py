@@ -39,6 +39,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "engine",
             "local",
             "wrongday",
+            "selftest",
         ),
     ),
     ("cohort", ("intake", "batch", "store", "latepolicy", "adjustments")),

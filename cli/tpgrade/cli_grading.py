@@ -22,6 +22,7 @@ from tpgrade.reports.jsonexport import write_json
 from tpgrade.reports.labels import QUESTION_STATUS, SUBMISSION_STATUS
 from tpgrade.reports.summary import intake_notes_path
 from tpgrade.sandbox import Limits, choose_sandbox
+from tpgrade.selftest import self_test
 from tpgrade.store import Store
 
 STATUS_STYLE = {"graded": "green", "rejected": "red", "not_loadable": "red", "error": "magenta"}
@@ -123,6 +124,12 @@ def _grade_intake(
     total = len(intake.candidates) + len(intake.rejected) + len(intake.duplicates)
     workers = max(1, min(request.workers, len(intake.candidates)))
     err.print(f"{chosen}; {workers} worker{'s' if workers > 1 else ''}")
+    if intake.candidates:
+        try:
+            self_test(sandbox, options.limits)  # one real round trip before any submission
+        except BaseException:
+            sandbox.close()
+            raise
     spec = SandboxSpec(
         request.name, tuple(hidden), request.allow_unsandboxed, request.device, request.image, preload
     )

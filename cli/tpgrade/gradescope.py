@@ -9,9 +9,10 @@ files in ``/autograder/submission`` and writes
 
 Inside Gradescope's container the split between judge and runner is kept as
 everywhere else: ``tpgrade gradescope run`` is the judge (it reads the graders
-and the reference), and the student's code runs in the process sandbox, in
-its own namespaces and as another user, when the container allows it; else
-in a separate, unsandboxed process, said in the results' output.
+and the reference), and the student's code runs in a sandbox (docker or the
+process sandbox, in its own namespaces and as another user). Where the
+container allows neither, nothing of the student's runs: the results say so,
+since an unsandboxed runner there would be root beside the graders.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import zipfile
 from pathlib import Path
 
 from tpgrade import paths
-from tpgrade.errors import BuildError, InputError, TpgradeError
+from tpgrade.errors import BuildError, InputError, SandboxUnavailable, TpgradeError
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this for each submission (as root, in the image setup.sh built).
@@ -137,9 +138,17 @@ def run(day: str, root: Path) -> dict[str, object]:
             }
         else:
             hidden = [paths.course_root(), root / "source", Path(scratch)]
-            sandbox, chosen = choose_sandbox(
-                "auto", hidden, allow_none=True, preload=paths.preloaded_libraries(day)
-            )
+            try:
+                sandbox, chosen = choose_sandbox(
+                    "auto", hidden, allow_none=False, preload=paths.preloaded_libraries(day)
+                )
+            except SandboxUnavailable as exc:
+                data = {
+                    "score": 0,
+                    "output": f"Correction impossible ici (aucun bac à sable) : {exc}",
+                    "tests": [],
+                }
+                return _write(results_file, data)
             try:
                 config = GradingConfig(
                     day=day,
@@ -152,6 +161,15 @@ def run(day: str, root: Path) -> dict[str, object]:
                 sandbox.close()
             data = gradescope_results(result)
             data["output"] = f"{data.get('output', '')}\n{chosen}".strip()
-    results_file.parent.mkdir(parents=True, exist_ok=True)
-    results_file.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    return _write(results_file, data)
+
+
+def _write(results_file: Path, data: dict[str, object]) -> dict[str, object]:
+    try:
+        results_file.parent.mkdir(parents=True, exist_ok=True)
+        results_file.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(
+            f"{results_file}: cannot write Gradescope's results ({exc.strerror or exc})"
+        ) from None
     return data

@@ -230,6 +230,8 @@ def test_notebook_with_reference_runs_clean(tmp_path: Path) -> None:
     for cell in nb.cells:
         if cell.cell_type == "code" and 'NotImplementedError("À compléter")' in cell.source:
             cell.source = REFERENCE_SOURCE
+    # check() grades the saved file, as grading does: save what the kernel runs.
+    nbformat.write(nb, tmp_path / "tp_day5.ipynb")
     client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
     client.execute()
     text = "\n".join(out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs)

@@ -13,6 +13,7 @@ from tpgrade import paths
 from tpgrade.app import app
 from tpgrade.intake import from_files
 from tpgrade.similarity import compare, fingerprint, stub_statements
+from tpgrade.submission import read_program
 
 INDEPENDENT = '''
 import numpy as np
@@ -68,7 +69,9 @@ def after_every_statement(source: str, make: Callable[[int], str]) -> str:
     indents: dict[int, str] = {}
     for node in ast.walk(tree):
         for name in ("body", "orelse", "finalbody"):
-            for statement in getattr(node, name, None) or []:
+            block = getattr(node, name, None)
+            # ``IfExp.body`` and ``IfExp.orelse`` are single expressions, not statement lists.
+            for statement in block if isinstance(block, list) else []:
                 docstring = statement is tree.body[0] and isinstance(statement, ast.Expr)
                 if isinstance(statement, ast.stmt) and not isinstance(statement, ast.ImportFrom) and not docstring:
                     indent = " " * statement.col_offset
@@ -148,7 +151,8 @@ def test_files_that_cannot_be_compared_are_skipped_with_a_note(tmp_path: Path, r
     assert found == {("alice", "bob"): 1.0}
     reasons = dict(notes)
     assert set(reasons) == {"bob", "carl", "dan", "eve", "fay"}
-    assert "too deeply nested in code cell(s) 20" in reasons["bob"]
+    last_cell = read_program(folder / "bob.py")[1].cells[-1].index + 1  # counted from 1 in the note
+    assert f"too deeply nested in code cell(s) {last_cell}" in reasons["bob"]
     assert "file not read" in reasons["carl"] and "trop imbriquée" in reasons["carl"]
     assert reasons["dan"] == reasons["eve"] == "skipped, no code of its own that parses"
     assert reasons["fay"] == "skipped, too little code of its own"

@@ -31,9 +31,9 @@ import time
 from pathlib import Path
 
 from tpgrade import paths
-from tpgrade.local import grade_source_in_process
+from tpgrade.cohort.store import Store
+from tpgrade.judge.local import grade_source_in_process
 from tpgrade.models import SubmissionResult
-from tpgrade.store import Store
 
 CRASHING = {
     "syntax": lambda ref: ref.replace("def softmax(", "def softmax(:", 1),

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tpgrade.store import Store
+from tpgrade.cohort.store import Store
 
 
 def main() -> None:

@@ -27,13 +27,13 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from exam_measure import load_labelled  # noqa: E402
 
-from tpgrade.batch import default_workers  # noqa: E402
+from tpgrade.cohort.batch import default_workers  # noqa: E402
+from tpgrade.cohort.store import Store  # noqa: E402
 from tpgrade.exam.bank import load_bank  # noqa: E402
 from tpgrade.exam.cohort import grade_cohort  # noqa: E402
 from tpgrade.exam.paper import draw_paper, variant  # noqa: E402
 from tpgrade.exam.rubric import grade_short  # noqa: E402
 from tpgrade.exam.schema import MultipleChoice, Numeric, Ordering, ShortAnswer, SingleChoice  # noqa: E402
-from tpgrade.store import Store  # noqa: E402
 
 LABELLED = HERE.parent / "tests" / "fixtures" / "exam" / "short_answers.yaml"
 

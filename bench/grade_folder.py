@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from tpgrade import paths
-from tpgrade.store import Store
+from tpgrade.cohort.store import Store
 
 
 def grade(folder: Path, store: Path, sandbox: str) -> tuple[float, list[float], list[float], int]:

@@ -43,7 +43,7 @@ def grade_one(case: str, sandbox_name: str, folder: Path) -> dict[str, float | s
     from hostile_attacks import ATTACKS, SPLIT_MARKER
 
     from tpgrade import paths
-    from tpgrade.engine import GradingConfig, grade_file, grader_version
+    from tpgrade.judge.engine import GradingConfig, grade_file, grader_version
     from tpgrade.sandbox import choose_sandbox
 
     sandbox = choose_sandbox(sandbox_name, [paths.course_root(), folder], allow_none=False)[0]

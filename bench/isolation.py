@@ -23,12 +23,12 @@ import time
 from typing import Any
 
 from tpgrade import paths
-from tpgrade.engine import GradingConfig, grade_file, grader_version
+from tpgrade.judge.engine import GradingConfig, grade_file, grader_version
+from tpgrade.judge.session import RemoteStudent
+from tpgrade.judge.student import Student
+from tpgrade.judge.submission import Cell, Program
 from tpgrade.sandbox import Limits, RunnerProcess, Sandbox, cgroups
-from tpgrade.sandbox.bubblewrap import BubblewrapSandbox
-from tpgrade.session import RemoteStudent
-from tpgrade.student import Student
-from tpgrade.submission import Cell, Program
+from tpgrade.sandbox.process import BubblewrapSandbox
 
 HOG = """
 import subprocess, sys

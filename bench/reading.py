@@ -21,15 +21,15 @@ import time
 from pathlib import Path
 
 from tpgrade import paths
-from tpgrade.submission import MAX_BYTES, MAX_CELLS, MAX_CODE_BYTES, MAX_JSON_CONTAINERS
+from tpgrade.judge.submission import MAX_BYTES, MAX_CELLS, MAX_CODE_BYTES, MAX_JSON_CONTAINERS
 
 CODE_BUDGET = MAX_CODE_BYTES - 1024
 
 CHILD = """
 import resource, sys, time
 from pathlib import Path
-from tpgrade.submission import Rejected, read_program
-from tpgrade.similarity import _Base, _fingerprint, _parse_cells
+from tpgrade.judge.submission import Rejected, read_program
+from tpgrade.reports.similarity import _Base, _fingerprint, _parse_cells
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 started = time.perf_counter()
 try:

@@ -18,11 +18,11 @@ from collections.abc import Callable
 from typing import Any
 
 from tpgrade import paths
-from tpgrade.engine import GradingConfig, grade_program, grader_version
+from tpgrade.course.validate import available_days
 from tpgrade.grader import reference
-from tpgrade.sandbox.unsandboxed import NoSandbox
-from tpgrade.submission import program_from_source, source_hash
-from tpgrade.validate import available_days
+from tpgrade.judge.engine import GradingConfig, grade_program, grader_version
+from tpgrade.judge.submission import program_from_source, source_hash
+from tpgrade.sandbox.none import NoSandbox
 
 
 def timed(function: Callable[..., Any], spent: list[float]) -> Callable[..., Any]:

@@ -16,10 +16,10 @@ import resource
 import time
 
 from tpgrade import paths
-from tpgrade.engine import GradingConfig, grade_program, grader_version
-from tpgrade.sandbox.bubblewrap import BubblewrapSandbox
-from tpgrade.submission import program_from_source, source_hash
-from tpgrade.validate import available_days
+from tpgrade.course.validate import available_days
+from tpgrade.judge.engine import GradingConfig, grade_program, grader_version
+from tpgrade.judge.submission import program_from_source, source_hash
+from tpgrade.sandbox.process import BubblewrapSandbox
 
 
 def machine_cpu_seconds() -> float:

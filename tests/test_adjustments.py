@@ -9,9 +9,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tpgrade.app import app
+from tpgrade.cohort.store import Store
+from tpgrade.commands.app import app
 from tpgrade.models import QuestionResult, SubmissionResult
-from tpgrade.store import Store
 
 runner = CliRunner()
 

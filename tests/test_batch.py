@@ -6,11 +6,11 @@ import os
 from pathlib import Path
 
 from tpgrade import paths
-from tpgrade.batch import grade_all
-from tpgrade.engine import GradingConfig
-from tpgrade.intake import from_files, gather
+from tpgrade.cohort.batch import grade_all
+from tpgrade.cohort.intake import from_files, gather
+from tpgrade.cohort.store import Store
+from tpgrade.judge.engine import GradingConfig
 from tpgrade.sandbox import Limits, RunnerProcess, Sandbox
-from tpgrade.store import Store
 
 
 class BrokenSandbox(Sandbox):

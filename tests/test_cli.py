@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tpgrade import paths
-from tpgrade.app import app
+from tpgrade.commands.app import app
 
 runner = CliRunner()
 
@@ -86,7 +86,7 @@ def test_check_passes_on_the_reference_and_fails_on_the_stub(tmp_path: Path, ref
 
 
 def test_two_stores_in_one_folder_keep_their_reports_apart(tmp_path: Path) -> None:
-    from tpgrade.app import reports_folder
+    from tpgrade.commands.app import reports_folder
     from tpgrade.reports.summary import intake_notes_path
 
     first, second = tmp_path / "tpgrade.sqlite", tmp_path / "groupe_b.sqlite"

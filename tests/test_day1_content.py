@@ -29,10 +29,10 @@ import torch
 
 from tpgrade import paths
 from tpgrade.grader import Fail, load_module
-from tpgrade.local import LocalStudent, grade_source_in_process
+from tpgrade.judge.local import LocalStudent, grade_source_in_process
+from tpgrade.judge.sourcecheck import SubmissionSource
+from tpgrade.judge.student import Student, StudentFault
 from tpgrade.models import QuestionResult
-from tpgrade.sourcecheck import SubmissionSource
-from tpgrade.student import Student, StudentFault
 
 DAY = "day1"
 QUESTIONS = (

@@ -22,11 +22,11 @@ import pytest
 import torch
 
 from tpgrade.grader import load_module
-from tpgrade.local import grade_source_in_process
+from tpgrade.judge.local import grade_source_in_process
+from tpgrade.judge.sourcecheck import SubmissionSource
+from tpgrade.judge.student import Student, Target
 from tpgrade.models import QuestionResult
-from tpgrade.runner.protocol import KeptValues, compile_function
-from tpgrade.sourcecheck import SubmissionSource
-from tpgrade.student import Student, Target
+from tpgrade.runner.execution import KeptValues, compile_function
 from tpgrade.wire.codec import PyFunction, Ref
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,13 +21,13 @@ import pytest
 import torch
 
 from tpgrade import paths
-from tpgrade.check import check_namespace
+from tpgrade.course.check import check_namespace
 from tpgrade.grader import Fail, load_module, reference
-from tpgrade.local import LocalStudent, grade_source_in_process
+from tpgrade.judge.local import LocalStudent, grade_source_in_process
+from tpgrade.judge.sourcecheck import SubmissionSource
+from tpgrade.judge.student import Student
+from tpgrade.judge.submission import read_program
 from tpgrade.models import QuestionResult
-from tpgrade.sourcecheck import SubmissionSource
-from tpgrade.student import Student
-from tpgrade.submission import read_program
 
 DAY = "day3"
 GRADERS = paths.graders_dir(DAY)

@@ -27,10 +27,10 @@ import torch.nn.functional as F
 
 from tpgrade import paths
 from tpgrade.grader import Fail, load_module
-from tpgrade.local import LocalStudent, grade_source_in_process
+from tpgrade.judge.local import LocalStudent, grade_source_in_process
+from tpgrade.judge.sourcecheck import SubmissionSource
+from tpgrade.judge.student import Student
 from tpgrade.models import QuestionResult
-from tpgrade.sourcecheck import SubmissionSource
-from tpgrade.student import Student
 
 DAY = "day4"
 POINTS = {

@@ -30,9 +30,9 @@ import pytest
 
 from tpgrade import paths
 from tpgrade.grader import Fail, load_module
-from tpgrade.local import LocalStudent, grade_source_in_process
-from tpgrade.sourcecheck import SubmissionSource
-from tpgrade.student import Student, StudentFault
+from tpgrade.judge.local import LocalStudent, grade_source_in_process
+from tpgrade.judge.sourcecheck import SubmissionSource
+from tpgrade.judge.student import Student, StudentFault
 
 DAY = "day5"
 QUESTIONS = (

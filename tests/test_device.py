@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 from typer.testing import CliRunner
 
-from tpgrade.app import app
+from tpgrade.commands.app import app
 
 
 def test_cuda_device_grades_on_a_gpu_or_says_none_is_visible(tmp_path: Path, reference_source: str) -> None:

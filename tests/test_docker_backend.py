@@ -20,9 +20,9 @@ import pytest
 from conftest import docker_or_skip
 
 from tpgrade.errors import SandboxUnavailable
+from tpgrade.judge.session import Channel
 from tpgrade.sandbox import Limits, choose_sandbox
 from tpgrade.sandbox.docker import DIGEST_LABEL, OWNER_LABEL, SANDBOX_LABEL, DockerSandbox, runner_digest
-from tpgrade.session import Channel
 from tpgrade.wire.messages import Ready
 
 # --- without an engine: a fake client ----------------------------------------------

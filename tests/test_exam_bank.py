@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tpgrade.app import app
+from tpgrade.commands.app import app
 from tpgrade.exam.bank import BankError, exam_dir, load_bank
 
 

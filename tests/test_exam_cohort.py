@@ -12,12 +12,12 @@ import yaml
 from exam_simulation import simulate_cohort
 from typer.testing import CliRunner
 
-from tpgrade.app import app
+from tpgrade.cohort.store import Store
+from tpgrade.commands.app import app
 from tpgrade.exam.bank import exam_dir, load_bank
 from tpgrade.exam.grading import EXAM_DAY
 from tpgrade.exam.paper import Paper, draw_paper, load_paper, save_paper, variant
 from tpgrade.models import SubmissionResult
-from tpgrade.store import Store
 
 AMBIGUOUS = """
 topic: perceptron

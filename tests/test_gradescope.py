@@ -13,8 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tpgrade.demo import _definitions, fill_stub
-from tpgrade.gradescope import build
+from tpgrade.course.demo import _definitions, fill_stub
+from tpgrade.course.gradescope import build
 
 
 @pytest.fixture(scope="module")

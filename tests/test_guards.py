@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import torch
 
-from tpgrade.local import LocalStudent
+from tpgrade.judge.local import LocalStudent
+from tpgrade.judge.sourcecheck import SubmissionSource
+from tpgrade.judge.student import ForbiddenCode, Target
 from tpgrade.runner import guards
-from tpgrade.sourcecheck import SubmissionSource
-from tpgrade.student import ForbiddenCode, Target
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,7 +87,7 @@ def test_popping_the_modes_is_noticed() -> None:
 def test_the_refusal_is_an_import_error_so_optional_imports_go_on() -> None:
     assert issubclass(guards.TorchForbidden, ImportError)
     assert {"torch", "jax", "tensorflow"} <= guards.REFUSED_MODULES
-    from tpgrade.sourcecheck import FORBIDDEN_MODULES
+    from tpgrade.judge.sourcecheck import FORBIDDEN_MODULES
 
     assert guards.REFUSED_MODULES == FORBIDDEN_MODULES
 

@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from typer.testing import CliRunner
 
-from tpgrade.app import app
+from tpgrade.commands.app import app
 
 
 def command_paths(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

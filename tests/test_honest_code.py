@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 from tpgrade import paths
-from tpgrade.batch import grade_all
-from tpgrade.engine import GradingConfig
-from tpgrade.intake import from_files
-from tpgrade.sandbox.unsandboxed import NoSandbox
-from tpgrade.store import Store
-from tpgrade.submission import read_program
+from tpgrade.cohort.batch import grade_all
+from tpgrade.cohort.intake import from_files
+from tpgrade.cohort.store import Store
+from tpgrade.judge.engine import GradingConfig
+from tpgrade.judge.submission import read_program
+from tpgrade.sandbox.none import NoSandbox
 
 NUMPY_CHECK = "    if not (isinstance(x, np.ndarray) and x.dtype == np.float64):"
 

@@ -21,11 +21,11 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from tpgrade import paths
-from tpgrade.app import app
-from tpgrade.cli_grading import RunOptions, SandboxRequest, run_grading
+from tpgrade.cohort.intake import gather
+from tpgrade.commands.app import app
+from tpgrade.commands.grading import RunOptions, SandboxRequest, run_grading
 from tpgrade.display import shown, shown_id
 from tpgrade.identity import MAX_NAME, file_name, moodle_participant, of_file, of_folder, of_name
-from tpgrade.intake import gather
 from tpgrade.models import SubmissionResult
 from tpgrade.reports import write_reports
 
@@ -388,10 +388,10 @@ def test_similarity_prints_ids_escaped(tmp_path: Path, reference_source: str) ->
 def test_exam_grade_and_review_print_student_text_escaped(tmp_path: Path) -> None:
     import yaml
 
+    from tpgrade.cohort.store import Store
     from tpgrade.exam.bank import load_bank
     from tpgrade.exam.grading import EXAM_DAY
     from tpgrade.exam.paper import load_paper, variant
-    from tpgrade.store import Store
 
     paper_dir = tmp_path / "paper"
     built = CliRunner().invoke(

@@ -2,13 +2,13 @@
 
 Layers go one way, each importing only from its own layer and those below:
 
-    commands (Typer)            app, cli_*
-    course, reports, exam       check, validate, demo, release, gradescope, notebook, similarity,
-                                reports.*, exam.*
-    cohort                      intake, batch, store, latepolicy, adjustments
-    judge                       submission reading, source rules, the remote student, the
-                                pytest plugin, the engine for one submission
-    sandbox                     sandbox.*, images
+    commands (Typer)            commands.*
+    course, reports, exam       course.* (check, validate, demo, release, gradescope), notebook,
+                                reports.* (feedback, gradebook, Moodle, summary, similarity), exam.*
+    cohort                      cohort.* (intake, batch, store, late policy, adjustments)
+    judge                       judge.* (submission reading, source rules, the remote student,
+                                the pytest plugin, the engine for one submission), grader
+    sandbox                     sandbox.* (one module per backend, the warm start, images)
     base                        errors, models, paths, identity, display, magics, wire.*
 
 and the runner (untrusted: it runs in the sandbox) imports only the protocol (``wire``),
@@ -25,29 +25,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cli" / "tpgrade"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("tpgrade", "errors", "models", "paths", "identity", "display", "magics", "wire")),
     ("runner", ("runner",)),
-    ("sandbox", ("sandbox", "images")),
-    (
-        "judge",
-        (
-            "submission",
-            "sourcescan",
-            "sourcecheck",
-            "student",
-            "grader",
-            "judge",
-            "session",
-            "engine",
-            "local",
-            "wrongday",
-            "selftest",
-        ),
-    ),
-    ("cohort", ("intake", "batch", "store", "latepolicy", "adjustments")),
-    (
-        "course, reports, exam",
-        ("check", "validate", "demo", "release", "gradescope", "notebook", "similarity", "reports", "exam"),
-    ),
-    ("commands", ("app", "cli_common", "cli_exam", "cli_grading", "__main__")),
+    ("sandbox", ("sandbox",)),
+    ("judge", ("judge", "grader")),
+    ("cohort", ("cohort",)),
+    ("course, reports, exam", ("course", "notebook", "reports", "exam")),
+    ("commands", ("commands", "__main__")),
 ]
 RANK = {top: rank for rank, (_, tops) in enumerate(LAYERS) for top in tops}
 RUNNER_MAY_IMPORT = frozenset(sys.stdlib_module_names) | {"numpy", "torch", "tpgrade"}
@@ -127,8 +109,8 @@ def test_nothing_imports_the_commands() -> None:
 def test_a_forbidden_import_is_seen(tmp_path: Path) -> None:
     """The checker itself: an import of the judge from the runner, and a lazy one, are found."""
     probe = tmp_path / "probe.py"
-    probe.write_text("import os\n\ndef f():\n    from tpgrade.judge import run_graders\n", encoding="utf-8")
-    assert "tpgrade.judge" in imports(probe, "tpgrade.runner.probe")
+    probe.write_text("import os\n\ndef f():\n    from tpgrade.judge.plugin import run_graders\n", encoding="utf-8")
+    assert "tpgrade.judge.plugin" in imports(probe, "tpgrade.runner.probe")
     relative = tmp_path / "relative.py"
-    relative.write_text("from ..engine import grade_file\n", encoding="utf-8")
-    assert "tpgrade.engine" in imports(relative, "tpgrade.runner.relative")
+    relative.write_text("from ..judge.engine import grade_file\n", encoding="utf-8")
+    assert "tpgrade.judge.engine" in imports(relative, "tpgrade.runner.relative")

@@ -12,10 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from tpgrade import paths
-from tpgrade.app import app
+from tpgrade.cohort.intake import gather
+from tpgrade.commands.app import app
 from tpgrade.errors import InputError
 from tpgrade.identity import moodle_participant, of_folder
-from tpgrade.intake import gather
 
 SUFFIX = "_assignsubmission_file_"
 

@@ -24,6 +24,9 @@ import pytest
 from conftest import docker_or_skip
 
 from tpgrade.errors import SandboxUnavailable
+from tpgrade.judge.session import RemoteStudent
+from tpgrade.judge.student import Student
+from tpgrade.judge.submission import Cell, Program
 from tpgrade.sandbox import (
     Limits,
     RunnerProcess,
@@ -33,10 +36,7 @@ from tpgrade.sandbox import (
     docker,
     seccomp,
 )
-from tpgrade.sandbox.bubblewrap import BubblewrapSandbox
-from tpgrade.session import RemoteStudent
-from tpgrade.student import Student
-from tpgrade.submission import Cell, Program
+from tpgrade.sandbox.process import BubblewrapSandbox
 
 SLOT = 41
 AS_ROOT = os.geteuid() == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tpgrade.local import grade_source_in_process
+from tpgrade.judge.local import grade_source_in_process
 
 GRADERS = '''
 from tpgrade.grader import question

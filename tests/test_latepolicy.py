@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tpgrade.cohort.latepolicy import apply_policy, load_policy
 from tpgrade.errors import InputError
-from tpgrade.latepolicy import apply_policy, load_policy
 from tpgrade.models import SubmissionResult
 from tpgrade.reports.feedback import feedback_markdown
 

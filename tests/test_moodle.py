@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tpgrade.app import app
+from tpgrade.cohort.store import Store
+from tpgrade.commands.app import app
 from tpgrade.errors import InputError
 from tpgrade.models import QuestionResult, SubmissionResult
 from tpgrade.reports.moodle import comment, fill_worksheet, parse_moodle_time, read_worksheet
-from tpgrade.store import Store
 
 runner = CliRunner()
 

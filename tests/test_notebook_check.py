@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from tpgrade.check import all_passed, check_namespace
-from tpgrade.demo import _definitions, fill_stub
+from tpgrade.course.check import all_passed, check_namespace
+from tpgrade.course.demo import _definitions, fill_stub
 
 CHECK_CELL = 'from tpgrade.notebook import check\nok = check("day2")\nprint("RESULT", ok)'
 SOFTMAX_WITH_HELPER = "def softmax(z):\n    return _normalised(np.exp(z - z.max(axis=-1, keepdims=True)))\n"

@@ -15,10 +15,10 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from tpgrade.app import app
-from tpgrade.intake import from_files
-from tpgrade.similarity import compare
-from tpgrade.submission import Program, Rejected, nesting_problem, read_program
+from tpgrade.cohort.intake import from_files
+from tpgrade.commands.app import app
+from tpgrade.judge.submission import Program, Rejected, nesting_problem, read_program
+from tpgrade.reports.similarity import compare
 
 CASES = 300
 CODE_PIECES = [

@@ -14,9 +14,9 @@ import nbformat
 import pytest
 
 from tpgrade import paths
-from tpgrade.demo import _definitions, fill_stub
+from tpgrade.course.demo import _definitions, fill_stub
+from tpgrade.course.release import README, release
 from tpgrade.errors import InputError
-from tpgrade.release import README, release
 
 ROOT = Path(__file__).resolve().parents[1]
 

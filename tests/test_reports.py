@@ -6,8 +6,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from tpgrade import paths
-from tpgrade.engine import GradingConfig, grade_file, grader_version
 from tpgrade.identity import file_name
+from tpgrade.judge.engine import GradingConfig, grade_file, grader_version
 from tpgrade.models import QuestionResult, SubmissionResult
 from tpgrade.reports import write_reports
 from tpgrade.reports.feedback import feedback_html, feedback_markdown

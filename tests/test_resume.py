@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tpgrade.store import Store
+from tpgrade.cohort.store import Store
 
 COUNT = 12
 

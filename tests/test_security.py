@@ -24,13 +24,13 @@ from conftest import docker_or_skip
 from hostile_attacks import ATTACKS, SPLIT_MARKER
 
 from tpgrade import paths
-from tpgrade.batch import Outcome, SandboxSpec, grade_all
-from tpgrade.engine import GradingConfig, grader_version
+from tpgrade.cohort.batch import Outcome, SandboxSpec, grade_all
+from tpgrade.cohort.store import Store
+from tpgrade.judge.engine import GradingConfig, grader_version
+from tpgrade.judge.session import MAX_LOAD_ISSUES, SUBMISSION_BUDGET
 from tpgrade.models import SubmissionResult
 from tpgrade.sandbox import Sandbox, choose_sandbox
-from tpgrade.sandbox.bubblewrap import SANDBOX_UID_BASE, UIDS_PER_SLOT, WARM_UID_BASE
-from tpgrade.session import MAX_LOAD_ISSUES, SUBMISSION_BUDGET
-from tpgrade.store import Store
+from tpgrade.sandbox.process import SANDBOX_UID_BASE, UIDS_PER_SLOT, WARM_UID_BASE
 
 pytestmark = pytest.mark.slow  # the fast tier: python -m pytest -m 'not slow'
 

@@ -8,10 +8,10 @@ import sys
 import pytest
 
 from tpgrade.errors import SandboxUnavailable
+from tpgrade.judge.selftest import self_test
 from tpgrade.sandbox import Limits, RunnerProcess
 from tpgrade.sandbox.base import PopenRunner
-from tpgrade.sandbox.unsandboxed import NoSandbox
-from tpgrade.selftest import self_test
+from tpgrade.sandbox.none import NoSandbox
 
 
 class DeadOnArrival(NoSandbox):

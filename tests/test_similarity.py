@@ -10,10 +10,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from tpgrade import paths
-from tpgrade.app import app
-from tpgrade.intake import from_files
-from tpgrade.similarity import compare, fingerprint, stub_statements
-from tpgrade.submission import read_program
+from tpgrade.cohort.intake import from_files
+from tpgrade.commands.app import app
+from tpgrade.judge.submission import read_program
+from tpgrade.reports.similarity import compare, fingerprint, stub_statements
 
 INDEPENDENT = '''
 import numpy as np

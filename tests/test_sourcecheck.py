@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tpgrade.sourcecheck import SubmissionSource
+from tpgrade.judge.sourcecheck import SubmissionSource
 
 CLEAN = """
 import numpy as np

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tpgrade.cohort.store import Store
 from tpgrade.errors import StoreError
 from tpgrade.models import QuestionResult, SubmissionResult
-from tpgrade.store import Store
 
 
 def result(student: str, sha: str, score: float, version: str = "v1") -> SubmissionResult:
@@ -86,7 +86,7 @@ def test_a_result_too_large_to_store_is_stored_shortened(tmp_path: Path) -> None
 
 
 def test_a_result_with_lone_surrogates_is_stored(tmp_path: Path) -> None:
-    from tpgrade.batch import _save
+    from tpgrade.cohort.batch import _save
 
     odd = result("bob", "h", 2).model_copy(update={"message": "a\udc80b"})
     store = Store(tmp_path / "s.sqlite")

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tpgrade.submission import (
+from tpgrade.judge.submission import (
     MAX_CELLS,
     MAX_CODE_BYTES,
     MAX_JSON_CONTAINERS,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tpgrade import paths
-from tpgrade.local import grade_source_in_process
+from tpgrade.judge.local import grade_source_in_process
 from tpgrade.models import QuestionResult
 
 

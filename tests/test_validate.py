@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tpgrade import paths
+from tpgrade.course.validate import Finding, available_days, validate_day
 from tpgrade.sandbox import choose_sandbox
-from tpgrade.validate import Finding, available_days, validate_day
 
 pytestmark = pytest.mark.slow  # the fast tier: python -m pytest -m 'not slow'
 

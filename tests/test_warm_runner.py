@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from tpgrade.judge.session import Channel
 from tpgrade.sandbox import Limits
-from tpgrade.sandbox.bubblewrap import BubblewrapSandbox
-from tpgrade.session import Channel
+from tpgrade.sandbox.process import BubblewrapSandbox
 from tpgrade.wire import codec
 from tpgrade.wire.messages import (
     Call,
@@ -176,9 +176,9 @@ def test_a_python_installation_under_tmp_stays_visible(tmp_path: Path) -> None:
 @pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
 def test_what_torch_imports_on_first_use_is_imported_once_before_a_question_forks(warm: bool) -> None:
     """Otherwise each fresh fork that builds an optimizer imports torch._dynamo again (1.5 s)."""
-    from tpgrade.session import RemoteStudent
-    from tpgrade.student import Student
-    from tpgrade.submission import program_from_source
+    from tpgrade.judge.session import RemoteStudent
+    from tpgrade.judge.student import Student
+    from tpgrade.judge.submission import program_from_source
 
     source = "import torch\ndef lazy_parts_loaded():\n    import sys\n    return 'torch._dynamo' in sys.modules\n"
     box = BubblewrapSandbox([], warm=warm)

@@ -1,7 +1,7 @@
 """The runner protocol under a hostile runner: every event checked, every size capped.
 
 Unit tests of :mod:`tpgrade.wire` (parsing and the codec's arrays) and of the
-judge's :class:`tpgrade.session.Channel` and :class:`RemoteStudent` against a
+judge's :class:`tpgrade.judge.session.Channel` and :class:`RemoteStudent` against a
 scripted fake runner that writes whatever a hostile one could.
 """
 
@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pytest
 
+from tpgrade.judge.session import Channel, RemoteStudent, RunnerGone
+from tpgrade.judge.student import InvalidOutput, Student, StudentTimedOut
+from tpgrade.judge.submission import Cell, Program
 from tpgrade.sandbox import Limits, RunnerProcess, Sandbox
-from tpgrade.session import Channel, RemoteStudent, RunnerGone
-from tpgrade.student import InvalidOutput, Student, StudentTimedOut
-from tpgrade.submission import Cell, Program
 from tpgrade.wire import codec, messages
 from tpgrade.wire.messages import (
     EVENTS,
@@ -445,7 +445,7 @@ def test_the_sandbox_side_imports_nothing_of_the_judge() -> None:
 
 
 def test_a_fork_still_busy_after_its_answer_costs_a_fresh_runner_not_the_control_timeout() -> None:
-    from tpgrade.session import CONTROL_TIMEOUT, END_TIMEOUT
+    from tpgrade.judge.session import CONTROL_TIMEOUT, END_TIMEOUT
 
     def script(requests: Iterator[dict[str, typing.Any]], write: Callable[[bytes], None]) -> None:
         ready(write)
@@ -469,7 +469,7 @@ def test_a_fork_still_busy_after_its_answer_costs_a_fresh_runner_not_the_control
 def test_request_ids_cannot_be_guessed_from_the_one_a_runner_serves() -> None:
     from itertools import islice, pairwise
 
-    from tpgrade.session import request_ids
+    from tpgrade.judge.session import request_ids
 
     ids = list(islice(request_ids(), 1000))
     assert len(set(ids)) == len(ids) and all(0 < i < 2**63 for i in ids)

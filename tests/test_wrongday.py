@@ -8,11 +8,11 @@ from pathlib import Path
 from rich.console import Console
 
 from tpgrade import paths
-from tpgrade.cli_grading import RunOptions, SandboxRequest, run_grading
+from tpgrade.cohort.store import Store
+from tpgrade.commands.grading import RunOptions, SandboxRequest, run_grading
+from tpgrade.judge.submission import program_from_source
+from tpgrade.judge.wrongday import graded_functions, other_day, wrong_day_note
 from tpgrade.reports.feedback import feedback_markdown
-from tpgrade.store import Store
-from tpgrade.submission import program_from_source
-from tpgrade.wrongday import graded_functions, other_day, wrong_day_note
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,5 +1,5 @@
 """``python -m tpgrade``."""
 
-from tpgrade.app import main
+from tpgrade.commands.app import main
 
 main()

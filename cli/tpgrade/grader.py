@@ -1,7 +1,7 @@
 """The toolkit of grader authors (hidden graders and public tests).
 
 A grader is a pytest test that takes the ``student`` fixture (a
-:class:`tpgrade.student.Student`) and the seeded ``rng`` fixture, asks the
+:class:`tpgrade.judge.student.Student`) and the seeded ``rng`` fixture, asks the
 student's code for outputs on inputs it builds, computes the expected values
 itself (from the reference, for hidden graders) and compares with explicit
 tolerances through the ``expect_*`` helpers::
@@ -48,13 +48,13 @@ question = pytest.mark.question
 """``@question(name, points=1.0, numpy_only=False, forbid=(), timeout=None)`` marks a graded test.
 
 ``numpy_only`` checks the "NumPy only" rule on the object graded (its source,
-defaults, closure, what it reaches: :mod:`tpgrade.sourcecheck`) and enforces it
+defaults, closure, what it reaches: :mod:`tpgrade.judge.sourcecheck`) and enforces it
 during the question's calls, where any PyTorch operation forfeits the question
 (:mod:`tpgrade.runner.guards`); ``forbid`` lists names the function and its
 helpers must not use (``"scaled_dot_product_attention"``); ``timeout`` is the
 wall-clock limit of each call to student code, in seconds.
 
-A probe (:meth:`Student.run <tpgrade.student.Student.run>`) sees ``trusted``,
+A probe (:meth:`Student.run <tpgrade.judge.student.Student.run>`) sees ``trusted``,
 the accessors captured before the student's code loaded: the tensors a module
 holds (``trusted.count_tensor_values``, ``trusted.parameters``), the leaves of
 an output's autograd graph (``trusted.graph_leaves``), ``trusted.grad``,

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import __main__
-from tpgrade.check import all_passed, check_file, verdict_lines
+from tpgrade.course.check import all_passed, check_file, verdict_lines
 from tpgrade.errors import InputError, TpgradeError
+from tpgrade.judge.submission import read_program
 from tpgrade.models import SubmissionResult
-from tpgrade.submission import read_program
 
 
 def check(day: str, notebook: str | os.PathLike[str] | None = None) -> bool:
@@ -30,7 +30,7 @@ def check(day: str, notebook: str | os.PathLike[str] | None = None) -> bool:
     ``notebook`` is the file to check; by default the notebook this kernel runs
     (as Jupyter or VS Code tell it), else ``tp_DAY.ipynb`` in the current folder.
     """
-    from tpgrade.sandbox.unsandboxed import NoSandbox
+    from tpgrade.sandbox.none import NoSandbox
 
     try:
         path = notebook_path(day, notebook, vars(__main__))

@@ -23,15 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tpgrade.cohort.intake import Candidate, gather
+from tpgrade.cohort.store import Store
 from tpgrade.exam.bank import Bank
 from tpgrade.exam.grading import EXAM_DAY, Overrides, answer_hash, grade_sheet
 from tpgrade.exam.paper import Paper
 from tpgrade.exam.rubric import grade_short
 from tpgrade.exam.schema import ShortAnswer
 from tpgrade.exam.sheets import SHEET_KINDS, SheetRejected, read_sheet
-from tpgrade.intake import Candidate, gather
 from tpgrade.models import QuestionResult, SubmissionResult
-from tpgrade.store import Store
 
 SHEET_SECONDS = 60  # the most one sheet may take; an honest one takes milliseconds
 PARALLEL_FROM = 64  # fewer sheets than this are graded faster in the main process

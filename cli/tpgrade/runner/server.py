@@ -40,7 +40,7 @@ from builtins import (  # noqa: UP029
 from typing import Any
 
 from tpgrade.runner import guards
-from tpgrade.runner.protocol import (
+from tpgrade.runner.execution import (
     KeptValues,
     compile_function,
     describe_exit,

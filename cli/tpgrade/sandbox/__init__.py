@@ -29,9 +29,9 @@ def choose_sandbox(
     ``allow_none``) no sandbox. ``preload`` names the libraries that warm
     runners import once (process sandbox).
     """
-    from tpgrade.sandbox.bubblewrap import BubblewrapSandbox
     from tpgrade.sandbox.docker import DockerSandbox
-    from tpgrade.sandbox.unsandboxed import NoSandbox
+    from tpgrade.sandbox.none import NoSandbox
+    from tpgrade.sandbox.process import BubblewrapSandbox
 
     if name == "process":
         process = BubblewrapSandbox(hidden, device=device, preload=preload)

@@ -1,9 +1,9 @@
 """The sandbox boundary: start the runner somewhere it cannot do harm.
 
 One small interface, :class:`Sandbox`, with one module per backend
-(``bubblewrap.py`` for the Linux process sandbox, ``unsandboxed.py`` for
+(``process.py`` for the Linux process sandbox, ``docker.py``, ``none.py`` for
 trusted public checks). A backend only starts the runner process; the
-protocol spoken with it lives in :mod:`tpgrade.session`.
+protocol spoken with it lives in :mod:`tpgrade.judge.session`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 from tpgrade.paths import PACKAGE_DIR
-from tpgrade.runner.protocol import describe_exit
+from tpgrade.runner.execution import describe_exit
 from tpgrade.wire.limits import Limits
 
 STDERR_KEEP = 64 << 10

@@ -10,10 +10,10 @@ worker.
 from __future__ import annotations
 
 from tpgrade.errors import SandboxUnavailable
+from tpgrade.judge.session import RemoteStudent
+from tpgrade.judge.student import Student
+from tpgrade.judge.submission import program_from_source
 from tpgrade.sandbox import Limits, Sandbox
-from tpgrade.session import RemoteStudent
-from tpgrade.student import Student
-from tpgrade.submission import program_from_source
 
 PROBE = "def tpgrade_self_test(x):\n    return x + 1\n"
 BUDGET = 120.0  # seconds: a first docker container or a cold torch import can take a while

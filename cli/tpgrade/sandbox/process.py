@@ -38,7 +38,7 @@ from tpgrade.sandbox.base import (
     runner_argv,
 )
 from tpgrade.sandbox.cgroups import Cgroups, RunnerCgroup
-from tpgrade.sandbox.zygote import ZYGOTE_BOOT, Zygote, ZygoteGone
+from tpgrade.sandbox.warm import ZYGOTE_BOOT, Zygote, ZygoteGone
 from tpgrade.wire.limits import Limits, apply_rlimits
 
 SANDBOX_UID_BASE = 61000

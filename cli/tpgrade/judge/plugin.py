@@ -19,8 +19,7 @@ import pytest
 
 from tpgrade.errors import TpgradeError
 from tpgrade.grader import Fail
-from tpgrade.models import QuestionResult, QuestionStatus, TestResult
-from tpgrade.student import (
+from tpgrade.judge.student import (
     DEFAULT_CALL_TIMEOUT,
     ForbiddenCode,
     NotImplementedByStudent,
@@ -28,6 +27,7 @@ from tpgrade.student import (
     StudentClient,
     StudentFault,
 )
+from tpgrade.models import QuestionResult, QuestionStatus, TestResult
 
 INI_FILE = Path(__file__).with_name("judge_pytest.ini")
 # When several tests of a question fail, the message of the most telling

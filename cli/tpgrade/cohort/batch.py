@@ -20,13 +20,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from tpgrade.engine import GradingConfig, file_hash, grade_file, rejected_result
+from tpgrade.cohort.intake import Candidate, Intake, from_files
+from tpgrade.cohort.store import Store
 from tpgrade.errors import StoreError, TpgradeError
-from tpgrade.intake import Candidate, Intake, from_files
+from tpgrade.judge.engine import GradingConfig, file_hash, grade_file, rejected_result
 from tpgrade.models import LoadReport, SubmissionResult
 from tpgrade.paths import ALWAYS_PRELOADED
 from tpgrade.sandbox import Limits, RunnerProcess, Sandbox
-from tpgrade.store import Store
 
 
 @dataclass(frozen=True)

@@ -12,18 +12,18 @@ from rich.table import Table
 from rich.text import Text
 
 from tpgrade import paths
-from tpgrade.batch import Outcome, SandboxSpec, grade_all
+from tpgrade.cohort.batch import Outcome, SandboxSpec, grade_all
+from tpgrade.cohort.intake import Intake, gather
+from tpgrade.cohort.store import Store
 from tpgrade.display import shown, shown_id
-from tpgrade.engine import GradingConfig, grader_version
-from tpgrade.intake import Intake, gather
+from tpgrade.judge.engine import GradingConfig, grader_version
+from tpgrade.judge.selftest import self_test
 from tpgrade.models import SubmissionResult
 from tpgrade.reports.atomic import write_text
 from tpgrade.reports.jsonexport import write_json
 from tpgrade.reports.labels import QUESTION_STATUS, SUBMISSION_STATUS
 from tpgrade.reports.summary import intake_notes_path
 from tpgrade.sandbox import Limits, choose_sandbox
-from tpgrade.selftest import self_test
-from tpgrade.store import Store
 
 STATUS_STYLE = {"graded": "green", "rejected": "red", "not_loadable": "red", "error": "magenta"}
 

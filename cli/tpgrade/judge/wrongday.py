@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from tpgrade import paths
 from tpgrade.errors import UsageError
-from tpgrade.submission import Program
+from tpgrade.judge.submission import Program
 
 _QUESTION = re.compile(r"""@question\(\s*["'](\w+)["']""")
 _DEF = re.compile(r"^(?:async\s+)?def\s+(\w+)", re.M)

@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from tpgrade import paths
-from tpgrade.engine import GradingConfig, grade_file
 from tpgrade.errors import InputError
-from tpgrade.judge import run_graders
-from tpgrade.local import LocalStudent
+from tpgrade.judge.engine import GradingConfig, grade_file
+from tpgrade.judge.local import LocalStudent
+from tpgrade.judge.plugin import run_graders
+from tpgrade.judge.sourcecheck import SubmissionSource
 from tpgrade.models import QuestionResult, SubmissionResult
 from tpgrade.reports.labels import QUESTION_STATUS
 from tpgrade.sandbox import Sandbox
-from tpgrade.sourcecheck import SubmissionSource
 
 
 def check_file(day: str, path: Path, sandbox: Sandbox) -> SubmissionResult:

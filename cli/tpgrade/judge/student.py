@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from tpgrade.judge.sourcecheck import SubmissionSource
 from tpgrade.models import QuestionStatus
-from tpgrade.sourcecheck import SubmissionSource
 from tpgrade.wire.codec import PyFunction, Ref
 
 DEFAULT_CALL_TIMEOUT = 10.0

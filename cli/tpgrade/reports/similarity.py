@@ -37,10 +37,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tpgrade.intake import Intake
+from tpgrade.cohort.intake import Intake
+from tpgrade.judge.submission import Program, Rejected, read_program
 from tpgrade.reports.atomic import write_text
 from tpgrade.reports.gradebook import cell
-from tpgrade.submission import Program, Rejected, read_program
 
 K = 6
 WINDOW = 4

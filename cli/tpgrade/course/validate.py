@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tpgrade import paths
-from tpgrade.engine import GradingConfig, grade_file, grade_program, grader_version
+from tpgrade.judge.engine import GradingConfig, grade_file, grade_program, grader_version
+from tpgrade.judge.submission import program_from_source, source_hash
 from tpgrade.models import SubmissionResult
 from tpgrade.sandbox import Sandbox
-from tpgrade.submission import program_from_source, source_hash
 
 NOTEBOOK_TIMEOUT = 600
 

@@ -33,10 +33,8 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 from tpgrade.errors import SandboxUnavailable
-from tpgrade.models import CellIssue, LoadReport
-from tpgrade.sandbox import Limits, RunnerProcess, Sandbox
-from tpgrade.sourcecheck import SubmissionSource
-from tpgrade.student import (
+from tpgrade.judge.sourcecheck import SubmissionSource
+from tpgrade.judge.student import (
     ForbiddenCode,
     InvalidOutput,
     NotImplementedByStudent,
@@ -45,7 +43,9 @@ from tpgrade.student import (
     StudentTimedOut,
     Target,
 )
-from tpgrade.submission import Program
+from tpgrade.judge.submission import Program
+from tpgrade.models import CellIssue, LoadReport
+from tpgrade.sandbox import Limits, RunnerProcess, Sandbox
 from tpgrade.wire import codec
 from tpgrade.wire.codec import Ref
 from tpgrade.wire.messages import (

@@ -113,8 +113,8 @@ def build(day: str, out: Path) -> Path:
 
 def run(day: str, root: Path) -> dict[str, object]:
     """Grade the submission in ``root/submission`` and write ``root/results/results.json``."""
-    from tpgrade.engine import GradingConfig, grade_file, grader_version
-    from tpgrade.intake import gather
+    from tpgrade.cohort.intake import gather
+    from tpgrade.judge.engine import GradingConfig, grade_file, grader_version
     from tpgrade.reports.exports import gradescope_results
     from tpgrade.sandbox import choose_sandbox
 

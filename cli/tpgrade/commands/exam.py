@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from tpgrade.cli_common import DEFAULT_RESULTS, StoreOption, err, out, user_errors
+from tpgrade.commands.common import DEFAULT_RESULTS, StoreOption, err, out, user_errors
 from tpgrade.display import shown, shown_id, shown_markup
 from tpgrade.errors import StoreError, UsageError
 
@@ -152,9 +152,9 @@ def grade(
     """Grade answer sheets: exact for choices, numbers and orders; by rubric for short answers.
     Each sheet's result is stored as soon as it is graded; a run again grades only what is new.
     Decisions below the confidence threshold wait for `tpgrade exam review`."""
-    from tpgrade.batch import default_workers
+    from tpgrade.cohort.batch import default_workers
+    from tpgrade.cohort.store import Store
     from tpgrade.exam.cohort import grade_cohort
-    from tpgrade.store import Store
 
     if workers is not None and not 1 <= workers <= 64:
         raise UsageError("--workers must be between 1 and 64")
@@ -206,10 +206,10 @@ def review(
 ) -> None:
     """Go through the automatic decisions below the confidence threshold: Enter accepts,
     a number gives those points, s skips, q stops. Decisions are stored and kept on re-grading."""
+    from tpgrade.cohort.store import Store
     from tpgrade.exam.cohort import grade_cohort, record_decision
     from tpgrade.exam.review import short_answer_lines
     from tpgrade.exam.schema import ShortAnswer
-    from tpgrade.store import Store
 
     loaded, drawn = _bank_and_paper(paper, bank)
     results = Store(store)
@@ -269,10 +269,10 @@ def report(
 ) -> None:
     """Gradebook, feedback per student, JSON, cohort summary, and the item analysis of every
     question (difficulty, discrimination, point-biserial, distractors) with a plot."""
+    from tpgrade.cohort.store import Store
     from tpgrade.exam.analysis import write_item_analysis
     from tpgrade.exam.grading import EXAM_DAY
     from tpgrade.reports import write_reports
-    from tpgrade.store import Store
 
     loaded, drawn = _bank_and_paper(paper, bank)
     if not store.is_file():

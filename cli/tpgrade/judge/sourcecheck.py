@@ -2,7 +2,7 @@
 
 "NumPy only" is checked on the object actually graded: the binding of the
 name that gives its value once every cell has run (see
-:mod:`tpgrade.sourcescan`). That binding must be a plain ``def`` or
+:mod:`tpgrade.judge.sourcescan`). That binding must be a plain ``def`` or
 ``lambda``; then its code, decorators and defaults, and everything they reach
 (the module-level names read, the functions, classes and values bound to
 them, the statements that change those values in place), must neither import
@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from tpgrade.sourcescan import (
+from tpgrade.judge.sourcescan import (
     Binding,
     Order,
     Scan,

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tpgrade import __version__, paths
-from tpgrade.judge import run_graders
+from tpgrade.judge.plugin import run_graders
+from tpgrade.judge.session import SUBMISSION_BUDGET, RemoteStudent
+from tpgrade.judge.submission import MAX_BYTES, Program, Rejected, read_program, student_id
+from tpgrade.judge.wrongday import wrong_day_note
 from tpgrade.models import LoadReport, QuestionResult, SubmissionResult, Timings
 from tpgrade.sandbox import Limits, Sandbox
-from tpgrade.session import SUBMISSION_BUDGET, RemoteStudent
-from tpgrade.submission import MAX_BYTES, Program, Rejected, read_program, student_id
-from tpgrade.wrongday import wrong_day_note
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tpgrade import paths
-from tpgrade.cli_common import DEFAULT_RESULTS, StoreOption, err, out, user_errors
-from tpgrade.cli_exam import exam_app
+from tpgrade.commands.common import DEFAULT_RESULTS, StoreOption, err, out, user_errors
+from tpgrade.commands.exam import exam_app
 from tpgrade.display import shown, shown_id, shown_markup
 from tpgrade.errors import EXIT_FAILED, StoreError, UsageError
 from tpgrade.sandbox import Limits
 
 if TYPE_CHECKING:
+    from tpgrade.cohort.store import Store
     from tpgrade.models import SubmissionResult
-    from tpgrade.store import Store
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -112,8 +112,8 @@ def grade(
     PATH: files, folders of files, folders of per-student folders, or a Moodle
     "download all submissions" zip.
     """
-    from tpgrade.batch import default_workers
-    from tpgrade.cli_grading import RunOptions, SandboxRequest, run_grading
+    from tpgrade.cohort.batch import default_workers
+    from tpgrade.commands.grading import RunOptions, SandboxRequest, run_grading
 
     run_grading(
         day,
@@ -160,9 +160,9 @@ def report(
 ) -> None:
     """Render the reports from the store: gradebook and Moodle worksheet (CSV), feedback
     pages (Markdown, HTML), JSON, the cohort summary with plots, Gradescope results.json."""
+    from tpgrade.cohort.store import Store
     from tpgrade.reports import write_reports
     from tpgrade.reports.moodle import fill_worksheet, hand_in_times, read_worksheet, write_feedback_zip
-    from tpgrade.store import Store
 
     paths.check_day(day)
     worksheet = read_worksheet(moodle_worksheet) if moodle_worksheet is not None else None
@@ -173,7 +173,7 @@ def report(
         raise StoreError(f"the store {store} holds no result for {day}")
     results = _adjusted(Store(store), day, results)
     if course is not None:
-        from tpgrade.latepolicy import apply_policy, load_policy
+        from tpgrade.cohort.latepolicy import apply_policy, load_policy
 
         policy = load_policy(course, day)
         if policy is None:
@@ -236,7 +236,7 @@ def reports_folder(store: Path, day: str) -> Path:
 
 def _adjusted(store: Store, day: str, results: list[SubmissionResult]) -> list[SubmissionResult]:
     """The instructors' adjustments applied; those set aside (the submission changed) said."""
-    from tpgrade.adjustments import apply_adjustments
+    from tpgrade.cohort.adjustments import apply_adjustments
 
     results, stale = apply_adjustments(results, store.adjustments(day))
     for adjustment in stale:
@@ -278,8 +278,8 @@ def adjust(
     re-grading while the submission is the same, shown in every report."""
     import getpass
 
-    from tpgrade.adjustments import decide
-    from tpgrade.store import Store
+    from tpgrade.cohort.adjustments import decide
+    from tpgrade.cohort.store import Store
 
     paths.check_day(day)
     if not store.is_file():
@@ -313,7 +313,7 @@ def check(
     sandbox: SandboxOption = "none",
 ) -> None:
     """Run the public tests on your work (what a student runs before handing in)."""
-    from tpgrade.check import all_passed, check_file, verdict_lines
+    from tpgrade.course.check import all_passed, check_file, verdict_lines
     from tpgrade.sandbox import choose_sandbox
 
     paths.check_day(day)
@@ -342,7 +342,7 @@ def release(
     make_zip: Annotated[bool, typer.Option("--zip", help="Also write FOLDER.zip, ready for Moodle.")] = False,
 ) -> None:
     """Write what students get for DAY: the stub notebook, the public tests, a LISEZMOI.md."""
-    from tpgrade.release import release as write_bundle
+    from tpgrade.course.release import release as write_bundle
 
     bundle = write_bundle(day, folder, make_zip)
     out.print(f"Student bundle for {day}: {bundle.folder}/ ({len(bundle.files)} files)", highlight=False)
@@ -363,8 +363,8 @@ def validate(
     notebook: Annotated[bool, typer.Option(help="Also execute the stub notebook.")] = True,
 ) -> None:
     """Check the graders: reference full marks, stub zero, every mutant caught, stub runs."""
+    from tpgrade.course.validate import Finding, available_days, validate_day
     from tpgrade.sandbox import choose_sandbox
-    from tpgrade.validate import Finding, available_days, validate_day
 
     days = [paths.check_day(day)] if day else available_days()
     preload = paths.preloaded_libraries(*days)
@@ -400,11 +400,11 @@ def demo(
     sandbox: SandboxOption = "auto",
 ) -> None:
     """Build a small Day 2 cohort (correct, partly wrong, broken, hostile) and grade it."""
-    from tpgrade.batch import default_workers
-    from tpgrade.cli_grading import RunOptions, SandboxRequest, run_grading
-    from tpgrade.demo import build_cohort
+    from tpgrade.cohort.batch import default_workers
+    from tpgrade.cohort.store import Store
+    from tpgrade.commands.grading import RunOptions, SandboxRequest, run_grading
+    from tpgrade.course.demo import build_cohort
     from tpgrade.reports import write_reports
-    from tpgrade.store import Store
 
     cohort = build_cohort(folder / "submissions")
     out.print(f"Demo cohort of {len(cohort)} Day 2 submissions in {folder / 'submissions'}")
@@ -442,8 +442,8 @@ def similarity(
     """Pairs of submissions with suspiciously similar code (names and comments ignored)."""
     import tempfile
 
-    from tpgrade.intake import gather
-    from tpgrade.similarity import compare, write_pairs
+    from tpgrade.cohort.intake import gather
+    from tpgrade.reports.similarity import compare, write_pairs
 
     paths.check_day(day)
     with tempfile.TemporaryDirectory(prefix="tpgrade-intake-") as scratch:
@@ -477,7 +477,7 @@ def gradescope_build(
     ),
 ) -> None:
     """Write the autograder zip Gradescope takes (setup.sh, run_autograder, the day's graders)."""
-    from tpgrade.gradescope import build
+    from tpgrade.course.gradescope import build
 
     out.print(f"Gradescope autograder for {day}: {build(day, output)}", highlight=False)
 
@@ -491,7 +491,7 @@ def gradescope_run(
     ] = Path("/autograder"),
 ) -> None:
     """Grade ROOT/submission and write ROOT/results/results.json (what run_autograder calls)."""
-    from tpgrade.gradescope import run
+    from tpgrade.course.gradescope import run
 
     data = run(day, root)
     out.print(f"score {data['score']}: {root / 'results' / 'results.json'}", highlight=False)
@@ -534,7 +534,7 @@ def image_build(
     ] = None,
 ) -> None:
     """Build a grading image: wheels fetched on this machine, then a docker build with no network."""
-    from tpgrade import images
+    from tpgrade.sandbox import images
 
     image = images.plan(cuda, tag, base_image, wheels, download, torch_index)
     built = images.build(image, lambda line: err.print(line, highlight=False, markup=False))
@@ -545,7 +545,7 @@ def image_build(
 @user_errors
 def image_status() -> None:
     """Whether each grading image exists, matches this tpgrade, and its size."""
-    from tpgrade import images
+    from tpgrade.sandbox import images
 
     for state in images.inspect():
         if not state.present:

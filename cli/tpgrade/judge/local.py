@@ -17,11 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tpgrade.judge.sourcecheck import SubmissionSource
+from tpgrade.judge.student import ForbiddenCode, InvalidOutput, NotImplementedByStudent, StudentRaised, Target
 from tpgrade.models import QuestionResult
 from tpgrade.runner import guards
-from tpgrade.runner.protocol import KeptValues, compile_function, to_tensor
-from tpgrade.sourcecheck import SubmissionSource
-from tpgrade.student import ForbiddenCode, InvalidOutput, NotImplementedByStudent, StudentRaised, Target
+from tpgrade.runner.execution import KeptValues, compile_function, to_tensor
 from tpgrade.wire import codec
 
 
@@ -103,7 +103,7 @@ class LocalStudent:
 def grade_source_in_process(tests_dir: Path, source: str, seed: int = 0) -> dict[str, QuestionResult]:
     """Run graders on a ``.py`` source executed in this process (trusted code only:
     references, mutants and fixtures of the test suite)."""
-    from tpgrade.judge import run_graders
+    from tpgrade.judge.plugin import run_graders
 
     code = compile(source, "<submission>", "exec")
 

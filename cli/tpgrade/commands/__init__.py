@@ -1,0 +1,1 @@
+"""The command line (Typer only): each command parses its options and calls the layers below."""

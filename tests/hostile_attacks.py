@@ -25,7 +25,9 @@ class Attack:
     load_issue: bool = False  # loading must report an issue (error, exit, time-out)
 
 
-def _attack(code: str, question: str | None, *statuses: str, at_load: bool = False, load_issue: bool = False) -> Attack:
+def _attack(
+    code: str, question: str | None, *statuses: str, at_load: bool = False, load_issue: bool = False
+) -> Attack:
     # On a loaded machine any call may overrun its time limit before the attack shows,
     # so "timed_out" is always one of the ways an attacked question may be lost.
     return Attack(code, question, frozenset(statuses) | {"timed_out"}, at_load, load_issue)
@@ -353,9 +355,7 @@ def softmax(Z):
         "invalid_output",
         "failed",
     ),
-    "sys_exit_in_function": _attack(
-        "\nimport sys\ndef softmax(Z):\n    sys.exit(0)\n", "softmax", "error"
-    ),
+    "sys_exit_in_function": _attack("\nimport sys\ndef softmax(Z):\n    sys.exit(0)\n", "softmax", "error"),
     "system_exit_raised": _attack(
         "\ndef cross_entropy(logits, y):\n    raise SystemExit(3)\n", "cross_entropy", "error"
     ),

@@ -430,7 +430,12 @@ class CopyingClient:
         return self.kept.add(value)
 
     def invoke(
-        self, target: Target, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float, fresh: bool = False
+        self,
+        target: Target,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        timeout: float,
+        fresh: bool = False,
     ) -> Any:
         # The reference keeps no state between calls: a fresh call is an ordinary one.
         return self._out(self._resolve(target)(*self._in(args), **self._in(kwargs)))

@@ -33,9 +33,19 @@ DAY = "day3"
 GRADERS = paths.graders_dir(DAY)
 FIXTURES = Path(__file__).parent / "fixtures" / DAY
 QUESTIONS = {
-    "fit_gaussian", "kl_gaussians", "kl_monte_carlo", "reparameterize", "elbo", "VAE",
-    "linear_beta_schedule", "alpha_bar", "q_sample", "ddpm_loss", "p_sample_step",
-    "ddpm_sample", "train_diffusion",
+    "fit_gaussian",
+    "kl_gaussians",
+    "kl_monte_carlo",
+    "reparameterize",
+    "elbo",
+    "VAE",
+    "linear_beta_schedule",
+    "alpha_bar",
+    "q_sample",
+    "ddpm_loss",
+    "p_sample_step",
+    "ddpm_sample",
+    "train_diffusion",
 }
 # Graders that train a model (0.2–0.5 s each): see cheap_graders.
 TRAINING = {"VAE": "test_VAE.py", "train_diffusion": "test_train_diffusion.py"}
@@ -89,7 +99,9 @@ def with_override(reference_source: str, path: Path) -> str:
 
 
 def short(results: dict[str, QuestionResult]) -> list[str]:
-    return [f"{q.name} {q.score:g}/{q.max_score:g} {q.message}" for q in results.values() if q.score < q.max_score]
+    return [
+        f"{q.name} {q.score:g}/{q.max_score:g} {q.message}" for q in results.values() if q.score < q.max_score
+    ]
 
 
 def assert_loses_only(results: dict[str, QuestionResult], target: str) -> None:
@@ -149,7 +161,9 @@ MUTANTS = sorted(paths.mutants_dir(DAY).glob("*.py"))
 SUBTLY_WRONG = sorted((FIXTURES / "subtly_wrong").glob("*.py"))
 
 
-def grade_variant(path: Path, reference_source: str, cheap_graders: Path) -> tuple[str, dict[str, QuestionResult]]:
+def grade_variant(
+    path: Path, reference_source: str, cheap_graders: Path
+) -> tuple[str, dict[str, QuestionResult]]:
     target = path.stem.split("__")[0]
     graders = GRADERS if target in TRAINING else cheap_graders
     return target, grade_source_in_process(graders, with_override(reference_source, path), seed=0)
@@ -226,24 +240,49 @@ def full_marks_per_seed(student: Student, grader: str, tests: tuple[str, ...], s
 # threshold; for train_diffusion the 50 mutant seeds use its cheapest mutant
 # (3 training steps), and the mutant closest to the threshold gets 3 seeds.
 STOCHASTIC = [
-    ("kl_monte_carlo", "test_kl_monte_carlo.py",
-     ("test_close_to_closed_form", "test_seed_decides_the_draws", "test_spread_matches_n_samples"),
-     "kl_monte_carlo__std_is_exp_logvar", ("test_close_to_closed_form", "test_spread_matches_n_samples")),
-    ("ddpm_sample", "test_ddpm_sample.py",
-     ("test_gaussian_data_in_the_plane", "test_images"),
-     "ddpm_sample__same_noise_every_step", ("test_gaussian_data_in_the_plane",)),
-    ("VAE", "test_VAE.py", ("test_learns_a_latent_structure",),
-     "VAE__z_detached", ("test_learns_a_latent_structure",)),
-    ("train_diffusion", "test_train_diffusion.py", ("test_generates_the_spiral",),
-     "train_diffusion__n_iters_counted_in_examples", ("test_generates_the_spiral",)),
+    (
+        "kl_monte_carlo",
+        "test_kl_monte_carlo.py",
+        ("test_close_to_closed_form", "test_seed_decides_the_draws", "test_spread_matches_n_samples"),
+        "kl_monte_carlo__std_is_exp_logvar",
+        ("test_close_to_closed_form", "test_spread_matches_n_samples"),
+    ),
+    (
+        "ddpm_sample",
+        "test_ddpm_sample.py",
+        ("test_gaussian_data_in_the_plane", "test_images"),
+        "ddpm_sample__same_noise_every_step",
+        ("test_gaussian_data_in_the_plane",),
+    ),
+    (
+        "VAE",
+        "test_VAE.py",
+        ("test_learns_a_latent_structure",),
+        "VAE__z_detached",
+        ("test_learns_a_latent_structure",),
+    ),
+    (
+        "train_diffusion",
+        "test_train_diffusion.py",
+        ("test_generates_the_spiral",),
+        "train_diffusion__n_iters_counted_in_examples",
+        ("test_generates_the_spiral",),
+    ),
 ]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("question", "grader", "tests", "mutant", "mutant_tests"), STOCHASTIC,
-                         ids=[case[0] for case in STOCHASTIC])
+@pytest.mark.parametrize(
+    ("question", "grader", "tests", "mutant", "mutant_tests"),
+    STOCHASTIC,
+    ids=[case[0] for case in STOCHASTIC],
+)
 def test_stochastic_grader_over_50_seeds(
-    question: str, grader: str, tests: tuple[str, ...], mutant: str, mutant_tests: tuple[str, ...],
+    question: str,
+    grader: str,
+    tests: tuple[str, ...],
+    mutant: str,
+    mutant_tests: tuple[str, ...],
     reference_source: str,
 ) -> None:
     assert all(full_marks_per_seed(student_for(reference_source), grader, tests, SEEDS)), "reference failed"
@@ -253,17 +292,27 @@ def test_stochastic_grader_over_50_seeds(
 
 def test_spiral_grader_rejects_the_closest_mutant() -> None:
     # The noise regressed on x0 + noise: mean distance 0.36–0.47, bound 0.28.
-    source = with_override(paths.reference_file(DAY).read_text(encoding="utf-8"),
-                           paths.mutants_dir(DAY) / "train_diffusion__noise_added_unscaled.py")
-    assert not any(full_marks_per_seed(student_for(source), "test_train_diffusion.py",
-                                       ("test_generates_the_spiral",), range(3)))
+    source = with_override(
+        paths.reference_file(DAY).read_text(encoding="utf-8"),
+        paths.mutants_dir(DAY) / "train_diffusion__noise_added_unscaled.py",
+    )
+    assert not any(
+        full_marks_per_seed(
+            student_for(source), "test_train_diffusion.py", ("test_generates_the_spiral",), range(3)
+        )
+    )
 
 
 # --- Independent oracles for the reference ----------------------------------------------------
 
 
 def draw_gaussians(rng: np.random.Generator, shape: tuple[int, ...]) -> list[np.ndarray]:
-    return [rng.normal(size=shape), rng.uniform(-2, 2, shape), rng.normal(size=shape), rng.uniform(-2, 2, shape)]
+    return [
+        rng.normal(size=shape),
+        rng.uniform(-2, 2, shape),
+        rng.normal(size=shape),
+        rng.uniform(-2, 2, shape),
+    ]
 
 
 def test_kl_gaussians_matches_torch_distributions() -> None:
@@ -314,8 +363,11 @@ def test_kl_monte_carlo_variance_formula_of_the_grader() -> None:
     ratio = ref.gaussian_log_density(z, mu_q, logvar_q) - ref.gaussian_log_density(z, mu_p, logvar_p)
     # The standard deviation of a sample standard deviation is about sigma / sqrt(2 n) = 0.16 %.
     assert math.isclose(float(ratio.std()), grader.log_ratio_std(*params), rel_tol=0.01)
-    assert math.isclose(float(ratio.mean()), float(ref.kl_gaussians(*params)),
-                        abs_tol=5 * float(ratio.std()) / math.sqrt(200_000))
+    assert math.isclose(
+        float(ratio.mean()),
+        float(ref.kl_gaussians(*params)),
+        abs_tol=5 * float(ratio.std()) / math.sqrt(200_000),
+    )
 
 
 def test_fit_gaussian_matches_numpy_and_scikit_learn() -> None:
@@ -340,8 +392,12 @@ def test_elbo_matches_torch_distributions() -> None:
     x_logits = torch.from_numpy(rng.choice([-100.0, 100.0], (5, 12)) * rng.uniform(0.01, 1.0, (5, 12)))
     mu, logvar = torch.from_numpy(rng.normal(size=(5, 3))), torch.from_numpy(rng.uniform(-2, 1, (5, 3)))
     likelihood = torch.distributions.Bernoulli(logits=x_logits, validate_args=False).log_prob(x).sum(-1)
-    prior = torch.distributions.Normal(torch.zeros(5, 3, dtype=torch.float64), torch.ones(5, 3, dtype=torch.float64))
-    kl = torch.distributions.kl_divergence(torch.distributions.Normal(mu, torch.exp(0.5 * logvar)), prior).sum(-1)
+    prior = torch.distributions.Normal(
+        torch.zeros(5, 3, dtype=torch.float64), torch.ones(5, 3, dtype=torch.float64)
+    )
+    kl = torch.distributions.kl_divergence(
+        torch.distributions.Normal(mu, torch.exp(0.5 * logvar)), prior
+    ).sum(-1)
     torch.testing.assert_close(ref.elbo(x, x_logits, mu, logvar), likelihood - kl, rtol=1e-10, atol=1e-10)
 
 
@@ -385,9 +441,13 @@ def test_p_sample_step_mean_is_the_ddpm_posterior_mean() -> None:
 
     got = ref.p_sample_step(eps_model, x_t, t, betas, alpha_bars, torch.zeros_like(x_t))
     ab, beta = alpha_bars[t][:, None], betas[t][:, None]
-    ab_prev = torch.where(t > 0, alpha_bars[(t - 1).clamp(min=0)], torch.ones(6, dtype=torch.float64))[:, None]
+    ab_prev = torch.where(t > 0, alpha_bars[(t - 1).clamp(min=0)], torch.ones(6, dtype=torch.float64))[
+        :, None
+    ]
     x0_hat = (x_t - torch.sqrt(1 - ab) * eps_model(x_t, t)) / torch.sqrt(ab)
-    expected = (torch.sqrt(ab_prev) * beta / (1 - ab)) * x0_hat + (torch.sqrt(1 - beta) * (1 - ab_prev) / (1 - ab)) * x_t
+    expected = (torch.sqrt(ab_prev) * beta / (1 - ab)) * x0_hat + (
+        torch.sqrt(1 - beta) * (1 - ab_prev) / (1 - ab)
+    ) * x_t
     torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-10)
 
 

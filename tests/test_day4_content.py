@@ -100,8 +100,11 @@ def grader_module(name: str):
 
 
 def short(results: dict[str, QuestionResult]) -> list[str]:
-    return [f"{q.name} {q.score:g}/{q.max_score:g} {q.status}: {q.message}"
-            for q in results.values() if q.score < q.max_score]
+    return [
+        f"{q.name} {q.score:g}/{q.max_score:g} {q.status}: {q.message}"
+        for q in results.values()
+        if q.score < q.max_score
+    ]
 
 
 def stub_source() -> str:

@@ -232,9 +232,13 @@ def test_notebook_with_reference_runs_clean(tmp_path: Path) -> None:
             cell.source = REFERENCE_SOURCE
     # check() grades the saved file, as grading does: save what the kernel runs.
     nbformat.write(nb, tmp_path / "tp_day5.ipynb")
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
     client.execute()
-    text = "\n".join(out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs)
+    text = "\n".join(
+        out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
+    )
     assert "pas encore écrite" not in text
     assert "Tous les tests publics passent." in text
 
@@ -378,7 +382,9 @@ def test_ece_differs_from_torchmetrics_on_bin_edges_by_convention() -> None:
     torch = pytest.importorskip("torch")
     from torchmetrics.classification import MulticlassCalibrationError
 
-    probs = np.array([[0.5, 0.3, 0.2], [0.55, 0.45, 0.0], [0.55, 0.4, 0.05], [1.0, 0.0, 0.0], [0.95, 0.05, 0.0]])
+    probs = np.array(
+        [[0.5, 0.3, 0.2], [0.55, 0.45, 0.0], [0.55, 0.4, 0.05], [1.0, 0.0, 0.0], [0.95, 0.05, 0.0]]
+    )
     labels = np.array([1, 0, 0, 0, 1])
     # Contract, 10 bins: (0.4, 0.5] holds 0.5 (wrong: acc 0, conf 0.5), (0.5, 0.6] the two
     # 0.55 (right), (0.9, 1] holds 1.0 (right) and 0.95 (wrong):
@@ -445,7 +451,9 @@ def test_fit_temperature_matches_a_bounded_scalar_search() -> None:
         assert nll == pytest.approx(float(torch_nll), abs=1e-12)
         found = minimize_scalar(
             lambda log_t, lg=logits, lb=labels: ref.temperature_nll(lg, lb, float(np.exp(log_t))),
-            bounds=(-6.0, 6.0), method="bounded", options={"xatol": 1e-10},
+            bounds=(-6.0, 6.0),
+            method="bounded",
+            options={"xatol": 1e-10},
         )
         assert nll <= found.fun + 1e-12
         assert temperature == pytest.approx(float(np.exp(found.x)), rel=1e-4)

@@ -177,7 +177,9 @@ def honest_and_hostile_sheets(paper_dir: Path, folder: Path, honest: int) -> dic
             sheet["reponses"][key] = shown.label(qid, question.answer)  # type: ignore[union-attr]
     for index in range(honest):
         sheet["etudiant"] = f"honnete_{index:03d}"
-        (folder / f"honnete_{index:03d}.yaml").write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
+        (folder / f"honnete_{index:03d}.yaml").write_text(
+            yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8"
+        )
     short = next(f"Q{shown.position(q)}" for q in shown.questions if bank.questions[q].type == "short")
     hostile = {
         "profond": ("variante: 1\nreponses:\n  Q1: " + "[" * 20_000 + "]" * 20_000 + "\n", "imbrication"),
@@ -185,10 +187,16 @@ def honest_and_hostile_sheets(paper_dir: Path, folder: Path, honest: int) -> dic
         "chiffres": ("variante: 1\nreponses:\n  Q1: " + "9" * 5_000 + "\n", ""),
         "doublon": ("variante: 1\nreponses:\n  Q1: a\n  Q1: b\n", "deux fois"),
         "sansbloc": ("variante: 1\nQ1: a\n", "reponses"),
-        "controle": ("variante: 1\nreponses:\n  Q1: \"a\x07\"\n", "contrôle"),
+        "controle": ('variante: 1\nreponses:\n  Q1: "a\x07"\n', "contrôle"),
         "enorme": (yaml.safe_dump({"variante": 1, "reponses": {short: "mot " * 450_000}}), "caractères"),
-        "motscles": (yaml.safe_dump({"variante": 1, "reponses": {short: "boîte, pixel, gradient, dropout"}}), ""),
-        "echappe": (yaml.safe_dump({"variante": 1, "reponses": {short: "\x1b[2J\x1b]0;pwned\x07 bonjour"}}), ""),
+        "motscles": (
+            yaml.safe_dump({"variante": 1, "reponses": {short: "boîte, pixel, gradient, dropout"}}),
+            "",
+        ),
+        "echappe": (
+            yaml.safe_dump({"variante": 1, "reponses": {short: "\x1b[2J\x1b]0;pwned\x07 bonjour"}}),
+            "",
+        ),
     }
     for name, (text, _) in hostile.items():
         (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
@@ -228,8 +236,10 @@ def test_hostile_sheets_among_honest_ones_every_honest_sheet_graded_and_stored(
     for student, reason in hostile.items():
         result = stored[student]
         assert result.status in ("graded", "rejected"), (student, result.message)
-        assert result.status == "rejected" or result.message or any(
-            q.needs_review or q.score == 0 for q in result.questions.values()
+        assert (
+            result.status == "rejected"
+            or result.message
+            or any(q.needs_review or q.score == 0 for q in result.questions.values())
         ), student
         if reason:
             told = result.message + " ".join(q.message for q in result.questions.values())

@@ -125,7 +125,11 @@ def test_sentence_order_does_not_change_any_labelled_decision(
     for entry in labelled:
         question = bank.questions[entry["question"]]
         assert isinstance(question, ShortAnswer)
-        sentences = [s if s[-1] in ".;" else s + "." for s in re.split(r"(?<=[.;])(?<!\.[a-z]\.)\s+", entry["answer"].strip()) if s]
+        sentences = [
+            s if s[-1] in ".;" else s + "."
+            for s in re.split(r"(?<=[.;])(?<!\.[a-z]\.)\s+", entry["answer"].strip())
+            if s
+        ]
         if len(sentences) < 2:
             continue
         forward = grade_short(question, entry["answer"])
@@ -179,7 +183,11 @@ def test_every_phrasing_keeps_a_content_word(bank: Bank) -> None:
         if isinstance(question, ShortAnswer):
             for idea in question.rubric:
                 claims = idea.unless_claims()
-                for phrasing in [*idea.phrasings, *idea.subject, *(p for c in claims for p in [*c.phrasings, *c.subject])]:
+                for phrasing in [
+                    *idea.phrasings,
+                    *idea.subject,
+                    *(p for c in claims for p in [*c.phrasings, *c.subject]),
+                ]:
                     assert normalise(phrasing), f"{question.id}: {phrasing!r} is only stop words"
 
 

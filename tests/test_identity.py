@@ -308,7 +308,9 @@ def test_the_progress_line_and_notes_show_file_names_escaped(tmp_path: Path) -> 
     terminal = io.StringIO()
     err = Console(file=terminal, force_terminal=True, width=200)
     out = Console(file=io.StringIO(), width=200)
-    run_grading("day2", [cohort], SandboxRequest("none", True), RunOptions(tmp_path / "tpgrade.sqlite"), out, err)
+    run_grading(
+        "day2", [cohort], SandboxRequest("none", True), RunOptions(tmp_path / "tpgrade.sqlite"), out, err
+    )
     check_escaped(terminal.getvalue())
     assert f"Grading day2: {shown(HOSTILE)}" in terminal.getvalue()
     check_escaped(out.file.getvalue())  # type: ignore[attr-defined]
@@ -436,5 +438,7 @@ def test_a_run_without_intake_notes_writes_no_notes_file(tmp_path: Path) -> None
     stale.write_text("note: a file of an earlier run\n", encoding="utf-8")
     (cohort / "alice.py").write_text("def softmax(z):\n    return z\n", encoding="utf-8")
     quiet = Console(file=io.StringIO(), width=200)
-    run_grading("day2", [cohort], SandboxRequest("none", True), RunOptions(tmp_path / "tpgrade.sqlite"), quiet, quiet)
+    run_grading(
+        "day2", [cohort], SandboxRequest("none", True), RunOptions(tmp_path / "tpgrade.sqlite"), quiet, quiet
+    )
     assert not stale.exists()

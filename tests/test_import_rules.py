@@ -109,7 +109,9 @@ def test_nothing_imports_the_commands() -> None:
 def test_a_forbidden_import_is_seen(tmp_path: Path) -> None:
     """The checker itself: an import of the judge from the runner, and a lazy one, are found."""
     probe = tmp_path / "probe.py"
-    probe.write_text("import os\n\ndef f():\n    from tpgrade.judge.plugin import run_graders\n", encoding="utf-8")
+    probe.write_text(
+        "import os\n\ndef f():\n    from tpgrade.judge.plugin import run_graders\n", encoding="utf-8"
+    )
     assert "tpgrade.judge.plugin" in imports(probe, "tpgrade.runner.probe")
     relative = tmp_path / "relative.py"
     relative.write_text("from ..judge.engine import grade_file\n", encoding="utf-8")

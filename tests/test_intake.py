@@ -68,7 +68,9 @@ def test_nothing_at_all_is_an_input_error(tmp_path: Path) -> None:
         gather([tmp_path / "bad.zip", tmp_path / "missing"], tmp_path / "scratch")
 
 
-def add(bundle: zipfile.ZipFile, name: str, data: bytes, when: tuple[int, ...] = (2026, 11, 20, 10, 0, 0)) -> None:
+def add(
+    bundle: zipfile.ZipFile, name: str, data: bytes, when: tuple[int, ...] = (2026, 11, 20, 10, 0, 0)
+) -> None:
     info = zipfile.ZipInfo(name, date_time=when)
     info.compress_type = zipfile.ZIP_DEFLATED
     bundle.writestr(info, data)
@@ -78,17 +80,28 @@ def moodle_zip(path: Path, reference: str) -> None:
     """40 students: 33 plain, and the awkward cases."""
     with zipfile.ZipFile(path, "w") as bundle:
         for index in range(33):
-            add(bundle, f"Etudiant {index:02d}_{1000 + index}{SUFFIX}/tp_day2.py", f"# {index}\n{reference}".encode())
+            add(
+                bundle,
+                f"Etudiant {index:02d}_{1000 + index}{SUFFIX}/tp_day2.py",
+                f"# {index}\n{reference}".encode(),
+            )
         folder = f"Élodie Dupré_1040{SUFFIX}"
         add(bundle, f"{folder}/tp_day2.py", reference.encode())
-        add(bundle, f"{folder}/notes.py", b"x = 1\n", (2026, 11, 21, 10, 0, 0))  # newer, but not named like the stub
+        add(
+            bundle, f"{folder}/notes.py", b"x = 1\n", (2026, 11, 21, 10, 0, 0)
+        )  # newer, but not named like the stub
         add(bundle, f"{folder}/.ipynb_checkpoints/tp_day2-checkpoint.py", b"raise SystemExit\n")
         nb = paths.stub_notebook("day2").read_bytes()
         add(bundle, f"Nina Notebook_1041{SUFFIX}/tp_day2.ipynb", nb)
         add(bundle, f"Nina Notebook_1041{SUFFIX}/tp_day2.py", reference.encode(), (2026, 11, 22, 10, 0, 0))
         add(bundle, f"Paul Pdf_1042{SUFFIX}/tp.pdf", b"%PDF-1.4")
         add(bundle, f"Twice Student_1043{SUFFIX}/tp_day2.py", b"# old\n" + reference.encode())
-        add(bundle, "Twice Student_1043_assignsubmission_onlinetext_/tp_day2.py", b"# newer\n" + reference.encode(), (2026, 11, 22, 0, 0, 0))
+        add(
+            bundle,
+            "Twice Student_1043_assignsubmission_onlinetext_/tp_day2.py",
+            b"# newer\n" + reference.encode(),
+            (2026, 11, 22, 0, 0, 0),
+        )
         add(bundle, f"Broken Json_1044{SUFFIX}/tp.ipynb", b'{"cells": [')
         add(bundle, f"Empty File_1045{SUFFIX}/tp_day2.py", b"")
         add(bundle, f"Stub Only_1046{SUFFIX}/tp_day2.ipynb", nb)
@@ -113,9 +126,14 @@ def test_a_moodle_zip_of_40_is_graded_with_the_right_ids_and_rejections(
     result = CliRunner().invoke(app, [*args, "--sandbox", "process", "--workers", "2"])
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
-    for fragment in ("'/etc/tpgrade-evil.py' not extracted (absolute path)", "'../tpgrade-escape.py' not extracted",
-                     "(symbolic link)", "(compression ratio of a zip bomb)", "Élodie Dupré/1040: 2 candidate files",
-                     "Twice Student/1043: 2 submissions of one student (participant 1043): graded cohort.zip:Twice Student_1043_assignsubmission_onlinetext_/tp_day2.py"):
+    for fragment in (
+        "'/etc/tpgrade-evil.py' not extracted (absolute path)",
+        "'../tpgrade-escape.py' not extracted",
+        "(symbolic link)",
+        "(compression ratio of a zip bomb)",
+        "Élodie Dupré/1040: 2 candidate files",
+        "Twice Student/1043: 2 submissions of one student (participant 1043): graded cohort.zip:Twice Student_1043_assignsubmission_onlinetext_/tp_day2.py",
+    ):
         assert fragment in text, fragment
     assert not Path("/etc/tpgrade-evil.py").exists() and not (tmp_path / "tpgrade-escape.py").exists()
     rows = json.loads(out.read_text())["submissions"]
@@ -123,12 +141,25 @@ def test_a_moodle_zip_of_40_is_graded_with_the_right_ids_and_rejections(
     for row in rows:
         by_student.setdefault(str(row["student"]), []).append(row)
     expected_ids = {f"Etudiant {i:02d}/{1000 + i}" for i in range(33)} | {
-        "Élodie Dupré/1040", "Nina Notebook/1041", "Paul Pdf/1042", "Twice Student/1043",
-        "Broken Json/1044", "Empty File/1045", "Stub Only/1046", "Lien Symbolique/1047", "Zip Bomb/1048",
+        "Élodie Dupré/1040",
+        "Nina Notebook/1041",
+        "Paul Pdf/1042",
+        "Twice Student/1043",
+        "Broken Json/1044",
+        "Empty File/1045",
+        "Stub Only/1046",
+        "Lien Symbolique/1047",
+        "Zip Bomb/1048",
     }
     assert set(by_student) == expected_ids
-    full = [s for s in expected_ids if any(r["status"] == "graded" and r["score"] == r["max_score"] for r in by_student[s])]
-    assert sorted(full) == sorted({f"Etudiant {i:02d}/{1000 + i}" for i in range(33)} | {"Élodie Dupré/1040", "Twice Student/1043"})
+    full = [
+        s
+        for s in expected_ids
+        if any(r["status"] == "graded" and r["score"] == r["max_score"] for r in by_student[s])
+    ]
+    assert sorted(full) == sorted(
+        {f"Etudiant {i:02d}/{1000 + i}" for i in range(33)} | {"Élodie Dupré/1040", "Twice Student/1043"}
+    )
     # Nina's notebook (the stub) wins over her newer .py: notebooks first.
     nina = by_student["Nina Notebook/1041"]
     assert [r["status"] for r in nina] == ["graded"] and nina[0]["score"] == 0
@@ -142,9 +173,14 @@ def test_a_moodle_zip_of_40_is_graded_with_the_right_ids_and_rejections(
         assert by_student[skipped][0]["status"] == "rejected"
         assert "laissé dans l'archive" in str(by_student[skipped][0]["message"])
     reports = tmp_path / "reports"
-    rendered = CliRunner().invoke(app, ["report", "day2", "--store", str(tmp_path / "s.sqlite"), "--out", str(reports)])
+    rendered = CliRunner().invoke(
+        app, ["report", "day2", "--store", str(tmp_path / "s.sqlite"), "--out", str(reports)]
+    )
     assert rendered.exit_code == 0, rendered.output
     summary = (reports / "summary_day2.html").read_text()
-    assert "not extracted (absolute path)" in summary and "Twice Student/1043: 2 submissions of one student" in summary
+    assert (
+        "not extracted (absolute path)" in summary
+        and "Twice Student/1043: 2 submissions of one student" in summary
+    )
     moodle = (reports / "moodle_day2.csv").read_text()
     assert "Participant 1040,Élodie Dupré," in moodle and moodle.count("Participant 1043") == 1

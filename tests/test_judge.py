@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tpgrade.judge.local import grade_source_in_process
 
-GRADERS = '''
+GRADERS = """
 from tpgrade.grader import question
 
 @question("f", points=1)
@@ -18,7 +18,7 @@ def test_uses_the_value(student, rng):
 def test_broken_before_any_call(student, rng):
     {}["missing"]
     student.g()
-'''
+"""
 
 
 def test_a_grader_broken_by_a_returned_value_is_invalid_output_not_grader_error(tmp_path: Path) -> None:

@@ -20,8 +20,9 @@ max_days = 3
 
 
 def result(student: str, submitted_at: str, score: float = 18.0) -> SubmissionResult:
-    return SubmissionResult(student=student, day="day2", status="graded", score=score, max_score=20.0,
-                            submitted_at=submitted_at)
+    return SubmissionResult(
+        student=student, day="day2", status="graded", score=score, max_score=20.0, submitted_at=submitted_at
+    )
 
 
 def test_penalty_per_started_day_and_zero_beyond_the_limit(tmp_path: Path) -> None:

@@ -85,7 +85,12 @@ def batch(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     reference = paths.reference_file("day2").read_text(encoding="utf-8")
     head, marker, tail = reference.partition(SPLIT_MARKER)
     assert marker, "the Day 2 reference lost the line the load-time attacks are inserted before"
-    places = {"@COURSE@": str(COURSE), "@COHORT@": str(folder), "@STORE@": str(store_path), "@SENTINEL@": str(sentinel)}
+    places = {
+        "@COURSE@": str(COURSE),
+        "@COHORT@": str(folder),
+        "@STORE@": str(store_path),
+        "@SENTINEL@": str(sentinel),
+    }
     for name, attack in ATTACKS.items():
         code = attack.code
         for placeholder, value in places.items():
@@ -220,4 +225,3 @@ def test_no_message_from_the_runner_extends_a_budget(batch: Batch) -> None:
     result = batch.outcomes["channel_deadline_reset"].result
     assert result.timings.load_s < 60, result.timings
     assert all(o.result.timings.total_s < SUBMISSION_BUDGET for o in batch.outcomes.values())
-

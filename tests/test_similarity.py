@@ -15,7 +15,7 @@ from tpgrade.commands.app import app
 from tpgrade.judge.submission import read_program
 from tpgrade.reports.similarity import compare, fingerprint, stub_statements
 
-INDEPENDENT = '''
+INDEPENDENT = """
 import numpy as np
 
 def softmax(Z):
@@ -24,7 +24,7 @@ def softmax(Z):
 
 def grad_quadratic(x):
     return np.array([2 * x[0], 6 * x[1]])
-'''
+"""
 
 
 def renamed(source: str) -> str:
@@ -34,7 +34,9 @@ def renamed(source: str) -> str:
     return "# my own work\n" + source.replace("\ndef ", "\n# written by me\ndef ")
 
 
-def test_renamed_copies_are_reported_and_independent_work_is_not(tmp_path: Path, reference_source: str) -> None:
+def test_renamed_copies_are_reported_and_independent_work_is_not(
+    tmp_path: Path, reference_source: str
+) -> None:
     folder = tmp_path / "cohort"
     folder.mkdir()
     (folder / "alice.py").write_text(reference_source)
@@ -43,7 +45,9 @@ def test_renamed_copies_are_reported_and_independent_work_is_not(tmp_path: Path,
     (folder / "dora.ipynb").write_bytes(paths.stub_notebook("day2").read_bytes())
     (folder / "emma.ipynb").write_bytes(paths.stub_notebook("day2").read_bytes())
     out = tmp_path / "pairs.csv"
-    result = CliRunner().invoke(app, ["similarity", "day2", str(folder), "--out", str(out), "--threshold", "0.5"])
+    result = CliRunner().invoke(
+        app, ["similarity", "day2", str(folder), "--out", str(out), "--threshold", "0.5"]
+    )
     assert result.exit_code == 0, result.output
     lines = out.read_text().splitlines()
     assert lines[0] == "student_a,student_b,similarity"
@@ -73,7 +77,11 @@ def after_every_statement(source: str, make: Callable[[int], str]) -> str:
             # ``IfExp.body`` and ``IfExp.orelse`` are single expressions, not statement lists.
             for statement in block if isinstance(block, list) else []:
                 docstring = statement is tree.body[0] and isinstance(statement, ast.Expr)
-                if isinstance(statement, ast.stmt) and not isinstance(statement, ast.ImportFrom) and not docstring:
+                if (
+                    isinstance(statement, ast.stmt)
+                    and not isinstance(statement, ast.ImportFrom)
+                    and not docstring
+                ):
                     indent = " " * statement.col_offset
                     end = statement.end_lineno or statement.lineno
                     indents[end] = max(indents.get(end, ""), indent, key=len)
@@ -91,8 +99,12 @@ def reordered(source: str) -> str:
     """The same module with its functions in reverse order."""
     tree = ast.parse(source)
     lines = source.split("\n")
-    parts = [("\n".join(lines[n.lineno - 1 : n.end_lineno]), isinstance(n, ast.FunctionDef)) for n in tree.body]
-    return "\n\n".join([p for p, is_def in parts if not is_def] + [p for p, is_def in reversed(parts) if is_def])
+    parts = [
+        ("\n".join(lines[n.lineno - 1 : n.end_lineno]), isinstance(n, ast.FunctionDef)) for n in tree.body
+    ]
+    return "\n\n".join(
+        [p for p, is_def in parts if not is_def] + [p for p, is_def in reversed(parts) if is_def]
+    )
 
 
 def similarities(folder: Path) -> tuple[dict[tuple[str, str], float], list[tuple[str, str]]]:
@@ -104,7 +116,9 @@ def test_a_copy_with_a_no_op_after_every_line_is_reported(tmp_path: Path, refere
     folder = tmp_path / "cohort"
     folder.mkdir()
     (folder / "alice.py").write_text(reference_source)
-    (folder / "bob.py").write_text(after_every_statement(renamed(reference_source), lambda n: NO_OPS[n % len(NO_OPS)]))
+    (folder / "bob.py").write_text(
+        after_every_statement(renamed(reference_source), lambda n: NO_OPS[n % len(NO_OPS)])
+    )
     out = tmp_path / "pairs.csv"
     result = CliRunner().invoke(app, ["similarity", "day2", str(folder), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -144,7 +158,9 @@ def test_files_that_cannot_be_compared_are_skipped_with_a_note(tmp_path: Path, r
     (folder / "alice.py").write_text(reference_source)
     (folder / "bob.py").write_text(reference_source + "\nx = a" + ".b" * 5000 + "\n")
     (folder / "carl.ipynb").write_text('{"nbformat": 4, "cells": ' + "[" * 100_000 + "]" * 100_000 + "}")
-    (folder / "dan.ipynb").write_text(json.dumps({"nbformat": 4, "cells": [{"cell_type": "code", "metadata": [], "source": "def f(:"}]}))
+    (folder / "dan.ipynb").write_text(
+        json.dumps({"nbformat": 4, "cells": [{"cell_type": "code", "metadata": [], "source": "def f(:"}]})
+    )
     (folder / "eve.py").write_text("def broken(:\n")
     (folder / "fay.ipynb").write_bytes(paths.stub_notebook("day2").read_bytes())
     found, notes = similarities(folder)
@@ -157,7 +173,9 @@ def test_files_that_cannot_be_compared_are_skipped_with_a_note(tmp_path: Path, r
     assert reasons["dan"] == reasons["eve"] == "skipped, no code of its own that parses"
     assert reasons["fay"] == "skipped, too little code of its own"
     out = tmp_path / "pairs.csv"
-    result = CliRunner().invoke(app, ["similarity", "day2", str(folder), "--out", str(out), "--threshold", "0.5"])
+    result = CliRunner().invoke(
+        app, ["similarity", "day2", str(folder), "--out", str(out), "--threshold", "0.5"]
+    )
     assert result.exit_code == 0, result.output
     assert out.read_text().splitlines()[1:] == ["alice,bob,1.000"]
 

@@ -145,25 +145,48 @@ def backward_violations(*cells: str) -> list[str]:
         # Bound by an assignment, a closure, a class, a partial, an import.
         (TORCH_BACKWARD, "mlp_backward = torch_backward\n"),
         (TORCH_BACKWARD, "def make():\n    return torch_backward\nmlp_backward = make()\n"),
-        ("def make():\n    import torch\n    def inner(y, params, cache):\n        return torch.ones(1)\n    return inner\n",
-         "mlp_backward = make()\n"),
-        (TORCH_BACKWARD, "class B:\n    def __call__(self, y, params, cache):\n        return torch_backward(y, params, cache)\n",
-         "mlp_backward = B()\n"),
-        ("import torch\nclass mlp_backward:\n    def __init__(self, y, params, cache):\n        torch.ones(1)\n",),
+        (
+            "def make():\n    import torch\n    def inner(y, params, cache):\n        return torch.ones(1)\n    return inner\n",
+            "mlp_backward = make()\n",
+        ),
+        (
+            TORCH_BACKWARD,
+            "class B:\n    def __call__(self, y, params, cache):\n        return torch_backward(y, params, cache)\n",
+            "mlp_backward = B()\n",
+        ),
+        (
+            "import torch\nclass mlp_backward:\n    def __init__(self, y, params, cache):\n        torch.ones(1)\n",
+        ),
         (TORCH_BACKWARD, "import functools\nmlp_backward = functools.partial(torch_backward)\n"),
         ("from torch.autograd import grad as mlp_backward\n",),
         # Rebound after the checked def: later in the cell, in a later cell, under if/try/with/for.
         (NUMPY_BACKWARD + TORCH_BACKWARD + "mlp_backward = torch_backward\n",),
-        (NUMPY_BACKWARD, TORCH_BACKWARD, "def mlp_backward(y, params, cache):\n    return torch_backward(y, params, cache)\n"),
+        (
+            NUMPY_BACKWARD,
+            TORCH_BACKWARD,
+            "def mlp_backward(y, params, cache):\n    return torch_backward(y, params, cache)\n",
+        ),
         (NUMPY_BACKWARD, TORCH_BACKWARD, "if True:\n    mlp_backward = torch_backward\n"),
-        (NUMPY_BACKWARD, TORCH_BACKWARD, "try:\n    mlp_backward = torch_backward\nexcept Exception:\n    pass\n"),
+        (
+            NUMPY_BACKWARD,
+            TORCH_BACKWARD,
+            "try:\n    mlp_backward = torch_backward\nexcept Exception:\n    pass\n",
+        ),
         (NUMPY_BACKWARD, TORCH_BACKWARD, "for mlp_backward in [torch_backward]:\n    pass\n"),
-        (NUMPY_BACKWARD, TORCH_BACKWARD, "import contextlib\nwith contextlib.nullcontext(torch_backward) as mlp_backward:\n    pass\n"),
+        (
+            NUMPY_BACKWARD,
+            TORCH_BACKWARD,
+            "import contextlib\nwith contextlib.nullcontext(torch_backward) as mlp_backward:\n    pass\n",
+        ),
         (NUMPY_BACKWARD, TORCH_BACKWARD, "print(mlp_backward := torch_backward)\n"),
         (NUMPY_BACKWARD, TORCH_BACKWARD, "[(mlp_backward := f) for f in [torch_backward]]\n"),
         (NUMPY_BACKWARD, TORCH_BACKWARD, "mlp_backward += torch_backward\n"),
         (NUMPY_BACKWARD, TORCH_BACKWARD, "del mlp_backward\nif True:\n    mlp_backward = torch_backward\n"),
-        (NUMPY_BACKWARD, TORCH_BACKWARD, "def install():\n    global mlp_backward\n    mlp_backward = torch_backward\ninstall()\n"),
+        (
+            NUMPY_BACKWARD,
+            TORCH_BACKWARD,
+            "def install():\n    global mlp_backward\n    mlp_backward = torch_backward\ninstall()\n",
+        ),
         # torch received through defaults, decorators, lambdas.
         ("import torch\ndef mlp_backward(y, params, cache, torch=torch):\n    return torch.ones(1)\n",),
         ("def mlp_backward(y, params, cache, _t=__import__('torch')):\n    return _t.ones(1)\n",),
@@ -176,10 +199,16 @@ def backward_violations(*cells: str) -> list[str]:
         (TORCH_BACKWARD, "setattr(__import__('__main__'), 'mlp_backward', torch_backward)\n"),
         (TORCH_BACKWARD, "from sys import modules\nmodules[__name__].mlp_backward = torch_backward\n"),
         # Reached through values it reads: a dict filled later, a patched NumPy.
-        (TORCH_BACKWARD, "helpers = {}\nhelpers['bw'] = torch_backward\n",
-         "def mlp_backward(y, params, cache):\n    return helpers['bw'](y, params, cache)\n"),
-        (TORCH_BACKWARD, "import numpy as np2\nnp2.negative = torch_backward\n",
-         "import numpy as np\ndef mlp_backward(y, params, cache):\n    return np.negative(params)\n"),
+        (
+            TORCH_BACKWARD,
+            "helpers = {}\nhelpers['bw'] = torch_backward\n",
+            "def mlp_backward(y, params, cache):\n    return helpers['bw'](y, params, cache)\n",
+        ),
+        (
+            TORCH_BACKWARD,
+            "import numpy as np2\nnp2.negative = torch_backward\n",
+            "import numpy as np\ndef mlp_backward(y, params, cache):\n    return np.negative(params)\n",
+        ),
         # An earlier torch definition, the clean one after a statement that may fail first.
         (TORCH_BACKWARD + "mlp_backward = torch_backward\n", "1 / 0\n" + NUMPY_BACKWARD),
     ],
@@ -191,7 +220,10 @@ def test_every_binding_that_may_be_graded_is_checked(cells: tuple[str, ...]) -> 
 def test_a_clean_definition_alone_in_its_cell_replaces_an_earlier_draft() -> None:
     # The notebook's layout: each graded function alone in its cell, which runs for sure.
     assert backward_violations(TORCH_BACKWARD, "mlp_backward = torch_backward\n", NUMPY_BACKWARD) == []
-    assert backward_violations(TORCH_BACKWARD, '"""Rétropropagation."""\nimport numpy as np\n' + NUMPY_BACKWARD) == []
+    assert (
+        backward_violations(TORCH_BACKWARD, '"""Rétropropagation."""\nimport numpy as np\n' + NUMPY_BACKWARD)
+        == []
+    )
 
 
 def test_honest_neighbours_do_not_make_a_numpy_function_suspect() -> None:
@@ -208,9 +240,13 @@ def test_honest_neighbours_do_not_make_a_numpy_function_suspect() -> None:
 
 
 def test_messages_say_where_and_why() -> None:
-    problems = backward_violations(NUMPY_BACKWARD, TORCH_BACKWARD, "if True:\n    mlp_backward = torch_backward\n")
+    problems = backward_violations(
+        NUMPY_BACKWARD, TORCH_BACKWARD, "if True:\n    mlp_backward = torch_backward\n"
+    )
     assert any("cellule 3" in p for p in problems)
-    problems = backward_violations("import torch\ndef mlp_backward(y, params, cache, torch=torch):\n    return 0\n")
+    problems = backward_violations(
+        "import torch\ndef mlp_backward(y, params, cache, torch=torch):\n    return 0\n"
+    )
     assert problems == ["utilisation de torch via « torch » (ligne 2) dans mlp_backward (cellule 1)"]
 
 
@@ -238,7 +274,9 @@ def test_a_cell_too_deep_to_analyse_that_names_the_function_is_not_vouched_for()
 
 
 def test_deep_but_parsable_code_is_analysed_without_recursion() -> None:
-    nested = "def softmax(Z):\n    return " + "(" * 150 + "Z" + ")" * 150 + " + " + " + ".join(["Z"] * 2000) + "\n"
+    nested = (
+        "def softmax(Z):\n    return " + "(" * 150 + "Z" + ")" * 150 + " + " + " + ".join(["Z"] * 2000) + "\n"
+    )
     assert SubmissionSource((nested,)).numpy_only_violations("softmax") == []
     torchy = "import torch\ndef softmax(Z):\n    return " + " + ".join(["Z"] * 2000) + " + torch.ones(1)\n"
     assert SubmissionSource((torchy,)).numpy_only_violations("softmax")

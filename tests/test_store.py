@@ -66,7 +66,9 @@ def test_a_result_too_large_to_store_is_stored_shortened(tmp_path: Path) -> None
     from tpgrade.models import MAX_STORED_RESULT_BYTES, CellIssue, LoadReport, TestResult
 
     huge_tests = [
-        TestResult(name=f"t{i}", question="softmax", points=0, max_points=1, status="failed", message="m" * 5000)
+        TestResult(
+            name=f"t{i}", question="softmax", points=0, max_points=1, status="failed", message="m" * 5000
+        )
         for i in range(300)
     ]
     issues = [CellIssue(index=i, kind="error", message="e" * 5000) for i in range(2000)]
@@ -104,7 +106,10 @@ def test_a_result_stored_too_large_by_an_older_tpgrade_is_read_from_its_columns(
     store.save(result("alice", "h", 2))
     store.close()
     with sqlite3.connect(path) as db:  # what an unbounded writer could leave
-        db.execute("UPDATE results SET result_json = ? WHERE student = 'alice'", ("x" * (2 * MAX_STORED_RESULT_BYTES),))
+        db.execute(
+            "UPDATE results SET result_json = ? WHERE student = 'alice'",
+            ("x" * (2 * MAX_STORED_RESULT_BYTES),),
+        )
     latest = Store(path).latest("day2")
     assert [(r.student, r.score, r.status) for r in latest] == [("alice", 2, "graded")]
     assert "--regrade" in latest[0].message

@@ -180,7 +180,9 @@ def test_what_torch_imports_on_first_use_is_imported_once_before_a_question_fork
     from tpgrade.judge.student import Student
     from tpgrade.judge.submission import program_from_source
 
-    source = "import torch\ndef lazy_parts_loaded():\n    import sys\n    return 'torch._dynamo' in sys.modules\n"
+    source = (
+        "import torch\ndef lazy_parts_loaded():\n    import sys\n    return 'torch._dynamo' in sys.modules\n"
+    )
     box = BubblewrapSandbox([], warm=warm)
     remote = RemoteStudent(box, program_from_source(source), Limits(), 30.0, 60.0)
     try:

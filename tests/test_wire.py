@@ -164,7 +164,9 @@ def test_integers_beyond_64_bits_do_not_cross() -> None:
 class ScriptedRunner(RunnerProcess):
     """A "runner" whose answers are written by ``script(requests, write)`` in a thread."""
 
-    def __init__(self, script: Callable[[Iterator[dict[str, typing.Any]], Callable[[bytes], None]], None]) -> None:
+    def __init__(
+        self, script: Callable[[Iterator[dict[str, typing.Any]], Callable[[bytes], None]], None]
+    ) -> None:
         self._in_read, self._in_write = os.pipe()
         self._out_read, self._out_write = os.pipe()
         self._ended = threading.Event()
@@ -340,7 +342,9 @@ def test_a_flood_of_load_events_keeps_a_bounded_report() -> None:
                 write(line(event="cell_done", id=request["id"], index=cell["index"], error=error) + b"\n")
             write(line(event="loaded", id=request["id"], names=[]) + b"\n")
 
-    remote = RemoteStudent(ScriptedSandbox(script), program(3000), Limits(), cell_timeout=5.0, load_budget=60.0)
+    remote = RemoteStudent(
+        ScriptedSandbox(script), program(3000), Limits(), cell_timeout=5.0, load_budget=60.0
+    )
     report = remote.start()
     assert len(report.issues) == 100 and "2901 autres" in report.issues[-1].message
     assert len(report.model_dump_json()) < 100_000

@@ -101,7 +101,10 @@ def test_layers_and_parameter_count(student, rng):
             as_array(weight, f"{layer}.weight de TwoLayerMLP({d}, {h}, {k})", shape)
             as_array(bias, f"{layer}.bias de TwoLayerMLP({d}, {h}, {k})", shape[:1])
         count = student.run(COUNT_PARAMETERS, model, torch.zeros((2, d)))
-        expect(not isinstance(count, str), f"les paramètres de TwoLayerMLP({d}, {h}, {k}) ne peuvent pas être comptés : {count}")
+        expect(
+            not isinstance(count, str),
+            f"les paramètres de TwoLayerMLP({d}, {h}, {k}) ne peuvent pas être comptés : {count}",
+        )
         expect_scalar(
             count,
             ref.count_mlp_parameters([d, h, k]),

@@ -115,12 +115,16 @@ class Training:
         epochs = config["epochs"]
         targets = y.numpy()
         model, _ = train(student, X, y, seed, **{**config, "lr": 0.0, "epochs": 1})
-        self.losses = {0: mean_cross_entropy(logits_of(student, model, X, n_classes, "modèle initial"), targets)}
+        self.losses = {
+            0: mean_cross_entropy(logits_of(student, model, X, n_classes, "modèle initial"), targets)
+        }
         self.histories = {}
         for k in sorted({1, epochs - 1, epochs}):
             model, history = train(student, X, y, seed, **{**config, "epochs": k})
             self.histories[k] = history_of(history, k)
-            logits = logits_of(student, model, X, n_classes, f"sur les images d'entraînement, après {k} époque(s)")
+            logits = logits_of(
+                student, model, X, n_classes, f"sur les images d'entraînement, après {k} époque(s)"
+            )
             self.losses[k] = mean_cross_entropy(logits, targets)
         # The last model is still there: evaluate it now, before any other call.
         self.outputs = [logits_of(student, model, X_eval, n_classes, what) for X_eval, what in evaluate]
@@ -189,8 +193,15 @@ def history_of(history, epochs):
 @question("train_classifier", points=1.5, timeout=60)
 def test_accuracy_on_held_out_digits(student, rng):
     X_train, y_train, X_test, y_test = split(rng)
-    training = Training(student, X_train, y_train, int(rng.integers(2**31)), 10,
-                        evaluate=[(X_test, "sur les images de test")], **CONFIG)
+    training = Training(
+        student,
+        X_train,
+        y_train,
+        int(rng.integers(2**31)),
+        10,
+        evaluate=[(X_test, "sur les images de test")],
+        **CONFIG,
+    )
     accuracy = float(np.mean(training.outputs[0].argmax(axis=1) == y_test.numpy()))
     expect(
         accuracy >= MIN_ACCURACY,
@@ -206,7 +217,12 @@ def test_loss_history_falls(student, rng):
     subset = rng.permutation(len(y))[:600]
     config = {"d_hidden": 32, "epochs": 10, "lr": 0.2, "batch_size": 32}
     training = Training(
-        student, torch.from_numpy(X[subset]), torch.from_numpy(y[subset]), int(rng.integers(2**31)), 10, **config
+        student,
+        torch.from_numpy(X[subset]),
+        torch.from_numpy(y[subset]),
+        int(rng.integers(2**31)),
+        10,
+        **config,
     )
     values = training.history
     expect(

@@ -180,7 +180,9 @@ def trained(student, X, y, d_hidden, lr, epochs, batch_size, seed):
 @question("train_mlp_numpy", points=0.25, numpy_only=True, timeout=TIMEOUT)
 def test_history_and_params(student, rng):
     X, y, _, _ = blobs(rng, 20, 3.0)
-    trained(student, X, y, d_hidden=8, lr=0.05, epochs=4, batch_size=6, seed=int(rng.integers(1000))).check_history()
+    trained(
+        student, X, y, d_hidden=8, lr=0.05, epochs=4, batch_size=6, seed=int(rng.integers(1000))
+    ).check_history()
 
 
 @question("train_mlp_numpy", points=0.5, numpy_only=True, timeout=TIMEOUT)

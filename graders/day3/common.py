@@ -54,8 +54,13 @@ def expect_tensor(
         raise Fail(f"{what} a le type {got.dtype}, un type flottant est attendu")
     if isinstance(expected, torch.Tensor):
         expected = expected.detach().to(torch.float64).numpy()
-    expect_array(got.numpy().astype(np.float64), np.asarray(expected, dtype=np.float64),
-                 rtol=rtol, atol=atol, what=what)
+    expect_array(
+        got.numpy().astype(np.float64),
+        np.asarray(expected, dtype=np.float64),
+        rtol=rtol,
+        atol=atol,
+        what=what,
+    )
     return got
 
 

@@ -27,7 +27,6 @@ at the end), hidden and latent sizes swapped, all stay at the mean image
 (ratio >= 0.99).
 """
 
-
 import numpy as np
 import torch
 
@@ -93,14 +92,21 @@ def bce_with_logits(x, logits):
 def check_outputs(student, model, n, d_in, d_latent, rng, what):
     x = common.tensor(rng.uniform(0.0, 1.0, size=(n, d_in)))
     out = expect_tuple(student.method(model, "forward", x), 3, what=f"le résultat de forward ({what})")
-    for value, shape, name in zip(out, ((n, d_in), (n, d_latent), (n, d_latent)),
-                                  ("x_logits", "mu", "logvar"), strict=True):
-        expect(isinstance(value, torch.Tensor),
-               f"{name} ({what}) doit être un tenseur torch, pas {common.describe(value)}")
-        expect(tuple(value.shape) == shape,
-               f"{name} ({what}) a la forme {tuple(value.shape)}, la forme attendue est {shape}")
-        expect(value.is_floating_point() and bool(torch.isfinite(value).all()),
-               f"{name} ({what}) doit contenir des flottants finis")
+    for value, shape, name in zip(
+        out, ((n, d_in), (n, d_latent), (n, d_latent)), ("x_logits", "mu", "logvar"), strict=True
+    ):
+        expect(
+            isinstance(value, torch.Tensor),
+            f"{name} ({what}) doit être un tenseur torch, pas {common.describe(value)}",
+        )
+        expect(
+            tuple(value.shape) == shape,
+            f"{name} ({what}) a la forme {tuple(value.shape)}, la forme attendue est {shape}",
+        )
+        expect(
+            value.is_floating_point() and bool(torch.isfinite(value).all()),
+            f"{name} ({what}) doit contenir des flottants finis",
+        )
 
 
 @question("VAE", points=0.5)
@@ -117,16 +123,23 @@ def test_learns_a_latent_structure(student, rng):
     X = prototypes(rng, 1000)
     entropy = binary_cross_entropy(X, X)
     mean_image = binary_cross_entropy(X, np.broadcast_to(X.mean(axis=0), X.shape)) - entropy
-    out = expect_tuple(student.run(TRAIN, common.tensor(X), 2, 64, 100, 64, 1e-2, int(rng.integers(2**31))),
-                       3, what="le résultat de forward après l'entraînement (x_logits, mu, logvar)")
-    expect(isinstance(out[0], torch.Tensor) and tuple(out[0].shape) == X.shape,
-           f"x_logits après l'entraînement doit être un tenseur de forme {X.shape}")
+    out = expect_tuple(
+        student.run(TRAIN, common.tensor(X), 2, 64, 100, 64, 1e-2, int(rng.integers(2**31))),
+        3,
+        what="le résultat de forward après l'entraînement (x_logits, mu, logvar)",
+    )
+    expect(
+        isinstance(out[0], torch.Tensor) and tuple(out[0].shape) == X.shape,
+        f"x_logits après l'entraînement doit être un tenseur de forme {X.shape}",
+    )
     logits = out[0].detach().to(torch.float64).numpy()
     expect(bool(np.all(np.isfinite(logits))), "x_logits après l'entraînement contient nan ou inf")
     reconstruction = bce_with_logits(X, logits) - entropy
     ratio = reconstruction / mean_image
-    expect(ratio <= RATIO_BOUND,
-           f"après 100 pas d'Adam, la reconstruction de votre VAE ne s'améliore pas assez sur celle de "
-           f"l'image moyenne (rapport {ratio:.2f}, au plus {RATIO_BOUND:g} attendu) : vérifiez que forward "
-           "renvoie des logits (sans sigmoïde), que z est échantillonné par reparamétrisation à partir de "
-           "mu et logvar, et que le décodeur reçoit z")
+    expect(
+        ratio <= RATIO_BOUND,
+        f"après 100 pas d'Adam, la reconstruction de votre VAE ne s'améliore pas assez sur celle de "
+        f"l'image moyenne (rapport {ratio:.2f}, au plus {RATIO_BOUND:g} attendu) : vérifiez que forward "
+        "renvoie des logits (sans sigmoïde), que z est échantillonné par reparamétrisation à partir de "
+        "mu et logvar, et que le décodeur reçoit z",
+    )

@@ -7,7 +7,6 @@ the betas themselves, or a product shifted by one step (alpha_bar[t] =
 prod_{s < t}) are off by O(1) at some t.
 """
 
-
 import numpy as np
 import torch
 
@@ -20,8 +19,14 @@ RTOL, ATOL = 1e-10, 1e-15
 
 
 def check(student, betas, what):
-    common.expect_tensor(student.alpha_bar(betas), ref.alpha_bar(betas), rtol=RTOL, atol=ATOL,
-                         dtype=betas.dtype, what=f"alpha_bar ({what})")
+    common.expect_tensor(
+        student.alpha_bar(betas),
+        ref.alpha_bar(betas),
+        rtol=RTOL,
+        atol=ATOL,
+        dtype=betas.dtype,
+        what=f"alpha_bar ({what})",
+    )
 
 
 @question("alpha_bar", points=0.5)

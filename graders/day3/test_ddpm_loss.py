@@ -16,7 +16,6 @@ compared with autograd on the reference in float64 (rtol = 1e-9, atol = 1e-12
 times the largest entry).
 """
 
-
 import torch
 
 from tpgrade.grader import PyFunction, expect, expect_tuple, question, reference, sibling
@@ -25,13 +24,13 @@ ref = reference("day3")
 common = sibling(__file__, "common")
 
 EPS_MODEL = PyFunction(
-    '''
+    """
 def eps_model(x, t):
     import torch
 
     scale = (1.0 + t.to(x.dtype) / 50.0).reshape(-1, *([1] * (x.dim() - 1)))
     return torch.tanh(x) * scale - 0.3 * x
-''',
+""",
     "eps_model",
 )
 judge_eps_model = common.judge_side(EPS_MODEL)
@@ -68,11 +67,14 @@ def draw(rng, shape, T, dtype=torch.float32):
 
 def check(student, x0, t, noise, alpha_bars, what):
     expected = float(ref.ddpm_loss(judge_eps_model, common.f64(x0), t, common.f64(noise), alpha_bars))
-    got = common.expect_tensor_scalar(student.ddpm_loss(EPS_MODEL, x0, t, noise, alpha_bars),
-                                      what=f"la perte ({what})")
+    got = common.expect_tensor_scalar(
+        student.ddpm_loss(EPS_MODEL, x0, t, noise, alpha_bars), what=f"la perte ({what})"
+    )
     rtol, atol = (1e-5, 1e-7) if x0.dtype == torch.float32 else (1e-12, 1e-12)
-    expect(abs(got - expected) <= atol + rtol * abs(expected),
-           f"la perte ({what}) : valeur incorrecte (écart relatif {abs(got - expected) / abs(expected):.2e})")
+    expect(
+        abs(got - expected) <= atol + rtol * abs(expected),
+        f"la perte ({what}) : valeur incorrecte (écart relatif {abs(got - expected) / abs(expected):.2e})",
+    )
 
 
 @question("ddpm_loss", points=0.75)
@@ -93,9 +95,11 @@ def test_gradient_reaches_the_model(student, rng):
     alpha_bars = schedule()
     weight = common.tensor(rng.normal(scale=0.5, size=(3, 3)), torch.float64)
     out = student.run(GRADIENT, x0, t, noise, alpha_bars, weight)
-    expect(out != "no graph",
-           "la perte doit être un tenseur relié au graphe de calcul du modèle (pas de .item(), "
-           "ni de NumPy), pour que loss.backward() entraîne le modèle")
+    expect(
+        out != "no graph",
+        "la perte doit être un tenseur relié au graphe de calcul du modèle (pas de .item(), "
+        "ni de NumPy), pour que loss.backward() entraîne le modèle",
+    )
     _, grad = expect_tuple(out, 2, what="le résultat de la sonde de gradient")
     expect(grad is not None, "le gradient de la perte n'arrive pas jusqu'aux poids du modèle")
     reference_weight = weight.clone().requires_grad_(True)
@@ -105,5 +109,10 @@ def test_gradient_reaches_the_model(student, rng):
 
     ref.ddpm_loss(eps_model, x0, t, noise, alpha_bars).backward()
     expected = reference_weight.grad
-    common.expect_tensor(grad, expected, rtol=1e-9, atol=1e-12 * float(expected.abs().max()),
-                         what="le gradient de la perte par rapport aux poids du modèle")
+    common.expect_tensor(
+        grad,
+        expected,
+        rtol=1e-9,
+        atol=1e-12 * float(expected.abs().max()),
+        what="le gradient de la perte par rapport aux poids du modèle",
+    )

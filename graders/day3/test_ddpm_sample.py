@@ -20,7 +20,6 @@ running t upwards (mean 0.6 instead of 1.5), one z reused at every step
 exact for any schedule.
 """
 
-
 import numpy as np
 import torch
 
@@ -35,7 +34,7 @@ Z_BOUND = 5.0
 def gaussian_eps_model(mean, variance, T, beta_start, beta_end):
     """The exact noise predictor for N(mean, variance) data (mean: a float, or one per last-axis entry)."""
     return PyFunction(
-        f'''
+        f"""
 def eps_model(x, t):
     import torch
 
@@ -43,7 +42,7 @@ def eps_model(x, t):
     ab = torch.cumprod(1.0 - betas, dim=0)[t].to(x.dtype).reshape(-1, *([1] * (x.dim() - 1)))
     mean = torch.tensor({mean!r}, dtype=x.dtype)
     return torch.sqrt(1.0 - ab) * (x - torch.sqrt(ab) * mean) / (ab * {variance!r} + 1.0 - ab)
-''',
+""",
         "eps_model",
     )
 
@@ -68,10 +67,14 @@ def samples(student, mean, variance, shape, T, beta_end, seed, what):
     got = student.ddpm_sample(model, shape, betas, seed)
     if not isinstance(got, torch.Tensor):
         raise Fail(f"les échantillons ({what}) doivent être un tenseur torch, pas {common.describe(got)}")
-    expect(tuple(got.shape) == tuple(shape),
-           f"les échantillons ({what}) ont la forme {tuple(got.shape)}, la forme attendue est {tuple(shape)}")
-    expect(got.is_floating_point() and bool(torch.isfinite(got).all()),
-           f"les échantillons ({what}) doivent être des flottants finis")
+    expect(
+        tuple(got.shape) == tuple(shape),
+        f"les échantillons ({what}) ont la forme {tuple(got.shape)}, la forme attendue est {tuple(shape)}",
+    )
+    expect(
+        got.is_floating_point() and bool(torch.isfinite(got).all()),
+        f"les échantillons ({what}) doivent être des flottants finis",
+    )
     return got.to(torch.float64).numpy(), exact_output(mean, variance, betas)
 
 
@@ -79,29 +82,42 @@ def check_moments(values, mu, v, what):
     """values: (n, k) samples of k independent coordinates; mu, v: their exact mean and variance."""
     n = values.shape[0]
     mean_gap = np.abs(values.mean(axis=0) - mu) / np.sqrt(v / n)
-    expect(bool(np.all(mean_gap <= Z_BOUND)),
-           f"la moyenne des échantillons ({what}) est à {float(mean_gap.max()):.1f} erreurs-types de la "
-           f"moyenne attendue (au plus {Z_BOUND:g})")
+    expect(
+        bool(np.all(mean_gap <= Z_BOUND)),
+        f"la moyenne des échantillons ({what}) est à {float(mean_gap.max()):.1f} erreurs-types de la "
+        f"moyenne attendue (au plus {Z_BOUND:g})",
+    )
     variance_gap = np.abs(values.var(axis=0, ddof=1) / v - 1.0) / np.sqrt(2.0 / (n - 1))
-    expect(bool(np.all(variance_gap <= Z_BOUND)),
-           f"la variance des échantillons ({what}) est à {float(variance_gap.max()):.1f} erreurs-types de la "
-           f"variance attendue (au plus {Z_BOUND:g}) : vérifiez le bruit ajouté à chaque pas et l'ordre des t")
+    expect(
+        bool(np.all(variance_gap <= Z_BOUND)),
+        f"la variance des échantillons ({what}) est à {float(variance_gap.max()):.1f} erreurs-types de la "
+        f"variance attendue (au plus {Z_BOUND:g}) : vérifiez le bruit ajouté à chaque pas et l'ordre des t",
+    )
 
 
 @question("ddpm_sample", points=1.0, timeout=30)
 def test_gaussian_data_in_the_plane(student, rng):
     mean = [float(rng.uniform(1.0, 2.0)), float(rng.uniform(-1.0, -0.3))]
     variance = float(rng.uniform(0.05, 0.2))
-    values, (mu, v) = samples(student, mean, variance, (4000, 2), 100, 0.1, int(rng.integers(2**31)),
-                              "4000 points du plan, T = 100")
+    values, (mu, v) = samples(
+        student, mean, variance, (4000, 2), 100, 0.1, int(rng.integers(2**31)), "4000 points du plan, T = 100"
+    )
     check_moments(values, mu, v, "4000 points du plan, T = 100")
 
 
 @question("ddpm_sample", points=0.5, timeout=30)
 def test_images(student, rng):
     mean, variance = float(rng.uniform(-1.0, -0.5)), float(rng.uniform(0.1, 0.4))
-    values, (mu, v) = samples(student, mean, variance, (500, 1, 4, 4), 50, 0.2, int(rng.integers(2**31)),
-                              "500 images (1, 4, 4), T = 50")
+    values, (mu, v) = samples(
+        student,
+        mean,
+        variance,
+        (500, 1, 4, 4),
+        50,
+        0.2,
+        int(rng.integers(2**31)),
+        "500 images (1, 4, 4), T = 50",
+    )
     check_moments(values.reshape(-1, 1), np.array([mu]), np.array([v]), "500 images (1, 4, 4), T = 50")
 
 
@@ -111,7 +127,12 @@ def test_seed_decides_the_draws(student, rng):
     first, _ = samples(student, [1.0, -1.0], 0.1, (64, 2), 20, 0.3, seed, "première graine")
     again, _ = samples(student, [1.0, -1.0], 0.1, (64, 2), 20, 0.3, seed, "même graine")
     other, _ = samples(student, [1.0, -1.0], 0.1, (64, 2), 20, 0.3, seed + 1, "autre graine")
-    expect(bool(np.array_equal(first, again)),
-           "deux appels avec la même graine doivent donner les mêmes échantillons "
-           "(tirez tout le bruit d'un torch.Generator initialisé avec seed)")
-    expect(not np.array_equal(first, other), "deux graines différentes doivent donner des échantillons différents")
+    expect(
+        bool(np.array_equal(first, again)),
+        "deux appels avec la même graine doivent donner les mêmes échantillons "
+        "(tirez tout le bruit d'un torch.Generator initialisé avec seed)",
+    )
+    expect(
+        not np.array_equal(first, other),
+        "deux graines différentes doivent donner des échantillons différents",
+    )

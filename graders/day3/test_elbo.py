@@ -16,7 +16,6 @@ log(0) = -inf (or nan) for l = ±100, and clamping the probability (say to
 stable form x l - softplus(l) (or -binary_cross_entropy_with_logits) is exact.
 """
 
-
 import numpy as np
 import torch
 
@@ -46,8 +45,14 @@ def check(student, arrays, dtype, what):
     expected = ref.elbo(*[common.f64(t) for t in tensors])
     size = scale(*[t.to(torch.float64).numpy() for t in tensors])
     rtol, atol = (1e-5, 1e-5 * size) if dtype == torch.float32 else (1e-12, 1e-12 * size)
-    common.expect_tensor(student.elbo(*tensors), expected, rtol=rtol, atol=atol, dtype=dtype,
-                         what=f"l'ELBO par exemple ({what})")
+    common.expect_tensor(
+        student.elbo(*tensors),
+        expected,
+        rtol=rtol,
+        atol=atol,
+        dtype=dtype,
+        what=f"l'ELBO par exemple ({what})",
+    )
 
 
 @question("elbo", points=0.75)
@@ -68,5 +73,4 @@ def test_logits_of_plus_or_minus_100(student, rng):
     x_logits = rng.choice([-100.0, 100.0], size=x.shape)
     check(student, (x, x_logits, mu, logvar), torch.float32, "logits de ±100")
     x, x_logits, mu, logvar = draw(rng, 4, 10, 2, logit_scale=40.0)
-    check(student, (x, np.clip(x_logits, -100.0, 100.0), mu, logvar), torch.float32,
-          "logits jusqu'à ±100")
+    check(student, (x, np.clip(x_logits, -100.0, 100.0), mu, logvar), torch.float32, "logits jusqu'à ±100")

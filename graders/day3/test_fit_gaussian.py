@@ -21,12 +21,20 @@ RTOL = 1e-9
 
 
 def check(student, X, what):
-    out = expect_tuple(student.fit_gaussian(X), 2, what=f"le résultat de fit_gaussian (moyenne, covariance) ({what})")
+    out = expect_tuple(
+        student.fit_gaussian(X), 2, what=f"le résultat de fit_gaussian (moyenne, covariance) ({what})"
+    )
     mean, cov = ref.fit_gaussian(X)
-    expect_array(out[0], mean, rtol=RTOL, atol=RTOL * max(1.0, float(np.max(np.abs(mean)))),
-                 what=f"la moyenne ({what})")
-    expect_array(out[1], cov, rtol=RTOL, atol=RTOL * float(np.max(np.abs(cov)) or 1.0),
-                 what=f"la covariance ({what})")
+    expect_array(
+        out[0],
+        mean,
+        rtol=RTOL,
+        atol=RTOL * max(1.0, float(np.max(np.abs(mean)))),
+        what=f"la moyenne ({what})",
+    )
+    expect_array(
+        out[1], cov, rtol=RTOL, atol=RTOL * float(np.max(np.abs(cov)) or 1.0), what=f"la covariance ({what})"
+    )
 
 
 def correlated_sample(rng, n, d):

@@ -15,7 +15,6 @@ symmetric: the draws below keep var_q / var_p away from 1), no factor 1/2, a
 mean instead of a sum.
 """
 
-
 import numpy as np
 import torch
 
@@ -35,8 +34,13 @@ def draw(rng, shape):
 
 def scale(mu_q, logvar_q, mu_p, logvar_p):
     """An upper bound of the size of the terms summed in one KL (see the docstring)."""
-    size = (np.abs(logvar_q) + np.abs(logvar_p) + np.exp(logvar_q - logvar_p)
-            + (mu_q - mu_p) ** 2 * np.exp(-logvar_p) + 1.0)
+    size = (
+        np.abs(logvar_q)
+        + np.abs(logvar_p)
+        + np.exp(logvar_q - logvar_p)
+        + (mu_q - mu_p) ** 2 * np.exp(-logvar_p)
+        + 1.0
+    )
     return float(np.max(size)) * size.shape[-1]
 
 
@@ -47,9 +51,11 @@ def check_numpy(student, params, what):
     if np.ndim(expected) == 0:
         if isinstance(got, np.ndarray) and got.ndim == 0:
             got = got[()]
-        expect(isinstance(got, np.floating | float),
-               f"pour des paramètres NumPy de forme (d,), kl_gaussians doit renvoyer un nombre NumPy, "
-               f"pas {common.describe(got)} ({what})")
+        expect(
+            isinstance(got, np.floating | float),
+            f"pour des paramètres NumPy de forme (d,), kl_gaussians doit renvoyer un nombre NumPy, "
+            f"pas {common.describe(got)} ({what})",
+        )
         expect_scalar(got, float(expected), rtol=1e-10, atol=atol, what=f"la KL ({what})")
     else:
         expect_array(got, expected, rtol=1e-10, atol=atol, what=f"la KL ({what})")
@@ -61,8 +67,14 @@ def check_torch(student, params, dtype, what):
     as_numpy = [t.to(torch.float64).numpy() for t in tensors]
     atol = (1e-12 if dtype == torch.float64 else 1e-5) * scale(*as_numpy)
     rtol = 1e-10 if dtype == torch.float64 else 1e-5
-    common.expect_tensor(student.kl_gaussians(*tensors), expected, rtol=rtol, atol=atol, dtype=dtype,
-                         what=f"la KL ({what}, tenseurs {dtype})")
+    common.expect_tensor(
+        student.kl_gaussians(*tensors),
+        expected,
+        rtol=rtol,
+        atol=atol,
+        dtype=dtype,
+        what=f"la KL ({what}, tenseurs {dtype})",
+    )
 
 
 @question("kl_gaussians", points=0.5)
@@ -89,6 +101,5 @@ def test_torch_float32(student, rng):
 def test_torch_float64_against_standard_normal(student, rng):
     # The VAE's prior: p = N(0, I), given as zeros of the same shape.
     mu_q, logvar_q, _, _ = draw(rng, (5, 6))
-    check_torch(student, (mu_q, logvar_q, np.zeros((5, 6)), np.zeros((5, 6))), torch.float64,
-                "p = N(0, I)")
+    check_torch(student, (mu_q, logvar_q, np.zeros((5, 6)), np.zeros((5, 6))), torch.float64, "p = N(0, I)")
     check_torch(student, draw(rng, (4, 2)), torch.float64, "lot de 4 paires en dimension 2")

@@ -16,7 +16,6 @@ Inputs are drawn so that the KL is at least 10 standard errors: an estimate of
 than twice the bound.
 """
 
-
 import numpy as np
 
 from tpgrade.grader import expect, question, reference, sibling
@@ -52,18 +51,21 @@ def check_close(student, params, n_samples, seed, what):
     got = estimate(student, params, n_samples, seed, what)
     kl = float(ref.kl_gaussians(*params))
     standard_error = log_ratio_std(*params) / np.sqrt(n_samples)
-    expect(abs(got - kl) <= Z_BOUND * standard_error + 1e-9,
-           f"l'estimation de Monte Carlo de la KL ({what}) est à {abs(got - kl) / standard_error:.1f} "
-           f"écarts-types de la valeur exacte (au plus {Z_BOUND:g} sont tolérés) : vérifiez le sens du "
-           "rapport log q - log p, que les tirages suivent q, et l'écart-type exp(0.5 * logvar)")
+    expect(
+        abs(got - kl) <= Z_BOUND * standard_error + 1e-9,
+        f"l'estimation de Monte Carlo de la KL ({what}) est à {abs(got - kl) / standard_error:.1f} "
+        f"écarts-types de la valeur exacte (au plus {Z_BOUND:g} sont tolérés) : vérifiez le sens du "
+        "rapport log q - log p, que les tirages suivent q, et l'écart-type exp(0.5 * logvar)",
+    )
 
 
 @question("kl_monte_carlo", points=1.0, timeout=20)
 def test_close_to_closed_form(student, rng):
     for d, n_samples in ((1, 2000), (3, 5000), (6, 20000)):
         params = draw(rng, d, n_samples)
-        check_close(student, params, n_samples, int(rng.integers(2**31)),
-                    f"dimension {d}, {n_samples} tirages")
+        check_close(
+            student, params, n_samples, int(rng.integers(2**31)), f"dimension {d}, {n_samples} tirages"
+        )
 
 
 @question("kl_monte_carlo", points=0.5)
@@ -73,9 +75,11 @@ def test_seed_decides_the_draws(student, rng):
     first = estimate(student, params, 500, seed, "première graine")
     again = estimate(student, params, 500, seed, "même graine")
     other = estimate(student, params, 500, seed + 1, "autre graine")
-    expect(abs(first - again) <= 1e-12 * max(1.0, abs(first)),
-           "deux appels avec la même graine doivent donner la même estimation "
-           "(utilisez np.random.default_rng(seed))")
+    expect(
+        abs(first - again) <= 1e-12 * max(1.0, abs(first)),
+        "deux appels avec la même graine doivent donner la même estimation "
+        "(utilisez np.random.default_rng(seed))",
+    )
     expect(first != other, "deux graines différentes doivent donner des estimations différentes")
 
 
@@ -93,6 +97,8 @@ def test_spread_matches_n_samples(student, rng):
     seeds = rng.choice(2**31, size=40, replace=False)
     values = np.array([estimate(student, params, 100, int(seed), "n = 100") for seed in seeds])
     ratio = float(np.std(values, ddof=1)) / (log_ratio_std(*params) / np.sqrt(100))
-    expect(0.45 <= ratio <= 1.7,
-           f"la dispersion des estimations sur 40 graines ne correspond pas à n_samples = 100 tirages "
-           f"indépendants (écart-type observé / attendu = {ratio:.2f})")
+    expect(
+        0.45 <= ratio <= 1.7,
+        f"la dispersion des estimations sur 40 graines ne correspond pas à n_samples = 100 tirages "
+        f"indépendants (écart-type observé / attendu = {ratio:.2f})",
+    )

@@ -7,7 +7,6 @@ formula start + i * (end - start) / (T - 1)) agree to a few ulps: rtol =
 tolerance).
 """
 
-
 import torch
 
 from tpgrade.grader import question, reference, sibling
@@ -19,8 +18,14 @@ RTOL, ATOL = 1e-12, 1e-15
 
 
 def check(got, T, what, **kwargs):
-    common.expect_tensor(got, ref.linear_beta_schedule(T, **kwargs), rtol=RTOL, atol=ATOL,
-                         dtype=torch.float64, what=f"le planning des beta ({what})")
+    common.expect_tensor(
+        got,
+        ref.linear_beta_schedule(T, **kwargs),
+        rtol=RTOL,
+        atol=ATOL,
+        dtype=torch.float64,
+        what=f"le planning des beta ({what})",
+    )
 
 
 @question("linear_beta_schedule", points=0.5)
@@ -33,7 +38,17 @@ def test_default_endpoints(student, rng):
 @question("linear_beta_schedule", points=0.5)
 def test_given_endpoints_and_two_steps(student, rng):
     start, end = float(rng.uniform(1e-5, 1e-3)), float(rng.uniform(0.05, 0.3))
-    check(student.linear_beta_schedule(50, beta_start=start, beta_end=end), 50,
-          "T = 50, bornes données", beta_start=start, beta_end=end)
-    check(student.linear_beta_schedule(2, start, end), 2, "T = 2 : les deux bornes seulement",
-          beta_start=start, beta_end=end)
+    check(
+        student.linear_beta_schedule(50, beta_start=start, beta_end=end),
+        50,
+        "T = 50, bornes données",
+        beta_start=start,
+        beta_end=end,
+    )
+    check(
+        student.linear_beta_schedule(2, start, end),
+        2,
+        "T = 2 : les deux bornes seulement",
+        beta_start=start,
+        beta_end=end,
+    )

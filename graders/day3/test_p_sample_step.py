@@ -16,7 +16,6 @@ factor >= 3, dividing by sqrt(ab_t) instead of sqrt(1 - beta_t) is off by O(1)
 at large t.
 """
 
-
 import numpy as np
 import torch
 
@@ -26,13 +25,13 @@ ref = reference("day3")
 common = sibling(__file__, "common")
 
 EPS_MODEL = PyFunction(
-    '''
+    """
 def eps_model(x, t):
     import torch
 
     scale = (0.5 + t.to(x.dtype) / 100.0).reshape(-1, *([1] * (x.dim() - 1)))
     return torch.sin(x) * scale + 0.2
-''',
+""",
     "eps_model",
 )
 judge_eps_model = common.judge_side(EPS_MODEL)
@@ -55,8 +54,13 @@ def check(student, x_t, t, z, T, beta_end, what):
     eps = judge_eps_model(common.f64(x_t), t)
     size = 2.0 * float(x_t.abs().max() + eps.abs().max() + z.abs().max())
     rtol, atol = (1e-5, 1e-6 * size) if x_t.dtype == torch.float32 else (1e-12, 1e-12 * size)
-    common.expect_tensor(student.p_sample_step(EPS_MODEL, x_t, t, betas, alpha_bars, z), expected,
-                         rtol=rtol, atol=atol, what=f"x_(t-1) ({what})")
+    common.expect_tensor(
+        student.p_sample_step(EPS_MODEL, x_t, t, betas, alpha_bars, z),
+        expected,
+        rtol=rtol,
+        atol=atol,
+        what=f"x_(t-1) ({what})",
+    )
 
 
 def draw(rng, shape, T, dtype=torch.float32):

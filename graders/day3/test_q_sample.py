@@ -13,7 +13,6 @@ axis instead of the first (the square case), one t for the whole batch are
 off by O(1).
 """
 
-
 import numpy as np
 import torch
 
@@ -40,8 +39,9 @@ def check(student, x0, t, noise, alpha_bars, what):
     expected = ref.q_sample(common.f64(x0), t, common.f64(noise), alpha_bars)
     size = float((x0.abs() + noise.abs()).max())
     rtol, atol = (1e-5, 1e-6 * size) if x0.dtype == torch.float32 else (1e-12, 1e-12 * size)
-    common.expect_tensor(student.q_sample(x0, t, noise, alpha_bars), expected, rtol=rtol, atol=atol,
-                         what=f"x_t ({what})")
+    common.expect_tensor(
+        student.q_sample(x0, t, noise, alpha_bars), expected, rtol=rtol, atol=atol, what=f"x_t ({what})"
+    )
 
 
 @question("q_sample", points=0.75)

@@ -14,7 +14,6 @@ gradients are w for mu and w * 0.5 * exp(0.5 * logvar) * eps for logvar
 a NumPy round trip, torch.no_grad) has no gradient at all.
 """
 
-
 import numpy as np
 import torch
 
@@ -57,8 +56,14 @@ def check_values(student, arrays, dtype, what):
     mu, logvar, eps = (common.tensor(a, dtype) for a in arrays)
     expected = ref.reparameterize(common.f64(mu), common.f64(logvar), common.f64(eps))
     rtol, atol = tolerance(*(t.to(torch.float64).numpy() for t in (mu, logvar, eps)), dtype)
-    common.expect_tensor(student.reparameterize(mu, logvar, eps), expected, rtol=rtol, atol=atol,
-                         dtype=dtype, what=f"z ({what})")
+    common.expect_tensor(
+        student.reparameterize(mu, logvar, eps),
+        expected,
+        rtol=rtol,
+        atol=atol,
+        dtype=dtype,
+        what=f"z ({what})",
+    )
 
 
 @question("reparameterize", points=0.5)
@@ -78,14 +83,21 @@ def test_gradients_flow_to_mu_and_logvar(student, rng):
     mu, logvar, eps = (common.tensor(a, torch.float64) for a in draw(rng, (5, 4)))
     w = common.tensor(rng.normal(size=(5, 4)), torch.float64)
     out = student.run(GRADIENTS, mu, logvar, eps, w)
-    expect(out != "no graph",
-           "z ne dépend pas de mu et logvar de façon dérivable (pas de graphe de calcul) : "
-           "n'utilisez ni detach, ni NumPy, ni torch.no_grad dans reparameterize")
+    expect(
+        out != "no graph",
+        "z ne dépend pas de mu et logvar de façon dérivable (pas de graphe de calcul) : "
+        "n'utilisez ni detach, ni NumPy, ni torch.no_grad dans reparameterize",
+    )
     _, grad_mu, grad_logvar = expect_tuple(out, 3, what="le résultat de la sonde de gradients")
     expect(grad_mu is not None, "le gradient par rapport à mu n'arrive pas jusqu'à mu")
     expect(grad_logvar is not None, "le gradient par rapport à logvar n'arrive pas jusqu'à logvar")
     rtol, atol = tolerance(mu.numpy(), logvar.numpy(), eps.numpy(), torch.float64)
     common.expect_tensor(grad_mu, w, rtol=rtol, atol=1e-12, what="le gradient de sum(w * z) par rapport à mu")
     expected = w * 0.5 * torch.exp(0.5 * logvar) * eps
-    common.expect_tensor(grad_logvar, expected, rtol=rtol, atol=atol * float(w.abs().max()),
-                         what="le gradient de sum(w * z) par rapport à logvar")
+    common.expect_tensor(
+        grad_logvar,
+        expected,
+        rtol=rtol,
+        atol=atol * float(w.abs().max()),
+        what="le gradient de sum(w * z) par rapport à logvar",
+    )

@@ -34,7 +34,6 @@ bound, more than 1.0, is a margin of 9 on that side and sits far above the
 needs no training at all.
 """
 
-
 import numpy as np
 import torch
 
@@ -95,7 +94,9 @@ def nearest_distances(a, b):
 
 def quality(points):
     """(mean distance from the points to the curve, fraction of the curve near some point)."""
-    return float(nearest_distances(points, CURVE).mean()), float((nearest_distances(CURVE_COVERAGE, points) <= NEAR).mean())
+    return float(nearest_distances(points, CURVE).mean()), float(
+        (nearest_distances(CURVE_COVERAGE, points) <= NEAR).mean()
+    )
 
 
 def train_and_sample(student, rng, n_iters, finite=True):
@@ -107,9 +108,11 @@ def train_and_sample(student, rng, n_iters, finite=True):
         raise Fail(f"model(x_t, t) doit renvoyer un tenseur de la forme de x_t, (N, 2) ; obtenu : {out[6:]}")
     expect(isinstance(out, torch.Tensor), "l'échantillonnage avec votre modèle n'a pas donné de tenseur")
     points = out.to(torch.float64).numpy()
-    expect(not finite or bool(np.all(np.isfinite(points))),
-           "les points générés avec votre modèle ne sont pas finis (nan ou inf) : le modèle a divergé "
-           "ou n'a pas appris à prédire le bruit")
+    expect(
+        not finite or bool(np.all(np.isfinite(points))),
+        "les points générés avec votre modèle ne sont pas finis (nan ou inf) : le modèle a divergé "
+        "ou n'a pas appris à prédire le bruit",
+    )
     return points
 
 
@@ -123,17 +126,23 @@ def test_model_predicts_noise_shaped_output(student, rng):
 def test_generates_the_spiral(student, rng):
     points = train_and_sample(student, rng, N_ITERS)
     distance, coverage = quality(points)
-    expect(distance <= DISTANCE_BOUND,
-           f"les points générés sont trop loin de la spirale (distance moyenne {distance:.2f}, au plus "
-           f"{DISTANCE_BOUND:g} attendu après {N_ITERS} itérations) : vérifiez que la cible est le bruit, "
-           "que t est tiré au hasard pour chaque exemple, et l'optimiseur")
-    expect(coverage >= COVERAGE_BOUND,
-           f"les points générés ne couvrent qu'une partie de la spirale ({coverage:.0%} de la courbe, au moins "
-           f"{COVERAGE_BOUND:.0%} attendu)")
+    expect(
+        distance <= DISTANCE_BOUND,
+        f"les points générés sont trop loin de la spirale (distance moyenne {distance:.2f}, au plus "
+        f"{DISTANCE_BOUND:g} attendu après {N_ITERS} itérations) : vérifiez que la cible est le bruit, "
+        "que t est tiré au hasard pour chaque exemple, et l'optimiseur",
+    )
+    expect(
+        coverage >= COVERAGE_BOUND,
+        f"les points générés ne couvrent qu'une partie de la spirale ({coverage:.0%} de la courbe, au moins "
+        f"{COVERAGE_BOUND:.0%} attendu)",
+    )
     # Drawn after the graded run, so that its data and seeds are those measured above.
     early = train_and_sample(student, rng, 1, finite=False)
     early_distance = quality(early)[0] if np.all(np.isfinite(early)) else np.inf
-    expect(early_distance > UNTRAINED_DISTANCE,
-           f"avec n_iters = 1, le modèle renvoyé génère déjà la spirale (distance moyenne {early_distance:.2f}) : "
-           "le modèle doit venir de l'entraînement (n_iters pas d'Adam sur ddpm_loss), pas des données "
-           "elles-mêmes")
+    expect(
+        early_distance > UNTRAINED_DISTANCE,
+        f"avec n_iters = 1, le modèle renvoyé génère déjà la spirale (distance moyenne {early_distance:.2f}) : "
+        "le modèle doit venir de l'entraînement (n_iters pas d'Adam sur ddpm_loss), pas des données "
+        "elles-mêmes",
+    )

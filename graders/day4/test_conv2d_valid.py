@@ -24,8 +24,13 @@ RTOL = 1e-10
 def check(student, x, k, what):
     expected = ref.conv2d_valid(x, k)
     scale = float(np.abs(k).sum() * np.abs(x).max())
-    expect_array(student.conv2d_valid(x, k), expected, rtol=RTOL, atol=RTOL * scale,
-                 what=f"la corrélation croisée ({what})")
+    expect_array(
+        student.conv2d_valid(x, k),
+        expected,
+        rtol=RTOL,
+        atol=RTOL * scale,
+        what=f"la corrélation croisée ({what})",
+    )
 
 
 @question("conv2d_valid", points=0.75, numpy_only=True)
@@ -37,8 +42,7 @@ def test_non_square_image_and_kernel(student, rng):
 @question("conv2d_valid", points=0.5, numpy_only=True)
 def test_square_kernels(student, rng):
     check(student, rng.normal(size=(8, 8)), rng.normal(size=(3, 3)), "image 8×8, noyau 3×3")
-    check(student, rng.uniform(0.0, 1.0, size=(12, 11)), rng.normal(size=(5, 5)),
-          "image 12×11, noyau 5×5")
+    check(student, rng.uniform(0.0, 1.0, size=(12, 11)), rng.normal(size=(5, 5)), "image 12×11, noyau 5×5")
 
 
 @question("conv2d_valid", points=0.5, numpy_only=True)
@@ -56,6 +60,6 @@ def test_edge_shapes(student, rng):
 def test_edge_detector(student, rng):
     # A step image and an antisymmetric kernel: a flipped kernel gives the opposite sign.
     x = np.zeros((6, 8))
-    x[:, int(rng.integers(3, 6)):] = 1.0
+    x[:, int(rng.integers(3, 6)) :] = 1.0
     k = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
     check(student, x, k, "filtre de Sobel sur une marche")

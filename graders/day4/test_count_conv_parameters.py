@@ -13,8 +13,13 @@ ref = reference("day4")
 
 def check(student, args, kwargs, what):
     expected = ref.count_conv_parameters(*args, **kwargs)
-    expect_scalar(student.count_conv_parameters(*args, **kwargs), expected, rtol=0.0, atol=0.0,
-                  what=f"le nombre de paramètres ({what})")
+    expect_scalar(
+        student.count_conv_parameters(*args, **kwargs),
+        expected,
+        rtol=0.0,
+        atol=0.0,
+        what=f"le nombre de paramètres ({what})",
+    )
 
 
 @question("count_conv_parameters", points=0.5)

@@ -36,8 +36,18 @@ import torch
 
 from tpgrade.grader import PyFunction, expect, expect_array, question
 
-FORBIDDEN = ("torch_geometric", "torch_scatter", "torch_sparse", "dgl", "MessagePassing",
-             "GCNConv", "SAGEConv", "GraphConv", "GATConv", "GINConv")
+FORBIDDEN = (
+    "torch_geometric",
+    "torch_scatter",
+    "torch_sparse",
+    "dgl",
+    "MessagePassing",
+    "GCNConv",
+    "SAGEConv",
+    "GraphConv",
+    "GATConv",
+    "GINConv",
+)
 
 N_PER_CLASS, N_CLASSES, D_FEATURES = 100, 3, 8
 P_IN, P_OUT, SIGNAL, LABELLED = 0.2, 0.01, 0.8, 0.3
@@ -75,10 +85,14 @@ def block_model_graph(rng):
 
 
 def logits_of(got, n, what):
-    expect(isinstance(got, torch.Tensor),
-           f"{what} doit être un torch.Tensor, pas un objet de type {type(got).__name__}")
-    expect(tuple(got.shape) == (n, N_CLASSES),
-           f"{what} a la forme {tuple(got.shape)}, la forme attendue est ({n}, {N_CLASSES})")
+    expect(
+        isinstance(got, torch.Tensor),
+        f"{what} doit être un torch.Tensor, pas un objet de type {type(got).__name__}",
+    )
+    expect(
+        tuple(got.shape) == (n, N_CLASSES),
+        f"{what} a la forme {tuple(got.shape)}, la forme attendue est ({n}, {N_CLASSES})",
+    )
     values = got.detach().to(torch.float64).numpy()
     expect(bool(np.all(np.isfinite(values))), f"{what} contient des valeurs non finies (nan ou inf)")
     return values
@@ -91,9 +105,19 @@ def train_and_score(student, rng):
     n_train = int(LABELLED * len(y))
     train_idx, test_idx = order[:n_train], order[n_train:]
     seed = int(rng.integers(2**31))
-    got = student.run(TRAINING_PROBE, torch.from_numpy(H), torch.from_numpy(A),
-                      torch.from_numpy(train_idx), torch.from_numpy(y[train_idx]),
-                      N_CLASSES, D_HIDDEN, EPOCHS, LR, WEIGHT_DECAY, seed)
+    got = student.run(
+        TRAINING_PROBE,
+        torch.from_numpy(H),
+        torch.from_numpy(A),
+        torch.from_numpy(train_idx),
+        torch.from_numpy(y[train_idx]),
+        N_CLASSES,
+        D_HIDDEN,
+        EPOCHS,
+        LR,
+        WEIGHT_DECAY,
+        seed,
+    )
     logits = logits_of(got, len(y), "les logits du GNN entraîné")
     return float(np.mean(logits[test_idx].argmax(axis=1) == y[test_idx]))
 
@@ -106,28 +130,44 @@ def test_forward_is_permutation_equivariant(student, rng):
     A = (upper | upper.T).astype(np.float32)
     A[0, :] = A[:, 0] = 0.0  # an isolated node
     model = student.call("GNN", 5, 8, N_CLASSES)
-    logits = logits_of(student.method(model, "forward", torch.from_numpy(H), torch.from_numpy(A)), n,
-                       "la sortie de forward")
+    logits = logits_of(
+        student.method(model, "forward", torch.from_numpy(H), torch.from_numpy(A)), n, "la sortie de forward"
+    )
     # Renumbering the nodes renumbers the outputs. float32 sums taken in another
     # order differ by ~1e-7 relative on O(1) values: rtol = atol = 1e-4 is loose
     # for that and tight for a model that depends on the node order (O(0.1)).
     p = rng.permutation(n)
     permuted = logits_of(
-        student.method(model, "forward", torch.from_numpy(H[p]), torch.from_numpy(A[np.ix_(p, p)])), n,
-        "la sortie de forward sur le graphe renuméroté")
-    expect_array(permuted, logits[p], rtol=1e-4, atol=1e-4,
-                 what="la sortie de forward sur le graphe renuméroté (équivariance par permutation)")
+        student.method(model, "forward", torch.from_numpy(H[p]), torch.from_numpy(A[np.ix_(p, p)])),
+        n,
+        "la sortie de forward sur le graphe renuméroté",
+    )
+    expect_array(
+        permuted,
+        logits[p],
+        rtol=1e-4,
+        atol=1e-4,
+        what="la sortie de forward sur le graphe renuméroté (équivariance par permutation)",
+    )
     # Another graph size with the same weights, and a graph of one node.
-    logits_of(student.method(model, "forward", torch.from_numpy(H[:4]), torch.from_numpy(A[:4, :4])), 4,
-              "la sortie de forward sur un graphe de 4 nœuds")
-    logits_of(student.method(model, "forward", torch.from_numpy(H[:1]), torch.zeros((1, 1))), 1,
-              "la sortie de forward sur un graphe d'un seul nœud")
+    logits_of(
+        student.method(model, "forward", torch.from_numpy(H[:4]), torch.from_numpy(A[:4, :4])),
+        4,
+        "la sortie de forward sur un graphe de 4 nœuds",
+    )
+    logits_of(
+        student.method(model, "forward", torch.from_numpy(H[:1]), torch.zeros((1, 1))),
+        1,
+        "la sortie de forward sur un graphe d'un seul nœud",
+    )
 
 
 @question("GNN", points=2.0, forbid=FORBIDDEN, timeout=60)
 def test_training_uses_the_graph(student, rng):
     accuracy = train_and_score(student, rng)
-    expect(accuracy >= THRESHOLD,
-           f"après l'entraînement, la précision sur les nœuds de test est {accuracy:.2f} ; il faut au "
-           f"moins {THRESHOLD:.2f} (un MLP qui ignore le graphe ne dépasse pas ~0.6) : le modèle "
-           "utilise-t-il bien les voisins ?")
+    expect(
+        accuracy >= THRESHOLD,
+        f"après l'entraînement, la précision sur les nœuds de test est {accuracy:.2f} ; il faut au "
+        f"moins {THRESHOLD:.2f} (un MLP qui ignore le graphe ne dépasse pas ~0.6) : le modèle "
+        "utilise-t-il bien les voisins ?",
+    )

@@ -23,8 +23,18 @@ from tpgrade.grader import PyFunction, expect, expect_array, expect_tuple, quest
 
 ref = reference("day4")
 
-FORBIDDEN = ("torch_geometric", "torch_scatter", "torch_sparse", "dgl", "MessagePassing",
-             "GCNConv", "SAGEConv", "GraphConv", "GATConv", "GINConv")
+FORBIDDEN = (
+    "torch_geometric",
+    "torch_scatter",
+    "torch_sparse",
+    "dgl",
+    "MessagePassing",
+    "GCNConv",
+    "SAGEConv",
+    "GraphConv",
+    "GATConv",
+    "GINConv",
+)
 RTOL = 1e-10
 
 GRADIENT_PROBE = PyFunction(
@@ -39,9 +49,14 @@ GRADIENT_PROBE = PyFunction(
 
 def tensor_values(got, like, what):
     """``got`` must be a tensor of the dtype of the inputs; its values as an ndarray."""
-    expect(isinstance(got, torch.Tensor),
-           f"{what} doit être un torch.Tensor, pas un objet de type {type(got).__name__}")
-    expect(got.dtype == like.dtype, f"{what} a le type {got.dtype} ; il doit garder celui des entrées ({like.dtype})")
+    expect(
+        isinstance(got, torch.Tensor),
+        f"{what} doit être un torch.Tensor, pas un objet de type {type(got).__name__}",
+    )
+    expect(
+        got.dtype == like.dtype,
+        f"{what} a le type {got.dtype} ; il doit garder celui des entrées ({like.dtype})",
+    )
     return got.numpy()
 
 
@@ -65,8 +80,13 @@ def layer(rng, n, d_in, d_out, dtype=torch.float64):
 def check(student, H, A, W_self, W_neigh, aggregation, what, rtol=RTOL, atol=RTOL):
     expected = ref.message_passing(H, A, W_self, W_neigh, aggregation=aggregation).numpy()
     got = student.message_passing(H, A, W_self, W_neigh, aggregation=aggregation)
-    expect_array(tensor_values(got, H, "la sortie de message_passing"), expected, rtol=rtol, atol=atol,
-                 what=f"la sortie de message_passing ({what}, aggregation={aggregation!r})")
+    expect_array(
+        tensor_values(got, H, "la sortie de message_passing"),
+        expected,
+        rtol=rtol,
+        atol=atol,
+        what=f"la sortie de message_passing ({what}, aggregation={aggregation!r})",
+    )
 
 
 def with_isolated_node(rng, A):
@@ -88,8 +108,13 @@ def test_sum_aggregation(student, rng):
     check(student, H, A, W_self, W_neigh, "sum", "graphe de 7 nœuds")
     # The default aggregation is the sum.
     expected = ref.message_passing(H, A, W_self, W_neigh).numpy()
-    expect_array(tensor_values(student.message_passing(H, A, W_self, W_neigh), H, "la sortie"), expected,
-                 rtol=RTOL, atol=RTOL, what="la sortie de message_passing avec l'agrégation par défaut")
+    expect_array(
+        tensor_values(student.message_passing(H, A, W_self, W_neigh), H, "la sortie"),
+        expected,
+        rtol=RTOL,
+        atol=RTOL,
+        what="la sortie de message_passing avec l'agrégation par défaut",
+    )
 
 
 @question("message_passing", points=0.75, forbid=FORBIDDEN)
@@ -141,10 +166,16 @@ def test_gradients(student, rng):
     G = torch.tensor(rng.normal(size=(7, 3)))
     leaves = [t.clone().requires_grad_(True) for t in (H, W_self, W_neigh)]
     torch.sum(ref.message_passing(leaves[0], A, leaves[1], leaves[2], aggregation="mean") * G).backward()
-    got = expect_tuple(student.run(GRADIENT_PROBE, H, A, W_self, W_neigh, G, "mean"), 3,
-                       what="les gradients")
+    got = expect_tuple(student.run(GRADIENT_PROBE, H, A, W_self, W_neigh, G, "mean"), 3, what="les gradients")
     for name, grad, leaf in zip(("H", "W_self", "W_neigh"), got, leaves, strict=True):
-        expect(grad is not None,
-               f"aucun gradient n'atteint {name} : la couche doit rester dans le graphe de calcul de torch")
-        expect_array(tensor_values(grad, H, f"le gradient par rapport à {name}"), leaf.grad.numpy(),
-                     rtol=RTOL, atol=RTOL, what=f"le gradient par rapport à {name}")
+        expect(
+            grad is not None,
+            f"aucun gradient n'atteint {name} : la couche doit rester dans le graphe de calcul de torch",
+        )
+        expect_array(
+            tensor_values(grad, H, f"le gradient par rapport à {name}"),
+            leaf.grad.numpy(),
+            rtol=RTOL,
+            atol=RTOL,
+            what=f"le gradient par rapport à {name}",
+        )

@@ -24,8 +24,13 @@ from tpgrade.grader import PyFunction, expect, expect_array, expect_tuple, quest
 
 ref = reference("day4")
 
-FORBIDDEN = ("scaled_dot_product_attention", "MultiheadAttention", "multi_head_attention_forward",
-             "TransformerEncoderLayer", "TransformerDecoderLayer")
+FORBIDDEN = (
+    "scaled_dot_product_attention",
+    "MultiheadAttention",
+    "multi_head_attention_forward",
+    "TransformerEncoderLayer",
+    "TransformerDecoderLayer",
+)
 RTOL, ATOL = 1e-9, 1e-11
 
 GRADIENT_PROBE = PyFunction(
@@ -41,9 +46,14 @@ GRADIENT_PROBE = PyFunction(
 
 def tensor_values(got, like, what):
     """``got`` must be a tensor of the dtype of the inputs; its values as an ndarray."""
-    expect(isinstance(got, torch.Tensor),
-           f"{what} doit être un torch.Tensor, pas un objet de type {type(got).__name__}")
-    expect(got.dtype == like.dtype, f"{what} a le type {got.dtype} ; il doit garder celui des entrées ({like.dtype})")
+    expect(
+        isinstance(got, torch.Tensor),
+        f"{what} doit être un torch.Tensor, pas un objet de type {type(got).__name__}",
+    )
+    expect(
+        got.dtype == like.dtype,
+        f"{what} a le type {got.dtype} ; il doit garder celui des entrées ({like.dtype})",
+    )
     return got.numpy()
 
 
@@ -59,12 +69,23 @@ def weights(rng, shape_x, d_k, d_v, scale=1.0):
 def check(student, X, W_q, W_k, W_v, what, mask=None):
     kwargs = {} if mask is None else {"mask": mask}
     expected_y, expected_a = ref.self_attention(X, W_q, W_k, W_v, **kwargs)
-    got = expect_tuple(student.self_attention(X, W_q, W_k, W_v, **kwargs), 2,
-                       what="le résultat de self_attention (Y, A)")
-    expect_array(tensor_values(got[1], X, "les poids d'attention A"), expected_a.numpy(), rtol=RTOL, atol=ATOL,
-                 what=f"les poids d'attention A ({what})")
-    expect_array(tensor_values(got[0], X, "la sortie Y"), expected_y.numpy(), rtol=RTOL, atol=ATOL,
-                 what=f"la sortie Y ({what})")
+    got = expect_tuple(
+        student.self_attention(X, W_q, W_k, W_v, **kwargs), 2, what="le résultat de self_attention (Y, A)"
+    )
+    expect_array(
+        tensor_values(got[1], X, "les poids d'attention A"),
+        expected_a.numpy(),
+        rtol=RTOL,
+        atol=ATOL,
+        what=f"les poids d'attention A ({what})",
+    )
+    expect_array(
+        tensor_values(got[0], X, "la sortie Y"),
+        expected_y.numpy(),
+        rtol=RTOL,
+        atol=ATOL,
+        what=f"la sortie Y ({what})",
+    )
 
 
 def causal_mask(n):
@@ -95,16 +116,25 @@ def test_batched(student, rng):
 @question("self_attention", points=0.5, forbid=FORBIDDEN)
 def test_causal_mask(student, rng):
     check(student, *weights(rng, (6, 4), d_k=3, d_v=2, scale=0.8), "masque causal", mask=causal_mask(6))
-    check(student, *weights(rng, (2, 5, 4), d_k=2, d_v=3, scale=0.8), "masque causal, par lot",
-          mask=causal_mask(5))
+    check(
+        student,
+        *weights(rng, (2, 5, 4), d_k=2, d_v=3, scale=0.8),
+        "masque causal, par lot",
+        mask=causal_mask(5),
+    )
 
 
 @question("self_attention", points=0.5, forbid=FORBIDDEN)
 def test_random_mask(student, rng):
-    check(student, *weights(rng, (7, 5), d_k=4, d_v=3, scale=0.8), "masque quelconque",
-          mask=random_mask(rng, 7))
-    check(student, *weights(rng, (2, 6, 3), d_k=3, d_v=2, scale=0.8), "masque quelconque, par lot",
-          mask=random_mask(rng, 6))
+    check(
+        student, *weights(rng, (7, 5), d_k=4, d_v=3, scale=0.8), "masque quelconque", mask=random_mask(rng, 7)
+    )
+    check(
+        student,
+        *weights(rng, (2, 6, 3), d_k=3, d_v=2, scale=0.8),
+        "masque quelconque, par lot",
+        mask=random_mask(rng, 6),
+    )
 
 
 @question("self_attention", points=0.25, forbid=FORBIDDEN)
@@ -123,11 +153,17 @@ def test_gradients(student, rng):
     leaves = [t.clone().requires_grad_(True) for t in (X, W_q, W_k, W_v)]
     Y, A = ref.self_attention(*leaves, mask=mask)
     (torch.sum(Y * G_y) + torch.sum(A * G_a)).backward()
-    got = expect_tuple(student.run(GRADIENT_PROBE, X, W_q, W_k, W_v, mask, G_y, G_a), 4,
-                       what="les gradients")
+    got = expect_tuple(student.run(GRADIENT_PROBE, X, W_q, W_k, W_v, mask, G_y, G_a), 4, what="les gradients")
     for name, grad, leaf in zip(("X", "W_q", "W_k", "W_v"), got, leaves, strict=True):
-        expect(grad is not None,
-               f"aucun gradient n'atteint {name} : le calcul doit rester dans le graphe de calcul de torch")
+        expect(
+            grad is not None,
+            f"aucun gradient n'atteint {name} : le calcul doit rester dans le graphe de calcul de torch",
+        )
         scale = float(leaf.grad.abs().max())
-        expect_array(tensor_values(grad, X, f"le gradient par rapport à {name}"), leaf.grad.numpy(),
-                     rtol=RTOL, atol=RTOL * scale, what=f"le gradient par rapport à {name}")
+        expect_array(
+            tensor_values(grad, X, f"le gradient par rapport à {name}"),
+            leaf.grad.numpy(),
+            rtol=RTOL,
+            atol=RTOL * scale,
+            what=f"le gradient par rapport à {name}",
+        )

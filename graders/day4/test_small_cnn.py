@@ -104,8 +104,12 @@ def digits_on_canvas():
 
 def shifted(rng, images):
     """Each image moved by its own (dx, dy) with max(|dx|, |dy|) = SHIFT."""
-    moves = [(dx, dy) for dx in range(-SHIFT, SHIFT + 1) for dy in range(-SHIFT, SHIFT + 1)
-             if max(abs(dx), abs(dy)) == SHIFT]
+    moves = [
+        (dx, dy)
+        for dx in range(-SHIFT, SHIFT + 1)
+        for dy in range(-SHIFT, SHIFT + 1)
+        if max(abs(dx), abs(dy)) == SHIFT
+    ]
     which = rng.integers(len(moves), size=len(images))
     out = np.empty_like(images)
     for index, (dx, dy) in enumerate(moves):
@@ -115,10 +119,14 @@ def shifted(rng, images):
 
 
 def logits_of(got, n, n_classes, what):
-    expect(isinstance(got, torch.Tensor),
-           f"{what} doit être un torch.Tensor, pas un objet de type {type(got).__name__}")
-    expect(tuple(got.shape) == (n, n_classes),
-           f"{what} a la forme {tuple(got.shape)}, la forme attendue est ({n}, {n_classes})")
+    expect(
+        isinstance(got, torch.Tensor),
+        f"{what} doit être un torch.Tensor, pas un objet de type {type(got).__name__}",
+    )
+    expect(
+        tuple(got.shape) == (n, n_classes),
+        f"{what} a la forme {tuple(got.shape)}, la forme attendue est ({n}, {n_classes})",
+    )
     values = got.detach().to(torch.float64).numpy()
     expect(bool(np.all(np.isfinite(values))), f"{what} contient des valeurs non finies (nan ou inf)")
     return values
@@ -135,8 +143,16 @@ def train_and_score(student, rng):
     train, test = order[:N_TRAIN], order[N_TRAIN:]
     test_images = np.concatenate([images[test], shifted(rng, images[test])])
     seed = int(rng.integers(2**31))
-    got = student.run(TRAINING_PROBE, as_input(images[train]), torch.from_numpy(labels[train]),
-                      as_input(test_images), EPOCHS, BATCH_SIZE, LR, seed)
+    got = student.run(
+        TRAINING_PROBE,
+        as_input(images[train]),
+        torch.from_numpy(labels[train]),
+        as_input(test_images),
+        EPOCHS,
+        BATCH_SIZE,
+        LR,
+        seed,
+    )
     logits = logits_of(got, len(test_images), 10, "les logits du CNN entraîné")
     correct = logits.argmax(axis=1) == np.concatenate([labels[test], labels[test]])
     return float(correct[: len(test)].mean()), float(correct[len(test) :].mean())
@@ -147,26 +163,40 @@ def test_shapes_and_parameter_count(student, rng):
     model = student.call("SmallCNN")
     for n, size in ((5, 2 * PAD + 8), (1, 8), (3, 11)):
         x = torch.from_numpy(rng.uniform(0.0, 1.0, size=(n, 1, size, size)).astype(np.float32))
-        logits_of(student.method(model, "forward", x), n, 10,
-                  f"la sortie de forward pour {n} image(s) {size}×{size}")
+        logits_of(
+            student.method(model, "forward", x),
+            n,
+            10,
+            f"la sortie de forward pour {n} image(s) {size}×{size}",
+        )
     x = torch.from_numpy(rng.uniform(0.0, 1.0, size=(2, 1, 2 * PAD + 8, 2 * PAD + 8)).astype(np.float32))
     count = student.run(PARAMETER_PROBE, model, x)
     expect(not isinstance(count, str), f"les paramètres de SmallCNN() ne peuvent pas être comptés : {count}")
-    expect(isinstance(count, int) and 0 < count <= MAX_PARAMETERS,
-           f"SmallCNN() a {count} paramètres (valeurs de ses tenseurs, ou poids dont dépend sa sortie) ; "
-           f"il en faut au plus {MAX_PARAMETERS} (comparable au MLP de comparaison)")
+    expect(
+        isinstance(count, int) and 0 < count <= MAX_PARAMETERS,
+        f"SmallCNN() a {count} paramètres (valeurs de ses tenseurs, ou poids dont dépend sa sortie) ; "
+        f"il en faut au plus {MAX_PARAMETERS} (comparable au MLP de comparaison)",
+    )
     other = student.call("SmallCNN", 4)
-    logits_of(student.method(other, "forward", torch.zeros((2, 1, 2 * PAD + 8, 2 * PAD + 8))), 2, 4,
-              "la sortie de forward de SmallCNN(4)")
+    logits_of(
+        student.method(other, "forward", torch.zeros((2, 1, 2 * PAD + 8, 2 * PAD + 8))),
+        2,
+        4,
+        "la sortie de forward de SmallCNN(4)",
+    )
 
 
 @question("SmallCNN", points=2.0, timeout=60)
 def test_training_and_translation_robustness(student, rng):
     clean, moved = train_and_score(student, rng)
-    expect(clean >= CLEAN_THRESHOLD,
-           f"après l'entraînement, la précision sur les images de test centrées est {clean:.2f} ; "
-           f"il faut au moins {CLEAN_THRESHOLD:.2f}")
-    expect(moved >= SHIFTED_THRESHOLD,
-           f"sur les images de test décalées de 2 pixels, la précision tombe à {moved:.2f} ; il faut "
-           f"au moins {SHIFTED_THRESHOLD:.2f} : la prédiction dépend-elle encore de la position "
-           "(couche dense sur la carte aplatie au lieu d'un pooling global) ?")
+    expect(
+        clean >= CLEAN_THRESHOLD,
+        f"après l'entraînement, la précision sur les images de test centrées est {clean:.2f} ; "
+        f"il faut au moins {CLEAN_THRESHOLD:.2f}",
+    )
+    expect(
+        moved >= SHIFTED_THRESHOLD,
+        f"sur les images de test décalées de 2 pixels, la précision tombe à {moved:.2f} ; il faut "
+        f"au moins {SHIFTED_THRESHOLD:.2f} : la prédiction dépend-elle encore de la position "
+        "(couche dense sur la carte aplatie au lieu d'un pooling global) ?",
+    )

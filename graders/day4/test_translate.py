@@ -9,7 +9,6 @@ columns swapped, the opposite direction, a slice ``[:-0]`` that is empty for a
 zero shift, or an input modified in place.
 """
 
-
 from tpgrade.grader import expect_array, question, reference
 
 ref = reference("day4")
@@ -21,8 +20,13 @@ def images(rng, n, h, w):
 
 
 def check(student, batch, dx, dy):
-    expect_array(student.translate(batch, dx, dy), ref.translate(batch, dx, dy), rtol=0.0, atol=0.0,
-                 what=f"les images décalées de dx={dx}, dy={dy} (forme {batch.shape})")
+    expect_array(
+        student.translate(batch, dx, dy),
+        ref.translate(batch, dx, dy),
+        rtol=0.0,
+        atol=0.0,
+        what=f"les images décalées de dx={dx}, dy={dy} (forme {batch.shape})",
+    )
 
 
 @question("translate", points=0.5)
@@ -61,7 +65,13 @@ def test_input_not_modified(student, rng):
     batch = images(rng, 3, 4, 6)
     kept = student.keep(batch)
     out = student.translate(kept, 1, -1)
-    expect_array(out, ref.translate(batch, 1, -1), rtol=0.0, atol=0.0,
-                 what="les images décalées de dx=1, dy=-1")
-    expect_array(student.value(kept), batch, rtol=0.0, atol=0.0,
-                 what="les images d'entrée après l'appel (elles ne doivent pas être modifiées)")
+    expect_array(
+        out, ref.translate(batch, 1, -1), rtol=0.0, atol=0.0, what="les images décalées de dx=1, dy=-1"
+    )
+    expect_array(
+        student.value(kept),
+        batch,
+        rtol=0.0,
+        atol=0.0,
+        what="les images d'entrée après l'appel (elles ne doivent pas être modifiées)",
+    )

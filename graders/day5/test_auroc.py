@@ -25,15 +25,20 @@ ATOL = 1e-12
 def check(student, scores_in, scores_out, what, expected=None):
     if expected is None:
         expected = ref.auroc(scores_in, scores_out)
-    expect_scalar(student.auroc(scores_in, scores_out), expected, rtol=0.0, atol=ATOL,
-                  what=f"l'AUROC ({what})")
+    expect_scalar(
+        student.auroc(scores_in, scores_out), expected, rtol=0.0, atol=ATOL, what=f"l'AUROC ({what})"
+    )
 
 
 @question("auroc", points=0.5)
 def test_continuous_scores(student, rng):
     for n_in, n_out, shift in ((50, 80, 1.0), (120, 30, 2.0)):
-        check(student, rng.normal(loc=shift, size=n_in), rng.normal(size=n_out),
-              f"{n_in} scores in, {n_out} scores out")
+        check(
+            student,
+            rng.normal(loc=shift, size=n_in),
+            rng.normal(size=n_out),
+            f"{n_in} scores in, {n_out} scores out",
+        )
 
 
 @question("auroc", points=0.75)
@@ -43,8 +48,12 @@ def test_tied_scores(student, rng):
     scores_out = rng.integers(0, 6, size=45).astype(np.float64)
     check(student, scores_in, scores_out, "scores entiers, beaucoup d'ex aequo")
     # Confidences rounded to 0.1 (as a model's might be), in an unsorted order.
-    check(student, np.round(rng.uniform(0.4, 1.0, size=30), 1), np.round(rng.uniform(0.2, 0.9, size=25), 1),
-          "scores arrondis au dixième")
+    check(
+        student,
+        np.round(rng.uniform(0.4, 1.0, size=30), 1),
+        np.round(rng.uniform(0.2, 0.9, size=25), 1),
+        "scores arrondis au dixième",
+    )
     check(student, np.full(7, 0.5), np.full(4, 0.5), "tous les scores égaux", expected=0.5)
 
 

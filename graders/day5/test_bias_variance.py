@@ -36,8 +36,9 @@ def random_runs(rng, R, N):
 
 
 def check(student, predictions, f_true, expected, what):
-    out = expect_tuple(student.bias_variance(predictions, f_true), 2,
-                       what="le résultat de bias_variance (bias2, variance)")
+    out = expect_tuple(
+        student.bias_variance(predictions, f_true), 2, what="le résultat de bias_variance (bias2, variance)"
+    )
     expect_scalar(out[0], expected[0], rtol=RTOL, atol=ATOL, what=f"bias2 ({what})")
     expect_scalar(out[1], expected[1], rtol=RTOL, atol=ATOL, what=f"variance ({what})")
 
@@ -46,8 +47,13 @@ def check(student, predictions, f_true, expected, what):
 def test_many_runs(student, rng):
     for R, N in ((int(rng.integers(5, 26)), int(rng.integers(30, 48))), (20, 7)):
         predictions, f_true = random_runs(rng, R, N)
-        check(student, predictions, f_true, ref.bias_variance(predictions, f_true),
-              f"{R} entraînements, {N} points")
+        check(
+            student,
+            predictions,
+            f_true,
+            ref.bias_variance(predictions, f_true),
+            f"{R} entraînements, {N} points",
+        )
 
 
 @question("bias_variance", points=0.5)
@@ -79,5 +85,10 @@ def test_as_many_runs_as_points(student, rng):
     # R = N: averaging over the wrong axis still gives arrays of the right shape.
     n = int(rng.integers(6, 12))
     predictions, f_true = random_runs(rng, n, n)
-    check(student, predictions, f_true, ref.bias_variance(predictions, f_true),
-          f"autant d'entraînements que de points ({n})")
+    check(
+        student,
+        predictions,
+        f_true,
+        ref.bias_variance(predictions, f_true),
+        f"autant d'entraînements que de points ({n})",
+    )

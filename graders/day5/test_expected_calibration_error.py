@@ -46,23 +46,36 @@ def miscalibrated(rng, n, k, n_bins, sharpness=3.0):
 
 def check(student, probs, labels, n_bins, expected, what):
     args = (probs, labels) if n_bins is None else (probs, labels, n_bins)
-    expect_scalar(student.expected_calibration_error(*args), expected, rtol=RTOL, atol=ATOL,
-                  what=f"l'ECE ({what})")
+    expect_scalar(
+        student.expected_calibration_error(*args), expected, rtol=RTOL, atol=ATOL, what=f"l'ECE ({what})"
+    )
 
 
 @question("expected_calibration_error", points=0.5)
 def test_miscalibrated_model(student, rng):
     probs, labels = miscalibrated(rng, 400, 10, 15)
-    check(student, probs, labels, None, ref.expected_calibration_error(probs, labels),
-          "400 exemples, 10 classes, n_bins par défaut")
+    check(
+        student,
+        probs,
+        labels,
+        None,
+        ref.expected_calibration_error(probs, labels),
+        "400 exemples, 10 classes, n_bins par défaut",
+    )
 
 
 @question("expected_calibration_error", points=0.5)
 def test_shapes_and_numbers_of_bins(student, rng):
     for n, k, n_bins in ((60, 2, 10), (35, 3, 5), (1, 4, 15), (120, 7, 20)):
         probs, labels = miscalibrated(rng, n, k, n_bins, sharpness=float(rng.uniform(0.5, 4.0)))
-        check(student, probs, labels, n_bins, ref.expected_calibration_error(probs, labels, n_bins),
-              f"{n} exemple(s), {k} classes, n_bins={n_bins}")
+        check(
+            student,
+            probs,
+            labels,
+            n_bins,
+            ref.expected_calibration_error(probs, labels, n_bins),
+            f"{n} exemple(s), {k} classes, n_bins={n_bins}",
+        )
 
 
 # Rows with a confidence on a bin edge or a tie, and the label of each. When
@@ -101,8 +114,14 @@ def test_edges_and_ties(student, rng):
         order = rng.permutation(int(repeat.sum()))
         probs = np.repeat(rows, repeat, axis=0)[order]
         labels = np.repeat(row_labels, repeat)[order]
-        check(student, probs, labels, n_bins, ref.expected_calibration_error(probs, labels, n_bins),
-              f"confiances sur les bords et ex aequo, n_bins={n_bins}")
+        check(
+            student,
+            probs,
+            labels,
+            n_bins,
+            ref.expected_calibration_error(probs, labels, n_bins),
+            f"confiances sur les bords et ex aequo, n_bins={n_bins}",
+        )
 
 
 @question("expected_calibration_error", points=0.5)

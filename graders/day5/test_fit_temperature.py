@@ -66,13 +66,20 @@ def optimal_nll(logits, labels, t_guess):
 
 
 def check(student, logits, labels, target, what):
-    t = expect_scalar(student.fit_temperature(logits, labels), target, rtol=np.inf, atol=np.inf,
-                      what=f"la température ({what})")
+    t = expect_scalar(
+        student.fit_temperature(logits, labels),
+        target,
+        rtol=np.inf,
+        atol=np.inf,
+        what=f"la température ({what})",
+    )
     expect(t > 0.0, f"la température doit être strictement positive ({what})")
     gap = ref.temperature_nll(logits, labels, t) - optimal_nll(logits, labels, target)
-    expect(gap <= NLL_TOLERANCE,
-           f"la NLL à votre température dépasse la NLL minimale de {gap:.2e} "
-           f"(tolérance {NLL_TOLERANCE:g}) ({what})")
+    expect(
+        gap <= NLL_TOLERANCE,
+        f"la NLL à votre température dépasse la NLL minimale de {gap:.2e} "
+        f"(tolérance {NLL_TOLERANCE:g}) ({what})",
+    )
 
 
 @question("fit_temperature", points=0.75, timeout=30)

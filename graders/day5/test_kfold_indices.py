@@ -37,19 +37,32 @@ def check_folds(got, n, k):
         trains.append(as_index_array(train_idx, f"train_idx du pli {i} de {what}"))
         vals.append(as_index_array(val_idx, f"val_idx du pli {i} de {what}"))
     every = np.concatenate(vals + trains)
-    expect(every.size == 0 or (every.min() >= 0 and every.max() < n),
-           f"{what} : des indices sortent de range({n})")
+    expect(
+        every.size == 0 or (every.min() >= 0 and every.max() < n),
+        f"{what} : des indices sortent de range({n})",
+    )
     seen = np.bincount(np.concatenate(vals), minlength=n)
-    expect(seen.max() <= 1, f"{what} : des parties de validation se chevauchent (un indice y est plusieurs fois)")
-    expect(seen.min() >= 1, f"{what} : les parties de validation ne couvrent pas tous les indices de range({n})")
+    expect(
+        seen.max() <= 1, f"{what} : des parties de validation se chevauchent (un indice y est plusieurs fois)"
+    )
+    expect(
+        seen.min() >= 1, f"{what} : les parties de validation ne couvrent pas tous les indices de range({n})"
+    )
     sizes = [v.size for v in vals]
-    expect(max(sizes) - min(sizes) <= 1,
-           f"{what} : les tailles des parties de validation ({min(sizes)} à {max(sizes)}) "
-           "diffèrent de plus de un")
+    expect(
+        max(sizes) - min(sizes) <= 1,
+        f"{what} : les tailles des parties de validation ({min(sizes)} à {max(sizes)}) "
+        "diffèrent de plus de un",
+    )
     for i, (train_idx, val_idx) in enumerate(zip(trains, vals, strict=True)):
-        expect(np.unique(train_idx).size == train_idx.size, f"{what} : train_idx du pli {i} contient des doublons")
-        expect(train_idx.size == n - val_idx.size and not np.isin(train_idx, val_idx).any(),
-               f"{what} : train_idx du pli {i} n'est pas exactement le complément de val_idx")
+        expect(
+            np.unique(train_idx).size == train_idx.size,
+            f"{what} : train_idx du pli {i} contient des doublons",
+        )
+        expect(
+            train_idx.size == n - val_idx.size and not np.isin(train_idx, val_idx).any(),
+            f"{what} : train_idx du pli {i} n'est pas exactement le complément de val_idx",
+        )
 
 
 @question("kfold_indices", points=0.5)

@@ -18,8 +18,13 @@ RTOL, ATOL = 1e-9, 1e-15
 
 
 def check(student, logits, what):
-    expect_array(student.max_softmax_score(logits), ref.max_softmax_score(logits), rtol=RTOL, atol=ATOL,
-                 what=f"le score de confiance maximale ({what})")
+    expect_array(
+        student.max_softmax_score(logits),
+        ref.max_softmax_score(logits),
+        rtol=RTOL,
+        atol=ATOL,
+        what=f"le score de confiance maximale ({what})",
+    )
 
 
 @question("max_softmax_score", points=0.5)

@@ -36,8 +36,11 @@ def off_edge_confidences(rng, size, n_bins, low=0.0, high=1.0):
 def check(student, confidences, correct, n_bins, what):
     args = (confidences, correct) if n_bins is None else (confidences, correct, n_bins)
     expected = ref.reliability_bins(confidences, correct, *(() if n_bins is None else (n_bins,)))
-    out = expect_tuple(student.reliability_bins(*args), 3,
-                       what="le résultat de reliability_bins (mean_confidence, accuracy, count)")
+    out = expect_tuple(
+        student.reliability_bins(*args),
+        3,
+        what="le résultat de reliability_bins (mean_confidence, accuracy, count)",
+    )
     expect_array(out[2], expected[2], rtol=0.0, atol=0.0, what=f"count ({what})")
     expect_array(out[0], expected[0], rtol=RTOL, atol=ATOL, what=f"mean_confidence ({what})")
     expect_array(out[1], expected[1], rtol=RTOL, atol=ATOL, what=f"accuracy ({what})")
@@ -79,8 +82,13 @@ def test_confidences_on_bin_edges(student, rng):
 @question("reliability_bins", points=0.5)
 def test_single_example(student, rng):
     for confidence in (float(off_edge_confidences(rng, 1, 15)[0]), 1.0, 0.0):
-        check(student, np.array([confidence]), np.array([bool(rng.integers(2))]), 15,
-              "un seul exemple (les autres classes sont vides)")
+        check(
+            student,
+            np.array([confidence]),
+            np.array([bool(rng.integers(2))]),
+            15,
+            "un seul exemple (les autres classes sont vides)",
+        )
 
 
 @question("reliability_bins", points=0.5)

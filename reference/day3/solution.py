@@ -72,7 +72,9 @@ def kl_monte_carlo(
     with ``e`` from ``numpy.random.default_rng(seed)``. Parameters of shape
     ``(d,)`` give a float; a batch ``(N, d)`` gives one estimate per row.
     """
-    mu_q, logvar_q, mu_p, logvar_p = (np.asarray(a, dtype=np.float64) for a in (mu_q, logvar_q, mu_p, logvar_p))
+    mu_q, logvar_q, mu_p, logvar_p = (
+        np.asarray(a, dtype=np.float64) for a in (mu_q, logvar_q, mu_p, logvar_p)
+    )
     rng = np.random.default_rng(seed)
     shape = np.broadcast_shapes(mu_q.shape, logvar_q.shape)
     z = mu_q + np.exp(0.5 * logvar_q) * rng.standard_normal((n_samples, *shape))
@@ -146,7 +148,9 @@ def _per_example(values: torch.Tensor, t: torch.Tensor, like: torch.Tensor) -> t
     return values[t].to(like.dtype).reshape(-1, *([1] * (like.dim() - 1)))
 
 
-def q_sample(x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, alpha_bars: torch.Tensor) -> torch.Tensor:
+def q_sample(
+    x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, alpha_bars: torch.Tensor
+) -> torch.Tensor:
     """Forward noising ``x_t = sqrt(ab[t]) x0 + sqrt(1 - ab[t]) noise``, one ``t`` per example."""
     ab = _per_example(alpha_bars, t, x0)
     return torch.sqrt(ab) * x0 + torch.sqrt(1.0 - ab) * noise
@@ -226,7 +230,9 @@ class DiffusionMLP(nn.Module):
         )
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        x = x.to(self.net[0].weight.dtype)  # a q_sample returning float64 (float32 x0, float64 schedule) is fine
+        x = x.to(
+            self.net[0].weight.dtype
+        )  # a q_sample returning float64 (float32 x0, float64 schedule) is fine
         time = (t.to(x.dtype) / self.T).reshape(-1, 1)
         return self.net(torch.cat([x, time], dim=1))
 

@@ -22,7 +22,9 @@ def as_array(got, what, dtype=None):
     return got.detach().to(torch.float64).numpy()
 
 
-ZERO_EPS_MODEL = PyFunction("def eps_model(x, t):\n    import torch\n\n    return torch.zeros_like(x)\n", "eps_model")
+ZERO_EPS_MODEL = PyFunction(
+    "def eps_model(x, t):\n    import torch\n\n    return torch.zeros_like(x)\n", "eps_model"
+)
 
 
 @question("fit_gaussian", points=1)
@@ -41,8 +43,13 @@ def test_kl_gaussians_by_hand(student):
     expect_scalar(got, 0.5, rtol=1e-9, atol=1e-12, what="KL(N(1, 1) ‖ N(0, 1))")
     # q = N(0, e), p = N(0, 1): KL = (e - 1 - 1) / 2.
     got = student.kl_gaussians(torch.zeros(2, 1), torch.ones(2, 1), torch.zeros(2, 1), torch.zeros(2, 1))
-    expect_array(as_array(got, "la KL pour des tenseurs torch"), np.full(2, (math.e - 2.0) / 2.0),
-                 rtol=1e-6, atol=1e-7, what="KL(N(0, e) ‖ N(0, 1)) pour un lot de 2")
+    expect_array(
+        as_array(got, "la KL pour des tenseurs torch"),
+        np.full(2, (math.e - 2.0) / 2.0),
+        rtol=1e-6,
+        atol=1e-7,
+        what="KL(N(0, e) ‖ N(0, 1)) pour un lot de 2",
+    )
 
 
 @question("kl_monte_carlo", points=1)
@@ -52,8 +59,13 @@ def test_kl_monte_carlo_close_and_reproducible(student):
     # The log-ratio is z - 1/2 with z ~ N(1, 1): standard deviation 1, so the
     # standard error is 1 / sqrt(20000) = 0.007; 5 of them are tolerated.
     expect_scalar(first, 0.5, rtol=0.0, atol=0.036, what="l'estimation de KL(N(1, 1) ‖ N(0, 1))")
-    expect_scalar(student.kl_monte_carlo(*args, 20000, 0), float(first), rtol=0.0, atol=1e-12,
-                  what="une deuxième estimation avec la même graine")
+    expect_scalar(
+        student.kl_monte_carlo(*args, 20000, 0),
+        float(first),
+        rtol=0.0,
+        atol=1e-12,
+        what="une deuxième estimation avec la même graine",
+    )
 
 
 @question("reparameterize", points=1)
@@ -69,11 +81,21 @@ def test_elbo_by_hand_and_large_logits(student):
     zeros = torch.zeros(1, 2)
     got = student.elbo(torch.tensor([[1.0, 0.0]]), zeros, zeros, zeros)
     # sigmoid(0) = 1/2 for both pixels, KL = 0: ELBO = 2 log(1/2).
-    expect_array(as_array(got, "l'ELBO"), np.array([2.0 * math.log(0.5)]), rtol=1e-6, atol=1e-6,
-                 what="l'ELBO d'un exemple simple")
+    expect_array(
+        as_array(got, "l'ELBO"),
+        np.array([2.0 * math.log(0.5)]),
+        rtol=1e-6,
+        atol=1e-6,
+        what="l'ELBO d'un exemple simple",
+    )
     got = student.elbo(torch.tensor([[1.0, 0.0]]), torch.tensor([[100.0, -100.0]]), zeros, zeros)
-    expect_array(as_array(got, "l'ELBO"), np.array([0.0]), rtol=0.0, atol=1e-6,
-                 what="l'ELBO avec des logits de ±100 (log(sigmoid) doit rester fini)")
+    expect_array(
+        as_array(got, "l'ELBO"),
+        np.array([0.0]),
+        rtol=0.0,
+        atol=1e-6,
+        what="l'ELBO avec des logits de ±100 (log(sigmoid) doit rester fini)",
+    )
 
 
 @question("VAE", points=1)
@@ -87,14 +109,25 @@ def test_vae_shapes(student):
 @question("linear_beta_schedule", points=1)
 def test_linear_beta_schedule_endpoints(student):
     got = as_array(student.linear_beta_schedule(5, 0.1, 0.5), "le planning", dtype=torch.float64)
-    expect_array(got, np.array([0.1, 0.2, 0.3, 0.4, 0.5]), rtol=1e-12, atol=1e-15, what="linear_beta_schedule(5, 0.1, 0.5)")
+    expect_array(
+        got,
+        np.array([0.1, 0.2, 0.3, 0.4, 0.5]),
+        rtol=1e-12,
+        atol=1e-15,
+        what="linear_beta_schedule(5, 0.1, 0.5)",
+    )
 
 
 @question("alpha_bar", points=1)
 def test_alpha_bar_by_hand(student):
     got = student.alpha_bar(torch.tensor([0.1, 0.2, 0.5], dtype=torch.float64))
-    expect_array(as_array(got, "alpha_bar"), np.array([0.9, 0.72, 0.36]), rtol=1e-12, atol=1e-15,
-                 what="alpha_bar([0.1, 0.2, 0.5])")
+    expect_array(
+        as_array(got, "alpha_bar"),
+        np.array([0.9, 0.72, 0.36]),
+        rtol=1e-12,
+        atol=1e-15,
+        what="alpha_bar([0.1, 0.2, 0.5])",
+    )
 
 
 @question("q_sample", points=1)
@@ -111,8 +144,13 @@ def test_q_sample_by_hand(student):
 def test_ddpm_loss_zero_model(student):
     # A model that always predicts 0: the loss is the mean of noise².
     noise = torch.tensor([[1.0, -2.0], [0.0, 3.0]])
-    got = student.ddpm_loss(ZERO_EPS_MODEL, torch.ones(2, 2), torch.tensor([0, 1]), noise,
-                            torch.tensor([0.9, 0.5], dtype=torch.float64))
+    got = student.ddpm_loss(
+        ZERO_EPS_MODEL,
+        torch.ones(2, 2),
+        torch.tensor([0, 1]),
+        noise,
+        torch.tensor([0.9, 0.5], dtype=torch.float64),
+    )
     expect(isinstance(got, torch.Tensor) and got.numel() == 1, "la perte doit être un tenseur à une valeur")
     expect_scalar(float(got.reshape(())), 3.5, rtol=1e-6, atol=1e-6, what="la perte avec un modèle nul")
 
@@ -124,8 +162,13 @@ def test_p_sample_step_by_hand(student):
     x_t, z = torch.tensor([[0.9], [0.8]]), torch.tensor([[5.0], [1.0]])
     got = student.p_sample_step(ZERO_EPS_MODEL, x_t, torch.tensor([0, 1]), betas, alpha_bars, z)
     # t = 0: x / sqrt(1 - 0.19) = 1, no noise; t = 1: x / sqrt(1 - 0.36) + sqrt(0.36) * z = 1.6.
-    expect_array(as_array(got, "x_(t-1)"), np.array([[1.0], [1.6]]), rtol=1e-6, atol=1e-6,
-                 what="un pas inverse avec un modèle nul")
+    expect_array(
+        as_array(got, "x_(t-1)"),
+        np.array([[1.0], [1.6]]),
+        rtol=1e-6,
+        atol=1e-6,
+        what="un pas inverse avec un modèle nul",
+    )
 
 
 @question("ddpm_sample", points=1)

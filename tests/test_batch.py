@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 from pathlib import Path
 
@@ -10,6 +12,7 @@ from tpgrade.cohort.batch import grade_all
 from tpgrade.cohort.intake import from_files, gather
 from tpgrade.cohort.store import Store
 from tpgrade.judge.engine import GradingConfig
+from tpgrade.reports.exports import write_moodle_csv
 from tpgrade.sandbox import Limits, RunnerProcess, Sandbox
 
 
@@ -61,3 +64,32 @@ def test_hidden_files_are_ignored_and_subfolders_are_students(tmp_path: Path) ->
     intake = gather([tmp_path], tmp_path.parent / "scratch")
     assert [(c.student, c.path) for c in intake.candidates] == [("alice", tmp_path / "alice.py")]
     assert [c.student for c, _ in intake.rejected] == ["notes"]
+
+
+def test_the_moodle_participant_comes_from_the_intake_not_from_the_id(tmp_path: Path) -> None:
+    """A plain hand-in named like a participant (``alice_2``) is nobody's row in Moodle; the
+    Moodle folder of participant 2 is, even after its result is read back from the store."""
+    cohort = tmp_path / "cohort"
+    (cohort / "Bob Martin_2_assignsubmission_file_").mkdir(parents=True)
+    (cohort / "Bob Martin_2_assignsubmission_file_" / "tp_day2.py").write_text("x = 1\n")
+    (cohort / "Carl_3_assignsubmission_file_").mkdir()
+    (cohort / "Carl_3_assignsubmission_file_" / "notes.pdf").write_bytes(b"%PDF-1.4\n")
+    (cohort / "alice_2.py").write_text("x = 1\n")
+    config = GradingConfig(
+        day="day2", tests_dir=paths.graders_dir("day2"), sandbox=BrokenSandbox(), grader_version="v"
+    )
+    store = Store(tmp_path / "s.sqlite")
+    outcomes = grade_all(gather([cohort], tmp_path / "scratch"), config, store)
+    assert {o.result.student: o.result.participant for o in outcomes} == {
+        "Bob Martin/2": "2",
+        "Carl/3": "3",  # rejected (no notebook), still Carl's row in Moodle
+        "alice_2": "",
+    }
+    stored = store.latest("day2")
+    assert {r.student: r.participant for r in stored} == {"Bob Martin/2": "2", "Carl/3": "3", "alice_2": ""}
+    rows = list(csv.DictReader(io.StringIO(write_moodle_csv(stored, tmp_path / "m.csv").read_text())))
+    assert [(row["Identifier"], row["Full name"]) for row in rows] == [
+        ("Participant 2", "Bob Martin"),
+        ("Participant 3", "Carl"),
+        ("alice_2", "alice_2"),
+    ]

@@ -25,7 +25,7 @@ from tpgrade.cohort.intake import gather
 from tpgrade.commands.app import app
 from tpgrade.commands.grading import RunOptions, SandboxRequest, run_grading
 from tpgrade.display import shown, shown_id
-from tpgrade.identity import MAX_NAME, file_name, moodle_participant, of_file, of_folder, of_name
+from tpgrade.identity import MAX_NAME, file_name, of_file, of_folder, of_name
 from tpgrade.models import SubmissionResult
 from tpgrade.reports import write_reports
 
@@ -74,9 +74,10 @@ def test_moodle_ids_keep_the_name_and_only_they_have_a_participant() -> None:
     moodle = of_folder(f"Élodie Dupré_1040{SUFFIX}")
     assert moodle.student == "Élodie Dupré/1040" and moodle.key == ("moodle", "1040")
     assert of_folder("Jean-Luc O'Neil_77_assignsubmission_onlinetext_").student == "Jean-Luc O'Neil/77"
-    assert moodle_participant(moodle.student) == "1040"
+    assert moodle.participant == "1040"
     # A plain file that merely ends in digits is nobody's Moodle participant.
-    assert moodle_participant(of_file(Path("carol_2.py")).student) is None
+    assert of_file(Path("carol_2.py")).participant == ""
+    assert of_name("dan/7").participant == ""  # an id that looks like a Moodle one is not one
     assert of_folder("Bob_7").key == ("name", "Bob_7")
     assert of_folder(f"Zed_\u0661\u0662{SUFFIX}").key[0] == "name"  # Arabic-Indic digits: not Moodle's
 
@@ -153,7 +154,7 @@ def test_a_moodle_zip_and_a_folder_of_the_same_participant(tmp_path: Path) -> No
     late.mkdir(parents=True)
     (late / "tp_day2.py").write_text("x = 'late'\n")
     intake = gather([archive, tmp_path / "late"], tmp_path / "scratch")
-    by_participant = {moodle_participant(c.student): c for c in intake.candidates}
+    by_participant = {c.participant: c for c in intake.candidates}
     assert sorted(by_participant) == ["12", "13"]
     assert by_participant["12"].path.read_text() == "x = 'late'\n"
     [(other, message)] = intake.duplicates

@@ -15,7 +15,7 @@ from tpgrade import paths
 from tpgrade.cohort.intake import gather
 from tpgrade.commands.app import app
 from tpgrade.errors import InputError
-from tpgrade.identity import moodle_participant, of_folder
+from tpgrade.identity import of_folder
 
 SUFFIX = "_assignsubmission_file_"
 
@@ -24,8 +24,8 @@ def test_moodle_folder_names_give_ids() -> None:
     assert of_folder(f"Élodie Dupré_1040{SUFFIX}").student == "Élodie Dupré/1040"
     assert of_folder("Jean-Luc O'Neil_77_assignsubmission_onlinetext_").student == "Jean-Luc O'Neil/77"
     assert of_folder("alice").student == "alice" and of_folder("alice").key == ("name", "alice")
-    assert moodle_participant("Élodie Dupré/1040") == "1040"
-    assert moodle_participant("Elodie_Dupre_1040") is None  # a file's name, not a Moodle folder
+    assert of_folder(f"Élodie Dupré_1040{SUFFIX}").participant == "1040"
+    assert of_folder("Elodie_Dupre_1040").participant == ""  # a plain name, not a Moodle folder
 
 
 def test_per_student_folders_prefer_notebooks_then_the_newest(tmp_path: Path) -> None:

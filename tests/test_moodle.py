@@ -97,7 +97,7 @@ def moodle_export(tmp_path: Path, language: str) -> Path:
     return path
 
 
-def graded(student: str, score: float) -> SubmissionResult:
+def graded(student: str, score: float, participant: str = "") -> SubmissionResult:
     questions = {
         "softmax": QuestionResult(name="softmax", score=min(score, 1), max_score=1, status="passed"),
         "adam_step": QuestionResult(
@@ -105,12 +105,18 @@ def graded(student: str, score: float) -> SubmissionResult:
         ),
     }
     return SubmissionResult(
-        student=student, day="day2", status="graded", score=score, max_score=21, questions=questions
+        student=student,
+        day="day2",
+        status="graded",
+        score=score,
+        max_score=21,
+        questions=questions,
+        participant=participant,
     )
 
 
 def cohort() -> list[SubmissionResult]:
-    return [graded("Ana Lima/900101", 20.5), graded("Ben Okafor/900102", 7.25)]
+    return [graded("Ana Lima/900101", 20.5, "900101"), graded("Ben Okafor/900102", 7.25, "900102")]
 
 
 def moodle_offline_import(path: Path, language: str) -> dict[int, tuple[float | None, str, str]]:
@@ -167,7 +173,7 @@ def test_a_file_that_is_not_a_worksheet_or_of_another_cohort_is_one_clear_error(
     with pytest.raises(InputError, match="not a Moodle grading worksheet"):
         read_worksheet(other)
     worksheet = read_worksheet(moodle_export(tmp_path, "en"))
-    strangers = [graded("Zoé Zed/123", 3.0), graded("Yann/124", 4.0)]
+    strangers = [graded("Zoé Zed/123", 3.0, "123"), graded("Yann/124", 4.0, "124")]
     with pytest.raises(InputError, match="none of the 2 graded students"):
         fill_worksheet(worksheet, strangers, tmp_path / "out.csv")
     assert not (tmp_path / "out.csv").exists()
@@ -185,7 +191,7 @@ def test_moodle_dates_in_both_languages() -> None:
 
 
 def test_the_comment_is_french_and_says_each_question() -> None:
-    text = comment(graded("Ben/2", 7.25))
+    text = comment(graded("Ben/2", 7.25, "2"))
     assert text.startswith("Note : 7,25 / 21.") and "softmax 1/1" in text and "adam_step 6,25/20 (" in text
 
 
@@ -211,7 +217,7 @@ def moodle_zip_import(path: Path, participants: set[int]) -> dict[int, list[str]
 def test_report_fills_the_worksheet_and_writes_the_feedback_zip_moodle_takes(tmp_path: Path) -> None:
     store_path = tmp_path / "tpgrade.sqlite"
     store = Store(store_path)
-    results = [*cohort(), graded("Dan_Le_Nom/900104", 3.0), graded("plain-file", 1.0)]
+    results = [*cohort(), graded("Dan_Le_Nom/900104", 3.0, "900104"), graded("plain-file", 1.0)]
     for result in results:
         store.save(result.model_copy(update={"submission_hash": result.student}))
     store.close()

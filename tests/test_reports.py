@@ -52,7 +52,9 @@ def test_a_function_whose_cell_failed_says_so(tmp_path: Path, reference_source: 
 def cohort() -> list[SubmissionResult]:
     """Three graded students and a rejected one, with known scores."""
 
-    def result(student: str, softmax: float, adam: float, message: str = "") -> SubmissionResult:
+    def result(
+        student: str, softmax: float, adam: float, message: str = "", participant: str = ""
+    ) -> SubmissionResult:
         questions = {
             "softmax": QuestionResult(
                 name="softmax",
@@ -76,14 +78,15 @@ def cohort() -> list[SubmissionResult]:
             score=softmax + adam,
             max_score=5,
             questions=questions,
+            participant=participant,
         )
 
     rejected = SubmissionResult(
-        student="Paul Pdf/1042", day="day2", status="rejected", message="aucun notebook"
+        student="Paul Pdf/1042", day="day2", status="rejected", message="aucun notebook", participant="1042"
     )
     return [
-        result("Ana Lima/1001", 2, 3),
-        result("Ben/1002", 0, 1.5, "biais non corrigé"),
+        result("Ana Lima/1001", 2, 3, participant="1001"),
+        result("Ben/1002", 0, 1.5, "biais non corrigé", participant="1002"),
         result("carla_7", 1, 1.5, "biais non corrigé"),
         rejected,
     ]
@@ -123,6 +126,7 @@ def test_moodle_worksheet_and_gradescope_results(tmp_path: Path) -> None:
 
     rows = list(csv.DictReader(written.moodle.open()))
     # carla_7 handed in a plain file: the digits of her name are nobody's participant number.
+    # The number comes from the result's field, never from the id.
     assert [row["Identifier"] for row in rows] == [
         "Participant 1001",
         "Participant 1002",

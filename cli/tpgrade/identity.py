@@ -9,8 +9,9 @@ case, spaces and punctuation included.
 - a folder: its name;
 - a Moodle folder ``Full Name_12345_assignsubmission_file_``: ``Full Name/12345``.
   No file or folder name holds a ``/``, so a Moodle id is never the id of
-  another kind of input, and the participant number, which Moodle matches
-  on, is read back from the id alone;
+  another kind of input. The participant number, which Moodle matches on,
+  travels beside the id (:attr:`Identity.participant`, then the result's
+  ``participant`` field): it is never parsed back from an id;
 - a name whose bytes are not UTF-8: those bytes written ``\\xNN``.
 
 Two inputs are one student when they have the same :attr:`Identity.key`:
@@ -32,7 +33,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MOODLE_FOLDER = re.compile(r"^(?P<name>.+?)_(?P<id>[0-9]+)_assignsubmission_[a-z]+_?$")
-_MOODLE_ID = re.compile(r"/(?P<id>[0-9]+)$")
 _KEPT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
 _WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
@@ -47,6 +47,11 @@ class Identity:
 
     student: str
     key: tuple[str, str]  # ("name", id), ("bytes", id) or ("moodle", participant number)
+
+    @property
+    def participant(self) -> str:
+        """The Moodle participant number, "" for a student who did not come from Moodle."""
+        return self.key[1] if self.key[0] == "moodle" else ""
 
 
 def _text(name: str) -> tuple[str, bool]:
@@ -85,15 +90,10 @@ def of_folder(folder_name: str) -> Identity:
     return of_moodle(folder_name) or of_name(folder_name)
 
 
-def moodle_participant(student: str) -> str | None:
-    """The Moodle participant number of an id made by :func:`of_moodle`, None for other ids."""
-    match = _MOODLE_ID.search(student)
-    return match["id"] if match else None
-
-
-def moodle_name(student: str) -> str:
-    """The full name part of a Moodle id (the id itself for other ids)."""
-    return student.rsplit("/", 1)[0] if moodle_participant(student) else student
+def moodle_name(student: str, participant: str) -> str:
+    """The full name of a student from Moodle (``Full Name/N`` -> ``Full Name``), the id otherwise."""
+    suffix = f"/{participant}"
+    return student.removesuffix(suffix) if participant and student.endswith(suffix) else student
 
 
 def _escaped(text: str) -> str:

@@ -199,30 +199,40 @@ def grade_all(
     intake = submissions if isinstance(submissions, Intake) else from_files(submissions)
     outcomes: list[Outcome] = []
 
-    def finish(outcome: Outcome, keep: bool) -> None:
+    def finish(candidate: Candidate, outcome: Outcome, keep: bool) -> None:
+        result = outcome.result
+        if result.participant != candidate.participant:
+            # Who the student is in Moodle comes from the intake, never from the id.
+            result = result.model_copy(update={"participant": candidate.participant})
+            keep = keep or outcome.cached
         if keep:
-            outcome = Outcome(_save(store, outcome.result), outcome.cached)
+            result = _save(store, result)
+        outcome = Outcome(result, outcome.cached)
         outcomes.append(outcome)
         on_done(outcome)
 
+    def refused(candidate: Candidate, message: str) -> Outcome:
+        return Outcome(rejected_result(config, candidate.path, "", message, candidate.student), False)
+
     for candidate, message in intake.duplicates:
-        finish(Outcome(rejected_result(config, candidate.path, "", message, candidate.student), False), False)
+        finish(candidate, refused(candidate, message), False)
     for candidate, message in intake.rejected:
-        finish(Outcome(rejected_result(config, candidate.path, "", message, candidate.student), False), True)
+        finish(candidate, refused(candidate, message), True)
     todo: list[Candidate] = []
     for candidate in intake.candidates:
         found = None if regrade else _stored(store, config, candidate)
         if found is not None:
             store.mark_latest(found)
-            finish(Outcome(found, cached=True), False)
+            finish(candidate, Outcome(found, cached=True), False)
         else:
             todo.append(candidate)
     if workers > 1 and spec is not None and len(todo) > 1:
-        for _candidate, result in _parallel(todo, config, spec, min(workers, len(todo))):
-            finish(Outcome(result, cached=False), bool(result.submission_hash) or result.status != "error")
+        for candidate, result in _parallel(todo, config, spec, min(workers, len(todo))):
+            keep = bool(result.submission_hash) or result.status != "error"
+            finish(candidate, Outcome(result, cached=False), keep)
     else:
         for candidate in todo:
-            finish(Outcome(_grade_safely(candidate, config), cached=False), True)
+            finish(candidate, Outcome(_grade_safely(candidate, config), cached=False), True)
     return outcomes
 
 

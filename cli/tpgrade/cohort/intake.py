@@ -58,6 +58,11 @@ class Candidate:
         return self.origin or self.path.name
 
     @property
+    def participant(self) -> str:
+        """The Moodle participant number, "" for a student who did not come from Moodle."""
+        return self.key[1] if self.key[0] == "moodle" else ""
+
+    @property
     def who(self) -> tuple[str, str]:
         return self.key if self.key[0] else ("name", self.student)
 

@@ -7,7 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from tpgrade.identity import file_name, moodle_name, moodle_participant
+from tpgrade.identity import file_name, moodle_name
 from tpgrade.models import SubmissionResult
 from tpgrade.reports.atomic import write_text
 from tpgrade.reports.gradebook import cell
@@ -17,8 +17,8 @@ from tpgrade.reports.labels import QUESTION_STATUS
 def write_moodle_csv(results: list[SubmissionResult], path: Path) -> Path:
     """Moodle's offline grading worksheet (Assignment > Upload grading worksheet).
 
-    Students who came from a Moodle export (ids ``Full Name/N``) are identified
-    as "Participant N", which is what the worksheet import matches on; others
+    Students who came from a Moodle export (with a participant number N) are
+    identified as "Participant N", which is what the worksheet import matches on; others
     keep their id.
     """
     full = max((r.max_score for r in results), default=0.0)
@@ -26,9 +26,9 @@ def write_moodle_csv(results: list[SubmissionResult], path: Path) -> Path:
     writer = csv.writer(buffer)
     writer.writerow(["Identifier", "Full name", "Grade", "Maximum Grade", "Feedback comments"])
     for result in results:
-        participant = moodle_participant(result.student)
+        participant = result.participant
         identifier = f"Participant {participant}" if participant else result.student
-        name = moodle_name(result.student)
+        name = moodle_name(result.student, participant)
         comment = result.message or f"{result.score:g} / {full:g}"
         writer.writerow([cell(identifier), cell(name), f"{result.score:.2f}", f"{full:.2f}", cell(comment)])
     return write_text(path, buffer.getvalue())

@@ -27,7 +27,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from tpgrade.errors import InputError
-from tpgrade.identity import file_name, moodle_name, moodle_participant
+from tpgrade.identity import file_name, moodle_name
 from tpgrade.models import SubmissionResult
 from tpgrade.reports.atomic import write_text
 from tpgrade.reports.labels import QUESTION_STATUS
@@ -142,9 +142,8 @@ def comment(result: SubmissionResult) -> str:
 
 
 def _row_of(worksheet: Worksheet, result: SubmissionResult, by_participant: dict[str, int]) -> int | None:
-    participant = moodle_participant(result.student)
-    if participant is not None:
-        return by_participant.get(participant)
+    if result.participant:
+        return by_participant.get(result.participant)
     if "full_name" not in worksheet.where:
         return None
     named = [
@@ -260,7 +259,7 @@ def hand_in_times(
     by_participant = {worksheet.participant(row): row for row in worksheet.rows}
     dated = []
     for result in results:
-        row = by_participant.get(moodle_participant(result.student))
+        row = by_participant.get(result.participant) if result.participant else None
         when = parse_moodle_time(row[worksheet.where["submitted"]], zone) if row is not None else None
         dated.append(
             result
@@ -275,10 +274,10 @@ def hand_in_times(
 
 def feedback_folder(result: SubmissionResult) -> str | None:
     """The zip folder Moodle files under the student's feedback, or None without a participant."""
-    participant = moodle_participant(result.student)
-    if participant is None:
+    participant = result.participant
+    if not participant:
         return None
-    name = re.sub(r"[_/\\\x00-\x1f]+", " ", moodle_name(result.student)).strip() or "etudiant"
+    name = re.sub(r"[_/\\\x00-\x1f]+", " ", moodle_name(result.student, participant)).strip() or "etudiant"
     return f"{name}_{participant}_assignfeedback_file_"
 
 

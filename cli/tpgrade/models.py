@@ -20,6 +20,7 @@ QuestionStatus = Literal[
     "grader_error",
 ]
 SubmissionStatus = Literal["graded", "rejected", "not_loadable", "error"]
+CellIssueKind = Literal["error", "timed_out", "process_exited", "skipped_shell"]
 
 
 class Frozen(BaseModel):
@@ -69,7 +70,7 @@ class CellIssue(Frozen):
     """A notebook cell that did not run to its end."""
 
     index: int
-    kind: Literal["error", "timed_out", "process_exited", "skipped_shell"]
+    kind: CellIssueKind
     message: str
 
 

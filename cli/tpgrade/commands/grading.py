@@ -21,11 +21,9 @@ from tpgrade.judge.selftest import self_test
 from tpgrade.models import SubmissionResult
 from tpgrade.reports.atomic import write_text
 from tpgrade.reports.jsonexport import write_json
-from tpgrade.reports.labels import QUESTION_STATUS, SUBMISSION_STATUS
 from tpgrade.reports.summary import intake_notes_path
 from tpgrade.sandbox import Limits, choose_sandbox
-
-STATUS_STYLE = {"graded": "green", "rejected": "red", "not_loadable": "red", "error": "magenta"}
+from tpgrade.statuses import SUBMISSION_STATUSES, question_label
 
 
 def problems(result: SubmissionResult, limit: int = 3) -> str:
@@ -33,7 +31,7 @@ def problems(result: SubmissionResult, limit: int = 3) -> str:
     if result.status != "graded":
         return result.message
     failing = [
-        f"{q.name}: {QUESTION_STATUS[q.status]}" for q in result.questions.values() if q.status != "passed"
+        f"{q.name}: {question_label(q.status)}" for q in result.questions.values() if q.status != "passed"
     ]
     more = f" (+{len(failing) - limit})" if len(failing) > limit else ""
     return "; ".join(failing[:limit]) + more
@@ -45,11 +43,11 @@ def score_table(outcomes: list[Outcome]) -> Table:
         table.add_column(name, overflow="fold")
     for outcome in sorted(outcomes, key=lambda o: o.result.student):
         result = outcome.result
-        status = SUBMISSION_STATUS[result.status] + (" (déjà noté)" if outcome.cached else "")
+        status = SUBMISSION_STATUSES[result.status].label + (" (déjà noté)" if outcome.cached else "")
         score = f"{result.score:g} / {result.max_score:g}" if result.status == "graded" else "—"
         table.add_row(  # what came from the submission as plain Text: no markup, controls escaped
             Text(shown_id(result.student)),
-            Text(status, style=STATUS_STYLE[result.status]),
+            Text(status, style=SUBMISSION_STATUSES[result.status].style),
             score,
             Text(shown(problems(result))),
         )

@@ -13,8 +13,8 @@ from tpgrade.judge.local import LocalStudent
 from tpgrade.judge.plugin import run_graders
 from tpgrade.judge.sourcecheck import SubmissionSource
 from tpgrade.models import QuestionResult, SubmissionResult
-from tpgrade.reports.labels import QUESTION_STATUS
 from tpgrade.sandbox import Sandbox
+from tpgrade.statuses import question_label
 
 
 def check_file(day: str, path: Path, sandbox: Sandbox) -> SubmissionResult:
@@ -56,7 +56,7 @@ def verdict_lines(questions: dict[str, QuestionResult]) -> list[str]:
     lines = []
     for question in questions.values():
         mark = "✔" if question.status == "passed" else "✘"
-        label = QUESTION_STATUS[question.status]
+        label = question_label(question.status)
         said = question.message in ("", label, f"{question.name} : {label}")  # nothing the label does not say
         detail = "" if said else f" — {question.message}"
         lines.append(f"{mark} {question.name} : {label}{detail}")

@@ -28,22 +28,9 @@ from tpgrade.judge.student import (
     StudentFault,
 )
 from tpgrade.models import QuestionResult, QuestionStatus, TestResult
+from tpgrade.statuses import MOST_TELLING_FIRST
 
 INI_FILE = Path(__file__).with_name("judge_pytest.ini")
-# When several tests of a question fail, the message of the most telling
-# status is shown first.
-_STATUS_ORDER: tuple[QuestionStatus, ...] = (
-    "not_implemented",
-    "forbidden",
-    "timed_out",
-    "crashed",
-    "invalid_output",
-    "error",
-    "grader_error",
-    "failed",
-)
-
-
 # What a value of an unforeseen type or shape makes the graders' own code raise.
 STUDENT_DATA_ERRORS = (
     TypeError,
@@ -214,7 +201,7 @@ def summarise(name: str, tests: list[TestResult]) -> QuestionResult:
     failing = [test for test in tests if test.status != "passed"]
     if not failing:
         return QuestionResult(name=name, score=score, max_score=max_score, status="passed", tests=tests)
-    failing.sort(key=lambda test: _STATUS_ORDER.index(test.status))
+    failing.sort(key=lambda test: MOST_TELLING_FIRST.index(test.status))
     worst = failing[0]
     status: QuestionStatus = worst.status
     if status in ("failed", "error") and score > 0:

@@ -11,7 +11,7 @@ from tpgrade.identity import file_name, moodle_name
 from tpgrade.models import SubmissionResult
 from tpgrade.reports.atomic import write_text
 from tpgrade.reports.gradebook import cell
-from tpgrade.reports.labels import QUESTION_STATUS
+from tpgrade.statuses import question_label
 
 
 def write_moodle_csv(results: list[SubmissionResult], path: Path) -> Path:
@@ -42,7 +42,7 @@ def gradescope_results(result: SubmissionResult) -> dict[str, object]:
             "score": question.score,
             "max_score": question.max_score,
             "status": "passed" if question.score == question.max_score else "failed",
-            "output": f"{QUESTION_STATUS[question.status]}. {question.message}".strip(),
+            "output": f"{question_label(question.status)}. {question.message}".strip(),
         }
         for name, question in result.questions.items()
     ]

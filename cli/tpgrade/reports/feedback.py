@@ -16,8 +16,8 @@ import markdown
 from tpgrade.identity import file_name
 from tpgrade.models import QuestionResult, SubmissionResult
 from tpgrade.reports.atomic import write_text
-from tpgrade.reports.labels import CELL_ISSUE, QUESTION_STATUS, SUBMISSION_STATUS
 from tpgrade.reports.order import in_notebook_order
+from tpgrade.statuses import CELL_ISSUES, QUESTION_STATUSES, question_label, submission_label
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
 PAGE = """<!DOCTYPE html>
@@ -44,28 +44,6 @@ def _points(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
-# What to do next, per status of a question that lost points.
-NEXT_STEP = {
-    "partial": "relisez l'énoncé et reprenez les cas des tests en échec ci-dessous ; essayez aussi d'autres"
-    " formes et d'autres valeurs que celles des tests publics.",
-    "failed": "relisez l'énoncé et reprenez les cas des tests en échec ci-dessous ; essayez aussi d'autres"
-    " formes et d'autres valeurs que celles des tests publics.",
-    "not_implemented": "écrivez la fonction dans sa cellule (elle lève encore NotImplementedError ou n'est pas"
-    " définie), enregistrez le notebook, puis vérifiez-le avec check.",
-    "error": "votre fonction lève une exception sur ces entrées : lisez le message et refaites l'appel dans le"
-    " notebook pour la corriger.",
-    "timed_out": "votre fonction est trop lente : remplacez les boucles Python sur les éléments par des"
-    " opérations vectorisées de NumPy ou de PyTorch.",
-    "crashed": "le processus s'est arrêté pendant l'appel (mémoire épuisée, exit…) : vérifiez la taille des"
-    " tableaux que vous créez.",
-    "invalid_output": "renvoyez exactement le type et la forme demandés par l'énoncé.",
-    "forbidden": "respectez la règle du sujet rappelée dans le message (par exemple NumPy seulement).",
-    "grader_error": "le correcteur a échoué sur cette question, sans faute de votre part : l'enseignant est"
-    " prévenu.",
-    "passed": "",
-}
-
-
 def _first_message(message: str) -> str:
     """The question's message without the count of the other failing tests (listed below)."""
     return re.sub(r"\s*\(et \d+ autre\(s\) test\(s\) en échec\)\s*$", "", message)
@@ -74,12 +52,12 @@ def _first_message(message: str) -> str:
 def _question_detail(question: QuestionResult) -> list[str]:
     head = (
         f"### `{question.name}` — {_points(question.score)} / {_points(question.max_score)}"
-        f" ({QUESTION_STATUS[question.status]})"
+        f" ({question_label(question.status)})"
     )
-    lines = [head, "", f"À faire : {NEXT_STEP.get(question.status, '')}", ""]
+    lines = [head, "", f"À faire : {QUESTION_STATUSES[question.status].next_step}", ""]
     for number, test in enumerate(question.tests, 1):
         mark = "✔" if test.status == "passed" else "✘"
-        kind = "" if test.status in ("passed", "failed") else f"{QUESTION_STATUS[test.status]} : "
+        kind = "" if test.status in ("passed", "failed") else f"{question_label(test.status)} : "
         said = f" — {kind}{escape(test.message)}" if test.status != "passed" else ""
         lines.append(f"- {mark} test {number} : {_points(test.points)} / {_points(test.max_points)}{said}")
     return [*lines, ""]
@@ -89,7 +67,7 @@ def feedback_markdown(result: SubmissionResult, day: str) -> str:
     lines = [f"# {_title(day)} — retour pour {escape(result.student)}", ""]
     lines.append(f"Fichier : {escape(result.source_name)}  ")
     if result.status != "graded":
-        lines += [f"**Rendu {SUBMISSION_STATUS[result.status]}** : {escape(result.message)}", ""]
+        lines += [f"**Rendu {submission_label(result.status)}** : {escape(result.message)}", ""]
         lines.append("Aucune question n'a pu être notée. Corrigez le fichier et rendez-le de nouveau.")
         return "\n".join(lines) + "\n"
     lines += [f"**Note : {_points(result.score)} / {_points(result.max_score)}**", ""]
@@ -105,7 +83,7 @@ def feedback_markdown(result: SubmissionResult, day: str) -> str:
             said = f"**{escape(question.adjustment)}**" + (f" ({said})" if said else "")
         lines.append(
             f"| `{question.name}` | {_points(question.score)} / {_points(question.max_score)} "
-            f"| {QUESTION_STATUS[question.status]} | {said} |"
+            f"| {question_label(question.status)} | {said} |"
         )
     missing = [q for q in questions if q.status == "not_implemented"]
     to_redo = [q for q in questions if q.score < q.max_score and q.status != "not_implemented"]
@@ -115,12 +93,17 @@ def feedback_markdown(result: SubmissionResult, day: str) -> str:
             lines += _question_detail(question)
         if missing:
             names = ", ".join(f"`{q.name}`" for q in missing)
-            lines += [f"**Non implémentées** : {names}.", "", f"À faire : {NEXT_STEP['not_implemented']}", ""]
+            lines += [
+                f"**Non implémentées** : {names}.",
+                "",
+                f"À faire : {QUESTION_STATUSES['not_implemented'].next_step}",
+                "",
+            ]
     if result.load.issues:
         lines += ["", "## Exécution de votre fichier", ""]
         for issue in result.load.issues:
             lines.append(
-                f"- cellule de code n° {issue.index + 1} ({CELL_ISSUE[issue.kind]}) : {escape(issue.message)}"
+                f"- cellule de code n° {issue.index + 1} ({CELL_ISSUES[issue.kind]}) : {escape(issue.message)}"
             )
         lines += ["", "Les autres cellules ont été exécutées normalement."]
     lines += [

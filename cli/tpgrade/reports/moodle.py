@@ -30,7 +30,7 @@ from tpgrade.errors import InputError
 from tpgrade.identity import file_name, moodle_name
 from tpgrade.models import SubmissionResult
 from tpgrade.reports.atomic import write_text
-from tpgrade.reports.labels import QUESTION_STATUS
+from tpgrade.statuses import question_label
 
 # Each column Moodle names, in the languages known here (its language packs' strings).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -135,7 +135,7 @@ def comment(result: SubmissionResult) -> str:
         if question.adjustment.startswith("ajusté"):
             line += " (ajusté par l'enseignant)"
         elif question.score < question.max_score:
-            line += f" ({QUESTION_STATUS[question.status]})"
+            line += f" ({question_label(question.status)})"
         parts.append(line + ";")
     text = " ".join(parts).rstrip(";") + "."
     return text if len(text) <= MAX_COMMENT else text[: MAX_COMMENT - 1] + "…"

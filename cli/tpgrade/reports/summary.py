@@ -24,8 +24,8 @@ from tpgrade.identity import file_name
 from tpgrade.models import SubmissionResult
 from tpgrade.reports.atomic import write_text
 from tpgrade.reports.gradebook import question_names
-from tpgrade.reports.labels import SUBMISSION_STATUS
 from tpgrade.reports.order import names_in_notebook_order
+from tpgrade.statuses import submission_label
 
 TOP_FAILURES = 3
 FAILURE_CHARS = 160
@@ -144,7 +144,7 @@ def _link(result: SubmissionResult) -> str:
 def _students_html(results: list[SubmissionResult]) -> str:
     rows = "".join(
         f"<tr><td>{_link(r)}</td><td>{_fr(r.score)} / {_fr(r.max_score)}</td>"
-        f"<td>{html.escape(SUBMISSION_STATUS[r.status])}</td><td>{html.escape(r.message)}</td></tr>"
+        f"<td>{html.escape(submission_label(r.status))}</td><td>{html.escape(r.message)}</td></tr>"
         for r in sorted(results, key=lambda r: r.student.casefold())
     )
     return (

@@ -11,7 +11,7 @@ import hashlib
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 
 from tpgrade.exam.bank import Bank
 from tpgrade.exam.paper import Paper, Variant, variant
@@ -194,15 +194,19 @@ def grade_answer(question: Question, raw: Any, shown: Variant) -> Graded:
     """The automatic decision on one answer."""
     if _empty(raw):
         return Graded(0.0, "pas de réponse", "")
-    if isinstance(question, SingleChoice):
-        return _single(question, raw, shown)
-    if isinstance(question, MultipleChoice):
-        return _multiple(question, raw, shown)
-    if isinstance(question, Numeric):
-        return _numeric(question, raw)
-    if isinstance(question, Ordering):
-        return _ordering(question, raw, shown)
-    return _short(question, raw)
+    match question:
+        case SingleChoice():
+            return _single(question, raw, shown)
+        case MultipleChoice():
+            return _multiple(question, raw, shown)
+        case Numeric():
+            return _numeric(question, raw)
+        case Ordering():
+            return _ordering(question, raw, shown)
+        case ShortAnswer():
+            return _short(question, raw)
+        case _:
+            assert_never(question)
 
 
 def _status(score: float, points: float) -> QuestionStatus:

@@ -17,12 +17,21 @@ import random
 import string
 from dataclasses import dataclass
 from pathlib import Path
+from typing import assert_never
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tpgrade.errors import InputError, UsageError
 from tpgrade.exam.bank import Bank
-from tpgrade.exam.schema import DIFFICULTIES, MultipleChoice, Ordering, Question, SingleChoice
+from tpgrade.exam.schema import (
+    DIFFICULTIES,
+    MultipleChoice,
+    Numeric,
+    Ordering,
+    Question,
+    ShortAnswer,
+    SingleChoice,
+)
 
 ATTEMPTS = 20000
 SHARE_SLACK = 0.1  # how far (in share of the total) a difficulty may stray from the plan
@@ -72,11 +81,15 @@ class Variant:
 
 
 def options_of(question: Question) -> tuple[str, ...]:
-    if isinstance(question, SingleChoice | MultipleChoice):
-        return tuple(c.id for c in question.choices)
-    if isinstance(question, Ordering):
-        return tuple(i.id for i in question.items)
-    return ()
+    match question:
+        case SingleChoice() | MultipleChoice():
+            return tuple(c.id for c in question.choices)
+        case Ordering():
+            return tuple(i.id for i in question.items)
+        case Numeric() | ShortAnswer():
+            return ()
+        case _:
+            assert_never(question)
 
 
 def _difficulty_ok(bank: Bank, chosen: list[str], total: float) -> bool:

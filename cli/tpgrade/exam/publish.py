@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import assert_never
 
 import nbformat
 
@@ -15,22 +16,24 @@ from tpgrade.reports.atomic import write_text
 
 def _key_line(bank: Bank, shown: Variant, qid: str) -> str:
     question = bank.questions[qid]
-    if isinstance(question, SingleChoice):
-        key = shown.label(qid, question.answer)
-    elif isinstance(question, MultipleChoice):
-        key = "[" + ", ".join(sorted(shown.label(qid, a) for a in question.answers)) + "]"
-    elif isinstance(question, Ordering):
-        key = "[" + ", ".join(shown.label(qid, a) for a in question.answer) + "]"
-    elif isinstance(question, Numeric):
-        bound = max(question.tolerance, question.relative_tolerance * abs(question.answer))
-        key = (
-            f"{question.answer:g}"
-            + (f" ± {bound:g}" if bound else "")
-            + (f" {question.unit}" if question.unit else "")
-        )
-    else:
-        assert isinstance(question, ShortAnswer)
-        key = "; ".join(f"{idea.idea} ({idea.points:g} pt)" for idea in question.rubric)
+    match question:
+        case SingleChoice():
+            key = shown.label(qid, question.answer)
+        case MultipleChoice():
+            key = "[" + ", ".join(sorted(shown.label(qid, a) for a in question.answers)) + "]"
+        case Ordering():
+            key = "[" + ", ".join(shown.label(qid, a) for a in question.answer) + "]"
+        case Numeric():
+            bound = max(question.tolerance, question.relative_tolerance * abs(question.answer))
+            key = (
+                f"{question.answer:g}"
+                + (f" ± {bound:g}" if bound else "")
+                + (f" {question.unit}" if question.unit else "")
+            )
+        case ShortAnswer():
+            key = "; ".join(f"{idea.idea} ({idea.points:g} pt)" for idea in question.rubric)
+        case _:
+            assert_never(question)
     return f"| Q{shown.position(qid)} | `{qid}` | {question.points:g} | {key} |"
 
 

@@ -8,13 +8,22 @@ back without running anything. Both carry the variant's number.
 from __future__ import annotations
 
 import html
+from typing import assert_never
 
 import markdown
 import nbformat
 
 from tpgrade.exam.bank import Bank
 from tpgrade.exam.paper import Paper, Variant
-from tpgrade.exam.schema import MultipleChoice, Numeric, Ordering, Question, ShortAnswer, SingleChoice
+from tpgrade.exam.schema import (
+    MultipleChoice,
+    Numeric,
+    Ordering,
+    Question,
+    QuestionType,
+    ShortAnswer,
+    SingleChoice,
+)
 
 PAGE = """<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8"><title>{title}</title>
@@ -24,7 +33,7 @@ h2{{margin-top:2rem;font-size:1.1rem}}</style></head><body>
 </body></html>
 """
 
-HOW_TO_ANSWER = {
+HOW_TO_ANSWER: dict[QuestionType, tuple[str, str]] = {
     "single": ("une lettre", "b"),
     "multiple": ("toutes les lettres justes, entre crochets ; [] si aucune", "[a, c]"),
     "numeric": ("un nombre", "0.25"),
@@ -32,7 +41,15 @@ HOW_TO_ANSWER = {
     "short": ("quelques phrases, entre guillemets", '"…"'),
 }
 
-NOTEBOOK_EXAMPLES = {
+EMPTY_ANSWER: dict[QuestionType, str] = {
+    "single": '""',
+    "multiple": "[]",
+    "numeric": "None",
+    "ordering": "[]",
+    "short": '""',
+}
+
+NOTEBOOK_EXAMPLES: dict[QuestionType, str] = {
     "single": '"b"',
     "multiple": '["a", "c"]',
     "numeric": "0.25",
@@ -46,27 +63,34 @@ def _points(value: float) -> str:
 
 
 def _options(question: Question, shown: Variant) -> list[str]:
-    if isinstance(question, SingleChoice | MultipleChoice):
-        texts = {c.id: c.text for c in question.choices}
-    elif isinstance(question, Ordering):
-        texts = {i.id: i.text for i in question.items}
-    else:
-        return []
+    match question:
+        case SingleChoice() | MultipleChoice():
+            texts = {c.id: c.text for c in question.choices}
+        case Ordering():
+            texts = {i.id: i.text for i in question.items}
+        case Numeric() | ShortAnswer():
+            return []
+        case _:
+            assert_never(question)
     return [f"- **{shown.label(question.id, o)}.** {texts[o]}" for o in shown.options[question.id]]
 
 
 def _instruction(question: Question) -> str:
-    if isinstance(question, Numeric):
-        unit = f" (en {question.unit})" if question.unit else ""
-        return f"*Répondez par un nombre{unit}.*"
-    if isinstance(question, MultipleChoice):
-        penalty = " Une case cochée à tort enlève des points." if question.negative_marking else ""
-        return f"*Plusieurs réponses possibles : donnez toutes les lettres justes.{penalty}*"
-    if isinstance(question, Ordering):
-        return "*Donnez toutes les lettres dans le bon ordre.*"
-    if isinstance(question, ShortAnswer):
-        return "*Répondez en quelques phrases.*"
-    return "*Une seule réponse juste : donnez sa lettre.*"
+    match question:
+        case Numeric():
+            unit = f" (en {question.unit})" if question.unit else ""
+            return f"*Répondez par un nombre{unit}.*"
+        case MultipleChoice():
+            penalty = " Une case cochée à tort enlève des points." if question.negative_marking else ""
+            return f"*Plusieurs réponses possibles : donnez toutes les lettres justes.{penalty}*"
+        case Ordering():
+            return "*Donnez toutes les lettres dans le bon ordre.*"
+        case ShortAnswer():
+            return "*Répondez en quelques phrases.*"
+        case SingleChoice():
+            return "*Une seule réponse juste : donnez sa lettre.*"
+        case _:
+            assert_never(question)
 
 
 def question_markdown(bank: Bank, shown: Variant, qid: str) -> str:
@@ -139,7 +163,7 @@ def answer_notebook(paper: Paper, bank: Bank, shown: Variant) -> nbformat.Notebo
     for qid in shown.questions:
         question = bank.questions[qid]
         how, _ = HOW_TO_ANSWER[question.type]
-        empty = {"multiple": "[]", "ordering": "[]", "numeric": "None"}.get(question.type, '""')
+        empty = EMPTY_ANSWER[question.type]
         cells.append(nbformat.v4.new_markdown_cell(question_markdown(bank, shown, qid)))  # type: ignore[no-untyped-call]
         example = NOTEBOOK_EXAMPLES[question.type]
         cells.append(nbformat.v4.new_code_cell(f"Q{shown.position(qid)} = {empty}  # {how}, ex. {example}"))  # type: ignore[no-untyped-call]

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Difficulty = Literal["easy", "medium", "hard"]
+QuestionType = Literal["single", "multiple", "numeric", "ordering", "short"]
 DIFFICULTIES: tuple[Difficulty, ...] = ("easy", "medium", "hard")
 QuestionId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
 ChoiceId = Annotated[str, Field(pattern=r"^[a-z]$")]
@@ -200,7 +201,7 @@ def _default_shares() -> dict[Difficulty, float]:
     return {"easy": 0.35, "medium": 0.45, "hard": 0.2}
 
 
-def _default_types() -> dict[Literal["single", "multiple", "numeric", "ordering", "short"], int]:
+def _default_types() -> dict[QuestionType, int]:
     return {"short": 2, "numeric": 2, "ordering": 1, "multiple": 2}
 
 
@@ -210,9 +211,7 @@ class PaperPlan(Strict):
     total_points: float = Field(default=20, gt=0)
     difficulty_share: dict[Difficulty, float] = Field(default_factory=_default_shares)
     review_threshold: float = Field(default=0.75, gt=0, le=1)  # short answers below it go to review
-    types_min: dict[Literal["single", "multiple", "numeric", "ordering", "short"], int] = Field(
-        default_factory=_default_types
-    )
+    types_min: dict[QuestionType, int] = Field(default_factory=_default_types)
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> PaperPlan:

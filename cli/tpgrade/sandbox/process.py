@@ -23,7 +23,9 @@ import shutil
 import site
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from tpgrade.errors import SandboxUnavailable
 from tpgrade.paths import ALWAYS_PRELOADED
@@ -70,24 +72,74 @@ def _python_dirs() -> list[Path]:
     return kept
 
 
-def _bind(path: Path, target: Path | None = None) -> list[str]:
+@dataclass(frozen=True)
+class Mount:
+    """One entry of the runner's file system, in the order bubblewrap builds them."""
+
+    kind: Literal["ro-bind", "dev-bind", "symlink", "dir", "tmpfs", "proc", "dev"]
+    target: str
+    source: str = ""  # the host path shown (ro-bind, dev-bind) or the link's text (symlink)
+    perms: str = ""  # octal mode of a dir or tmpfs
+    size: int = 0  # bytes of a tmpfs
+
+    @property
+    def shows_host_path(self) -> bool:
+        return self.kind in ("ro-bind", "dev-bind")
+
+    def args(self) -> list[str]:
+        options = [
+            *(["--perms", self.perms] if self.perms else []),
+            *(["--size", str(self.size)] if self.size else []),
+        ]
+        if self.kind in ("ro-bind", "dev-bind", "symlink"):
+            return [*options, f"--{self.kind}", self.source, self.target]
+        return [*options, f"--{self.kind}", self.target]
+
+
+def render(mounts: list[Mount]) -> list[str]:
+    """The bubblewrap arguments that build ``mounts``."""
+    return [arg for mount in mounts for arg in mount.args()]
+
+
+def _bind(path: Path, target: Path | None = None) -> list[Mount]:
     target = target or path
-    args: list[str] = []
-    for ancestor in reversed(target.parents[:-1]):
-        if str(ancestor) not in (*SYSTEM_DIRS, "/tmp"):
-            args += ["--perms", "0755", "--dir", str(ancestor)]
-    return [*args, "--ro-bind", str(path), str(target)]
+    parents = [
+        Mount("dir", str(ancestor), perms="0755")
+        for ancestor in reversed(target.parents[:-1])
+        if str(ancestor) not in (*SYSTEM_DIRS, "/tmp")
+    ]
+    return [*parents, Mount("ro-bind", str(target), str(path))]
 
 
-def _system_binds() -> list[str]:
-    args: list[str] = []
+def _system_mounts() -> list[Mount]:
+    mounts: list[Mount] = []
     for name in (*SYSTEM_DIRS, *SYSTEM_FILES):
         path = Path(name)
         if path.is_symlink():
-            args += ["--symlink", os.readlink(path), name]
+            mounts.append(Mount("symlink", name, os.readlink(path)))
         elif path.exists():
-            args += ["--ro-bind", name, name]
-    return args
+            mounts.append(Mount("ro-bind", name, name))
+    return mounts
+
+
+def runner_mounts(visible: list[Path], device: str, scratch_bytes: int) -> list[Mount]:
+    """The runner's whole file system: the system, ``visible`` (the Python installation, then
+    the tpgrade package, shown at :data:`RUNNER_MOUNT`), an empty scratch tmpfs, and for
+    ``cuda`` the GPU's device nodes. Nothing else of the host exists for the runner."""
+    # The scratch tmpfs first: a Python installation under /tmp (a virtual
+    # environment there) is then bound on top of it instead of hidden by it.
+    mounts = [Mount("tmpfs", "/tmp", perms="1777", size=scratch_bytes), *_system_mounts()]
+    for path in visible[:-1]:
+        mounts += _bind(path)
+    mounts += _bind(visible[-1], RUNNER_MOUNT / "tpgrade")
+    if device == "cuda":  # the GPU's device nodes; the driver's libraries are under /usr
+        mounts += [Mount("dev-bind", str(node), str(node)) for node in sorted(Path("/dev").glob("nvidia*"))]
+    return [*mounts, Mount("proc", "/proc"), Mount("dev", "/dev")]
+
+
+def visible_paths() -> list[Path]:
+    """What of the host the runner needs: the Python installation, then the tpgrade package."""
+    return [*_python_dirs(), default_package_parent() / "tpgrade"]
 
 
 def _filter_fd(program: bytes) -> int:
@@ -133,7 +185,7 @@ class BubblewrapSandbox(Sandbox):
         self._zygotes: dict[int, Zygote] = {}
         self._uids = itertools.count()
         self._check_tools()
-        self.visible = [*_python_dirs(), default_package_parent() / "tpgrade"]
+        self.visible = visible_paths()
         self._check_hidden([p.resolve() for p in hidden or []])
         self.seccomp = seccomp.native_program()
         self.notes: list[str] = []  # guarantees weaker here than the module docstring says
@@ -167,6 +219,9 @@ class BubblewrapSandbox(Sandbox):
                         "move the course folder or the results store elsewhere"
                     )
 
+    def mounts(self, limits: Limits) -> list[Mount]:
+        return runner_mounts(self.visible, self.device, limits.scratch_bytes)
+
     def _argv(
         self,
         limits: Limits,
@@ -186,13 +241,6 @@ class BubblewrapSandbox(Sandbox):
         ]
         if not self.as_root:
             namespaces.append("--unshare-user")
-        binds: list[str] = _system_binds()
-        for path in self.visible[:-1]:
-            binds += _bind(path)
-        binds += _bind(self.visible[-1], RUNNER_MOUNT / "tpgrade")
-        if self.device == "cuda":  # the GPU's device nodes; the driver's libraries are under /usr
-            for node in sorted(Path("/dev").glob("nvidia*")):
-                binds += ["--dev-bind", str(node), str(node)]
         env: list[str] = ["--clearenv"]
         for key, value in dict(RUNNER_ENV, TPGRADE_DEVICE=self.device).items():
             env += ["--setenv", key, value]
@@ -212,24 +260,12 @@ class BubblewrapSandbox(Sandbox):
                 "--no-new-privs",
                 "--",
             ]
-        # The scratch tmpfs first: a Python installation under /tmp (a virtual
-        # environment there) is then bound on top of it instead of hidden by it.
         return [
             "bwrap",
             *namespaces,
             "--die-with-parent",
             "--new-session",
-            "--perms",
-            "1777",
-            "--size",
-            str(limits.scratch_bytes),
-            "--tmpfs",
-            "/tmp",
-            *binds,
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
+            *render(self.mounts(limits)),
             "--chdir",
             "/tmp",
             *env,

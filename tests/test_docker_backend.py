@@ -16,7 +16,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import docker.errors
 import pytest
+import requests.exceptions
 from conftest import docker_or_skip
 
 from tpgrade.errors import SandboxUnavailable
@@ -29,21 +31,53 @@ from tpgrade.wire.messages import Ready
 
 
 class FakeApi:
-    def __init__(self, labels: dict[str, str] | None) -> None:
+    def __init__(self, labels: dict[str, str] | None, create: BaseException | None = None) -> None:
         self.labels = labels
+        self.create = create
 
     def inspect_image(self, tag: str) -> dict[str, Any]:
         if self.labels is None:
-            raise RuntimeError(f"No such image: {tag}")
+            raise docker.errors.ImageNotFound(f"No such image: {tag}")
         return {"Config": {"Labels": self.labels}, "Size": 1}
 
     def containers(self, **kwargs: Any) -> list[dict[str, Any]]:
         return []
 
+    def create_host_config(self, **kwargs: Any) -> dict[str, Any]:
+        return kwargs
+
+    def create_container(self, image: str, **kwargs: Any) -> dict[str, Any]:
+        assert self.create is not None
+        raise self.create
+
 
 class FakeClient:
-    def __init__(self, labels: dict[str, str] | None) -> None:
-        self.api = FakeApi(labels)
+    def __init__(self, labels: dict[str, str] | None, create: BaseException | None = None) -> None:
+        self.api = FakeApi(labels, create)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        docker.errors.APIError("500 Server Error: no space left on device"),
+        requests.exceptions.ConnectionError("Connection aborted."),
+        ConnectionResetError(104, "Connection reset by peer"),
+    ],
+    ids=["api", "http", "socket"],
+)
+def test_an_engine_error_at_launch_is_one_sandbox_line(error: BaseException) -> None:
+    sandbox = DockerSandbox(client=FakeClient({DIGEST_LABEL: runner_digest()}, create=error))
+    with pytest.raises(SandboxUnavailable) as raised:
+        sandbox.launch(Limits())
+    assert str(raised.value).startswith("the docker engine could not create a container: ")
+    assert "\n" not in str(raised.value) and "Traceback" not in str(raised.value)
+
+
+def test_a_fault_of_tpgrade_itself_is_not_taken_for_an_engine_error() -> None:
+    """Only the engine's errors are mapped: a bug in tpgrade still shows as a bug."""
+    sandbox = DockerSandbox(client=FakeClient({DIGEST_LABEL: runner_digest()}, create=RuntimeError("bug")))
+    with pytest.raises(RuntimeError, match="bug"):
+        sandbox.launch(Limits())
 
 
 def test_a_missing_image_says_how_to_build_it() -> None:

@@ -22,12 +22,14 @@ outside, stay the authority.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib
 import os
 import socket
 import threading
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from tpgrade.errors import SandboxUnavailable
@@ -69,6 +71,31 @@ def runner_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+@functools.cache
+def engine_errors() -> tuple[type[BaseException], ...]:
+    """What a call to the docker engine raises when the engine refuses or goes away: the SDK's
+    own errors, those of the HTTP libraries under it, socket errors, and an answer of an
+    unexpected shape. Caught here, at the boundary, and nowhere else by a broad ``except``."""
+    errors: list[type[BaseException]] = [OSError, KeyError, TypeError, ValueError]
+    for module, name in (
+        ("docker.errors", "DockerException"),
+        ("requests.exceptions", "RequestException"),
+        ("urllib3.exceptions", "HTTPError"),
+    ):
+        with contextlib.suppress(ImportError, AttributeError):
+            errors.append(getattr(importlib.import_module(module), name))
+    return tuple(errors)
+
+
+@contextlib.contextmanager
+def engine_call(doing: str) -> Iterator[None]:
+    """An engine error inside becomes one :class:`SandboxUnavailable` line: what was being done, and why."""
+    try:
+        yield
+    except engine_errors() as exc:
+        raise SandboxUnavailable(f"the docker engine could not {doing}: {_engine_problem(exc)}") from None
+
+
 def connect(timeout: float = 10.0) -> Any:
     """A docker client whose engine answers, or :class:`SandboxUnavailable` saying why not."""
     try:
@@ -79,7 +106,7 @@ def connect(timeout: float = 10.0) -> Any:
     try:
         client = docker.from_env(timeout=timeout, max_pool_size=64)
         client.ping()
-    except Exception as exc:  # the SDK raises several unrelated types here
+    except engine_errors() as exc:
         raise SandboxUnavailable(f"no docker engine answers ({_engine_problem(exc)})") from None
     return client
 
@@ -134,14 +161,14 @@ class ContainerRunner(RunnerProcess):
             thread = threading.Thread(target=target, daemon=True)
             thread.start()
             self._threads.append(thread)
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(*engine_errors()):
             self._pid = int(self._api.inspect_container(self.container_id)["State"]["Pid"])
 
     # -- threads --------------------------------------------------------------
     def _wait_removed(self) -> None:
         try:
             self._status = int(self._api.wait(self.container_id, condition="removed")["StatusCode"])
-        except Exception:  # removed before the wait began, or the engine went away
+        except engine_errors():  # removed before the wait began, or the engine went away
             self._status = self._status if self._status is not None else 137
         self._ended.set()
 
@@ -199,7 +226,7 @@ class ContainerRunner(RunnerProcess):
             return count_descendants(self._pid)
         try:  # the engine runs elsewhere: ask it
             return max(0, len(self._api.top(self.container_id)["Processes"]) - 1)
-        except Exception:
+        except engine_errors():
             return 0
 
     def stderr_text(self) -> str:
@@ -207,10 +234,10 @@ class ContainerRunner(RunnerProcess):
 
     def kill(self) -> None:
         if not self._ended.is_set():
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(*engine_errors()):
                 self._api.kill(self.container_id)
             if not self._ended.wait(30):
-                with contextlib.suppress(Exception):
+                with contextlib.suppress(*engine_errors()):
                     self._api.remove_container(self.container_id, force=True)
         if self._socket is not None:
             with contextlib.suppress(OSError):
@@ -254,17 +281,17 @@ class DockerSandbox(Sandbox):
     def _remove_orphans(self) -> None:
         """Remove containers left by a tpgrade of this host that was killed (SIGKILL, power loss)."""
         host = socket.gethostname()
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(*engine_errors()):
             for found in self.client.api.containers(all=True, filters={"label": OWNER_LABEL}):
                 owner_host, _, pid = str(found["Labels"].get(OWNER_LABEL, "")).rpartition(":")
                 if owner_host == host and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
-                    with contextlib.suppress(Exception):
+                    with contextlib.suppress(*engine_errors()):
                         self.client.api.remove_container(found["Id"], force=True)
 
     def _check_image(self) -> None:
         try:
             labels = self.client.api.inspect_image(self.image)["Config"].get("Labels") or {}
-        except Exception as exc:
+        except engine_errors() as exc:
             raise SandboxUnavailable(
                 f"the grading image {self.image} is not available ({_short(exc)}): "
                 f"build it with `tpgrade image build{' --cuda' if self.device == 'cuda' else ''}`"
@@ -318,7 +345,7 @@ class DockerSandbox(Sandbox):
     def launch(self, limits: Limits, slot: int = 0) -> RunnerProcess:
         api = self.client.api
         environment = dict(RUNNER_ENV, TPGRADE_DEVICE=self.device)
-        try:
+        with engine_call("create a container"):
             created = api.create_container(
                 self.image,
                 command=self.runner_command(limits),
@@ -332,17 +359,12 @@ class DockerSandbox(Sandbox):
                 host_config=api.create_host_config(**self.host_config(limits)),
             )
             runner = ContainerRunner(api, created["Id"])
-        except Exception as exc:
-            raise SandboxUnavailable(
-                f"the docker engine could not create a container: {_short(exc)}"
-            ) from None
         try:
-            runner.attach_and_start()
-        except Exception as exc:
+            with engine_call("start a container"):
+                runner.attach_and_start()
+        except SandboxUnavailable:
             runner.kill()
-            raise SandboxUnavailable(
-                f"the docker engine could not start a container: {_short(exc)}"
-            ) from None
+            raise
         return runner
 
     def _ours(self, api: Any) -> list[str]:
@@ -350,9 +372,9 @@ class DockerSandbox(Sandbox):
         return [str(c["Id"]) for c in found]
 
     def _remove_ours(self, api: Any) -> None:
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(*engine_errors()):
             for container_id in self._ours(api):
-                with contextlib.suppress(Exception):
+                with contextlib.suppress(*engine_errors()):
                     api.remove_container(container_id, force=True)
 
     def leftovers(self) -> list[str]:
@@ -360,7 +382,7 @@ class DockerSandbox(Sandbox):
 
     def abandon(self) -> None:
         # A client of its own: the interrupted code may hold a connection of the shared one.
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(SandboxUnavailable):
             self._remove_ours(connect().api)
 
     def close(self) -> None:

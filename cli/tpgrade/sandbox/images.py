@@ -18,7 +18,7 @@ from typing import Any
 
 from tpgrade import paths
 from tpgrade.errors import BuildError, SandboxUnavailable, TpgradeError
-from tpgrade.sandbox.docker import CPU_IMAGE, CUDA_IMAGE, DIGEST_LABEL, connect, runner_digest
+from tpgrade.sandbox.docker import CPU_IMAGE, CUDA_IMAGE, DIGEST_LABEL, connect, engine_errors, runner_digest
 
 TORCH_PIN = "torch==2.13.0"
 DEFAULT_BASES = {"cpu": "python:3.11-slim-bookworm", "cuda": "nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04"}
@@ -110,7 +110,7 @@ def build(image: ImagePlan, say: Callable[[str], None], client: Any = None) -> s
                 built = str(chunk["aux"]["ID"])
     except TpgradeError:
         raise
-    except Exception as exc:  # the SDK's API and connection errors
+    except engine_errors() as exc:
         raise SandboxUnavailable(f"the docker engine could not build {image.tag}: {str(exc)[:300]}") from None
     return built
 
@@ -130,7 +130,7 @@ def inspect(tags: tuple[str, ...] = (CPU_IMAGE, CUDA_IMAGE), client: Any = None)
     for tag in tags:
         try:
             data = client.api.inspect_image(tag)
-        except Exception:
+        except engine_errors():
             states.append(ImageState(tag, False, False, 0))
             continue
         labels = data["Config"].get("Labels") or {}

@@ -291,6 +291,20 @@ def process_sandbox(request: pytest.FixtureRequest) -> Iterator[Recording]:
     box.close()
 
 
+def test_the_sandbox_names_the_runner_processes_it_left_until_they_end(process_sandbox: Recording) -> None:
+    """What the security suite's "nothing survives" check asks: it sees a live runner, cold or warm."""
+    inner = process_sandbox.inner
+    assert isinstance(inner, BubblewrapSandbox)
+    student, remote = runner(process_sandbox, "import os\ndef pid():\n    return os.getpid()\n")
+    try:
+        assert student.call("pid") > 0
+        assert inner.runner_processes([SLOT]) != []
+        assert any(item.startswith("process ") for item in inner.leftovers())
+    finally:
+        remote.close()
+    assert inner.runner_processes([SLOT]) == []
+
+
 @needs_x86_64
 def test_each_refusal_holds_inside_a_runner(process_sandbox: Recording) -> None:
     student, remote = runner(process_sandbox, SYSCALL_PROBE)

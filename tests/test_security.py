@@ -30,7 +30,7 @@ from tpgrade.judge.engine import GradingConfig, grader_version
 from tpgrade.judge.session import MAX_LOAD_ISSUES, SUBMISSION_BUDGET
 from tpgrade.models import SubmissionResult
 from tpgrade.sandbox import Sandbox, choose_sandbox
-from tpgrade.sandbox.process import SANDBOX_UID_BASE, UIDS_PER_SLOT, WARM_UID_BASE
+from tpgrade.sandbox.process import BubblewrapSandbox
 
 pytestmark = pytest.mark.slow  # the fast tier: python -m pytest -m 'not slow'
 
@@ -175,29 +175,6 @@ def test_the_store_holds_each_submission_once(batch: Batch) -> None:
         store.close()
 
 
-def runner_processes() -> list[int]:
-    """Processes left by the process sandbox: those of the batch's uids (as root), else any runner."""
-    uids = {str(SANDBOX_UID_BASE + slot) for slot in SLOTS}
-    for slot in SLOTS:  # warm runners: a fresh uid per submission in each slot's range
-        first = WARM_UID_BASE + (slot % 64) * UIDS_PER_SLOT
-        uids.update(str(uid) for uid in range(first, first + UIDS_PER_SLOT))
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if os.geteuid() == 0:
-                status = (entry / "status").read_text()
-                real_uid = next(line.split()[1] for line in status.splitlines() if line.startswith("Uid:"))
-                if real_uid in uids:
-                    found.append(int(entry.name))
-            elif b"tpgrade.runner.server" in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
 def docker_containers_of_tpgrade() -> list[str]:
     from tpgrade.sandbox.docker import SANDBOX_LABEL, connect
 
@@ -210,7 +187,9 @@ def test_nothing_outlives_the_batch(batch: Batch) -> None:
         assert batch.sandbox.leftovers() == []
         assert docker_containers_of_tpgrade() == []  # the workers' sandboxes too
     else:
-        assert runner_processes() == []
+        # Asked of the sandbox: the processes of the batch's slots (its workers' too), by uid as root.
+        assert isinstance(batch.sandbox, BubblewrapSandbox)
+        assert batch.sandbox.runner_processes(SLOTS) == []
 
 
 def test_a_flood_on_the_channel_leaves_a_bounded_result(batch: Batch) -> None:

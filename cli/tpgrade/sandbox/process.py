@@ -23,6 +23,7 @@ import shutil
 import site
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -46,6 +47,7 @@ from tpgrade.wire.limits import Limits, apply_rlimits
 SANDBOX_UID_BASE = 61000
 WARM_UID_BASE = 200000  # warm runners: a fresh uid per submission, UIDS_PER_SLOT per slot
 UIDS_PER_SLOT = 1000
+SLOTS_WITH_OWN_UIDS = 64  # slot n uses the uids of slot n % 64
 # What the zygote needs to make each runner's namespaces and drop to its uid; the
 # runner itself keeps none of them.
 ZYGOTE_CAPABILITIES = (
@@ -184,6 +186,7 @@ class BubblewrapSandbox(Sandbox):
         self.preload = preload
         self._zygotes: dict[int, Zygote] = {}
         self._uids = itertools.count()
+        self._slots: set[int] = set()  # the slots this sandbox has launched runners in
         self._check_tools()
         self.visible = visible_paths()
         self._check_hidden([p.resolve() for p in hidden or []])
@@ -249,7 +252,7 @@ class BubblewrapSandbox(Sandbox):
             for capability in ZYGOTE_CAPABILITIES:
                 drop += ["--cap-add", capability]
         elif self.as_root:
-            uid = str(SANDBOX_UID_BASE + slot)
+            uid = str(SANDBOX_UID_BASE + slot % SLOTS_WITH_OWN_UIDS)
             drop = [
                 "setpriv",
                 f"--reuid={uid}",
@@ -279,6 +282,7 @@ class BubblewrapSandbox(Sandbox):
         return "; ".join([described, *self.notes])
 
     def launch(self, limits: Limits, slot: int = 0) -> RunnerProcess:
+        self._slots.add(slot)
         if self.warm:
             return self._warm_launch(limits, slot)
         cgroup = self.cgroups.create(limits) if self.cgroups is not None else None
@@ -314,7 +318,7 @@ class BubblewrapSandbox(Sandbox):
 
     def _warm_launch(self, limits: Limits, slot: int) -> RunnerProcess:
         """A runner forked from this slot's zygote (started on first use, again if it died)."""
-        uid = WARM_UID_BASE + (slot % 64) * UIDS_PER_SLOT + next(self._uids) % UIDS_PER_SLOT
+        uid = WARM_UID_BASE + (slot % SLOTS_WITH_OWN_UIDS) * UIDS_PER_SLOT + next(self._uids) % UIDS_PER_SLOT
         reason = ""
         for _ in range(2):
             zygote = self._zygotes.get(slot)
@@ -352,7 +356,36 @@ class BubblewrapSandbox(Sandbox):
             self.cgroups.close(locked=False)
 
     def leftovers(self) -> list[str]:
-        return self.cgroups.leftovers() if self.cgroups is not None else []
+        cgroups = self.cgroups.leftovers() if self.cgroups is not None else []
+        return [*cgroups, *(f"process {pid}" for pid in self.runner_processes(self._slots))]
+
+    def runner_processes(self, slots: Iterable[int]) -> list[int]:
+        """Processes of this host that run student code of these slots, whoever started them:
+        as root, every process of one of the slots' runner uids (cold and warm); otherwise,
+        every process whose command line is the runner's."""
+        uids = {runner_uid for slot in slots for runner_uid in slot_uids(slot)}
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if self.as_root:
+                    status = (entry / "status").read_text()
+                    real = next(line.split()[1] for line in status.splitlines() if line.startswith("Uid:"))
+                    if int(real) in uids:
+                        found.append(int(entry.name))
+                elif b"tpgrade.runner.server" in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except (OSError, StopIteration, ValueError, IndexError):
+                continue  # ended meanwhile
+        return sorted(found)
+
+
+def slot_uids(slot: int) -> list[int]:
+    """The uids a slot's runners run as (as root): its cold uid, and its warm range."""
+    own = slot % SLOTS_WITH_OWN_UIDS
+    first = WARM_UID_BASE + own * UIDS_PER_SLOT
+    return [SANDBOX_UID_BASE + own, *range(first, first + UIDS_PER_SLOT)]
 
 
 @functools.cache

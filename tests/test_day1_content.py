@@ -278,7 +278,7 @@ def test_reference_classifier_reaches_the_graders_accuracy_on_digits() -> None:
 
 def test_stub_notebook_structure() -> None:
     notebook = nbformat.read(paths.stub_notebook(DAY), as_version=4)  # type: ignore[no-untyped-call]
-    nbformat.validate(notebook)  # type: ignore[no-untyped-call]
+    nbformat.validate(notebook)
     assert notebook.metadata.kernelspec.name == "python3"
     graded = [
         cell.source

@@ -175,13 +175,6 @@ def test_every_question_has_three_mutants() -> None:
     assert {p.stem.split("__")[0] for p in MUTANTS} <= QUESTIONS
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", MUTANTS, ids=[p.stem for p in MUTANTS])
-def test_mutant_loses_its_question_only(path: Path, reference_source: str, cheap_graders: Path) -> None:
-    target, results = grade_variant(path, reference_source, cheap_graders)
-    assert_loses_only(results, target)
-
-
 @pytest.mark.parametrize("path", SUBTLY_WRONG, ids=[p.stem for p in SUBTLY_WRONG])
 def test_subtly_wrong_loses_its_question_only(path: Path, reference_source: str, cheap_graders: Path) -> None:
     target, results = grade_variant(path, reference_source, cheap_graders)
@@ -345,7 +338,8 @@ def test_kl_monte_carlo_uses_the_densities_of_torch_distributions() -> None:
 
     def log_prob(mu: np.ndarray, logvar: np.ndarray) -> torch.Tensor:
         normal = torch.distributions.Normal(torch.from_numpy(mu), torch.from_numpy(np.exp(0.5 * logvar)))
-        return normal.log_prob(z).sum(-1)
+        scores: torch.Tensor = normal.log_prob(z)  # type: ignore[no-untyped-call]
+        return scores.sum(-1)
 
     expected = float((log_prob(mu_q, logvar_q) - log_prob(mu_p, logvar_p)).mean())
     got = ref.kl_monte_carlo(mu_q, logvar_q, mu_p, logvar_p, 5000, 11)
@@ -391,7 +385,7 @@ def test_elbo_matches_torch_distributions() -> None:
     x[:, :4] = torch.from_numpy(rng.integers(0, 2, (5, 4)).astype(float))
     x_logits = torch.from_numpy(rng.choice([-100.0, 100.0], (5, 12)) * rng.uniform(0.01, 1.0, (5, 12)))
     mu, logvar = torch.from_numpy(rng.normal(size=(5, 3))), torch.from_numpy(rng.uniform(-2, 1, (5, 3)))
-    likelihood = torch.distributions.Bernoulli(logits=x_logits, validate_args=False).log_prob(x).sum(-1)
+    likelihood = torch.distributions.Bernoulli(logits=x_logits, validate_args=False).log_prob(x).sum(-1)  # type: ignore[no-untyped-call]
     prior = torch.distributions.Normal(
         torch.zeros(5, 3, dtype=torch.float64), torch.ones(5, 3, dtype=torch.float64)
     )
@@ -406,8 +400,8 @@ def test_reparameterize_matches_the_normal_quantile_transform() -> None:
     rng = np.random.default_rng(8)
     mu, logvar = torch.from_numpy(rng.normal(size=(6, 3))), torch.from_numpy(rng.uniform(-3, 3, (6, 3)))
     eps = torch.from_numpy(rng.uniform(-2.5, 2.5, (6, 3)))
-    level = torch.distributions.Normal(0.0, 1.0).cdf(eps)
-    expected = torch.distributions.Normal(mu, torch.exp(0.5 * logvar)).icdf(level)
+    level = torch.distributions.Normal(0.0, 1.0).cdf(eps)  # type: ignore[no-untyped-call]
+    expected = torch.distributions.Normal(mu, torch.exp(0.5 * logvar)).icdf(level)  # type: ignore[no-untyped-call]
     torch.testing.assert_close(ref.reparameterize(mu, logvar, eps), expected, rtol=1e-9, atol=1e-9)
 
 

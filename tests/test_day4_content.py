@@ -19,6 +19,7 @@ import shutil
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -95,7 +96,7 @@ def grade(source: str, tests_dir: Path | None = None, seed: int = 0) -> dict[str
     return grade_source_in_process(tests_dir or paths.graders_dir(DAY), source, seed=seed)
 
 
-def grader_module(name: str):
+def grader_module(name: str) -> ModuleType:
     return load_module(paths.graders_dir(DAY) / name, f"tpgrade_day4_{Path(name).stem}")
 
 
@@ -127,7 +128,9 @@ def test_reference_gets_full_marks(reference_source: str) -> None:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_reference_full_marks_on_other_seeds(reference_source: str, grader_dirs, seed: int) -> None:
+def test_reference_full_marks_on_other_seeds(
+    reference_source: str, grader_dirs: dict[str | None, Path], seed: int
+) -> None:
     # The training graders get 50 seeds below; the others are exact comparisons on random inputs.
     assert short(grade(reference_source, grader_dirs[None], seed=seed)) == []
 
@@ -180,12 +183,16 @@ def test_every_question_has_at_least_two_mutants() -> None:
         text = path.read_text(encoding="utf-8")
         assert text.startswith("# "), f"{path.name}: one comment line naming the bug first"
         body = ast.parse(text).body
-        assert [node.name for node in body] == [path.stem.split("__")[0]], path.name
+        named = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+        names = [node.name if isinstance(node, named) else None for node in body]
+        assert names == [path.stem.split("__")[0]], path.name
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", MUTANTS + SUBTLY_WRONG, ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_variant_loses_its_question_only(path: Path, reference_source: str, grader_dirs) -> None:
+def test_variant_loses_its_question_only(
+    path: Path, reference_source: str, grader_dirs: dict[str | None, Path]
+) -> None:
     target = path.stem.split("__")[0]
     source = reference_source + "\n\n" + path.read_text(encoding="utf-8")
     results = grade(source, grader_dirs[target if target in TRAINING_GRADERS else None])
@@ -250,11 +257,11 @@ def test_training_grader_never_fails_the_reference_nor_passes_the_mutant(
 
 
 @pytest.fixture(scope="module")
-def ref():
+def ref() -> ModuleType:
     return load_module(paths.reference_file(DAY), "tpgrade_reference_day4_oracles")
 
 
-def test_conv2d_valid_matches_torch_conv2d(ref) -> None:
+def test_conv2d_valid_matches_torch_conv2d(ref: ModuleType) -> None:
     rng = np.random.default_rng(0)
     for shape, kernel in (((7, 9), (3, 2)), ((5, 5), (5, 5)), ((6, 4), (1, 1)), ((10, 12), (4, 3))):
         x, k = rng.normal(size=shape), rng.normal(size=kernel)
@@ -263,7 +270,7 @@ def test_conv2d_valid_matches_torch_conv2d(ref) -> None:
         np.testing.assert_allclose(ref.conv2d_valid(x, k), expected, rtol=1e-12, atol=1e-12)
 
 
-def test_translate_matches_scipy_shift(ref) -> None:
+def test_translate_matches_scipy_shift(ref: ModuleType) -> None:
     from scipy.ndimage import shift
 
     rng = np.random.default_rng(1)
@@ -275,7 +282,7 @@ def test_translate_matches_scipy_shift(ref) -> None:
         np.testing.assert_array_equal(ref.translate(images, dx, dy), expected)
 
 
-def test_count_conv_parameters_matches_torch(ref) -> None:
+def test_count_conv_parameters_matches_torch(ref: ModuleType) -> None:
     for k, c_in, c_out, bias in ((3, 1, 16, True), (5, 3, 8, False), (1, 7, 2, True), (4, 16, 32, True)):
         layer = torch.nn.Conv2d(c_in, c_out, kernel_size=k, bias=bias)
         assert ref.count_conv_parameters(k, c_in, c_out, bias) == sum(p.numel() for p in layer.parameters())
@@ -284,7 +291,7 @@ def test_count_conv_parameters_matches_torch(ref) -> None:
     )
 
 
-def test_message_passing_matches_scipy_sparse(ref) -> None:
+def test_message_passing_matches_scipy_sparse(ref: ModuleType) -> None:
     from scipy import sparse
 
     rng = np.random.default_rng(2)
@@ -304,7 +311,7 @@ def test_message_passing_matches_scipy_sparse(ref) -> None:
         np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12, atol=1e-12)
 
 
-def test_self_attention_matches_scaled_dot_product_attention(ref) -> None:
+def test_self_attention_matches_scaled_dot_product_attention(ref: ModuleType) -> None:
     rng = np.random.default_rng(3)
     X = torch.tensor(rng.normal(size=(2, 5, 6)))
     W_q, W_k, W_v = (torch.tensor(rng.normal(size=(d, 6))) for d in (3, 3, 4))
@@ -323,7 +330,7 @@ def test_self_attention_matches_scaled_dot_product_attention(ref) -> None:
         torch.testing.assert_close(A, expected_a, rtol=1e-12, atol=1e-12)
 
 
-def test_gnn_and_cnn_are_equivariant_and_invariant(ref) -> None:
+def test_gnn_and_cnn_are_equivariant_and_invariant(ref: ModuleType) -> None:
     torch.manual_seed(0)
     gnn = ref.GNN(4, 8, 3)
     H = torch.randn(7, 4)
@@ -337,6 +344,9 @@ def test_gnn_and_cnn_are_equivariant_and_invariant(ref) -> None:
     images = np.zeros((4, 14, 14))
     images[:, 4:10, 4:10] = np.random.default_rng(4).uniform(size=(4, 6, 6))
     moved = ref.translate(images, 1, -1)
-    as_input = lambda batch: torch.tensor(batch[:, None], dtype=torch.float32)  # noqa: E731
+
+    def as_input(batch: np.ndarray) -> torch.Tensor:
+        return torch.tensor(batch[:, None], dtype=torch.float32)
+
     with torch.no_grad():
         torch.testing.assert_close(cnn(as_input(moved)), cnn(as_input(images)), rtol=1e-5, atol=1e-5)

@@ -148,7 +148,7 @@ SIGNATURES: dict[str, list[tuple[str, Any]]] = {
 
 
 def notebook() -> Any:
-    return nbformat.read(paths.stub_notebook(DAY), as_version=4)
+    return nbformat.read(paths.stub_notebook(DAY), as_version=4)  # type: ignore[no-untyped-call]
 
 
 def is_exploration(cell: Any) -> bool:
@@ -157,7 +157,8 @@ def is_exploration(cell: Any) -> bool:
 
 def stub_cells() -> tuple[list[str], list[str]]:
     """The code cells of the stub notebook: graded ones, exploration ones."""
-    graded, exploration = [], []
+    graded: list[str] = []
+    exploration: list[str] = []
     for cell in notebook().cells:
         if cell.cell_type == "code":
             (exploration if is_exploration(cell) else graded).append(cell.source)
@@ -231,7 +232,7 @@ def test_notebook_with_reference_runs_clean(tmp_path: Path) -> None:
         if cell.cell_type == "code" and 'NotImplementedError("À compléter")' in cell.source:
             cell.source = REFERENCE_SOURCE
     # check() grades the saved file, as grading does: save what the kernel runs.
-    nbformat.write(nb, tmp_path / "tp_day5.ipynb")
+    nbformat.write(nb, tmp_path / "tp_day5.ipynb")  # type: ignore[no-untyped-call]
     client = NotebookClient(
         nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     )
@@ -286,7 +287,8 @@ def test_variant_file_shape(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# ") and text.count("\n# ") == 0
     body = ast.parse(text).body
-    assert [type(node) for node in body] == [ast.FunctionDef] and body[0].name == target(path)
+    assert [type(node) for node in body] == [ast.FunctionDef]
+    assert isinstance(body[0], ast.FunctionDef) and body[0].name == target(path)
 
 
 @pytest.mark.slow
@@ -347,7 +349,8 @@ def test_variants_fail_on_50_seeds(name: str) -> None:
 
 def softmax(Z: np.ndarray) -> np.ndarray:
     E = np.exp(Z - Z.max(axis=1, keepdims=True))
-    return E / E.sum(axis=1, keepdims=True)
+    P: np.ndarray = E / E.sum(axis=1, keepdims=True)
+    return P
 
 
 def probabilities_off_edges(rng: np.random.Generator, n: int, k: int, n_bins: int) -> np.ndarray:

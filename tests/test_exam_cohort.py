@@ -17,6 +17,7 @@ from tpgrade.commands.app import app
 from tpgrade.exam.bank import exam_dir, load_bank
 from tpgrade.exam.grading import EXAM_DAY
 from tpgrade.exam.paper import Paper, draw_paper, load_paper, save_paper, variant
+from tpgrade.exam.schema import ShortAnswer
 from tpgrade.models import SubmissionResult
 
 AMBIGUOUS = """
@@ -134,6 +135,7 @@ def test_build_answer_review_and_keep_the_decisions(tmp_path: Path) -> None:
     # A hedged answer that names the first idea's words only in part: the matcher cannot be sure;
     # it also holds console markup, which the review must print as text.
     first = bank.questions[shorts[0]]
+    assert isinstance(first, ShortAnswer)
     words = first.rubric[0].phrasings[0].split()
     sheet["reponses"][f"Q{shown.position(shorts[0])}"] = (
         "[/bold] peut-être " + " ".join(words[: max(1, len(words) - 1)]) + ", je crois"
@@ -172,9 +174,9 @@ def honest_and_hostile_sheets(paper_dir: Path, folder: Path, honest: int) -> dic
         question = bank.questions[qid]
         key = f"Q{shown.position(qid)}"
         if question.type == "short":
-            sheet["reponses"][key] = question.model_answer  # type: ignore[union-attr]
+            sheet["reponses"][key] = question.model_answer
         elif question.type == "single":
-            sheet["reponses"][key] = shown.label(qid, question.answer)  # type: ignore[union-attr]
+            sheet["reponses"][key] = shown.label(qid, question.answer)
     for index in range(honest):
         sheet["etudiant"] = f"honnete_{index:03d}"
         (folder / f"honnete_{index:03d}.yaml").write_text(
@@ -200,13 +202,13 @@ def honest_and_hostile_sheets(paper_dir: Path, folder: Path, honest: int) -> dic
     }
     for name, (text, _) in hostile.items():
         (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
-    notebook = nbformat.v4.new_notebook()
+    notebook = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
     notebook.cells = [
-        nbformat.v4.new_code_cell("variante = 1"),
-        nbformat.v4.new_code_cell("Q1 = " + "-" * 200_000 + "1"),
-        nbformat.v4.new_code_cell("Q2 = " + " + ".join(["1"] * 200_000)),
+        nbformat.v4.new_code_cell("variante = 1"),  # type: ignore[no-untyped-call]
+        nbformat.v4.new_code_cell("Q1 = " + "-" * 200_000 + "1"),  # type: ignore[no-untyped-call]
+        nbformat.v4.new_code_cell("Q2 = " + " + ".join(["1"] * 200_000)),  # type: ignore[no-untyped-call]
     ]
-    (folder / "moins.ipynb").write_text(nbformat.writes(notebook), encoding="utf-8")
+    (folder / "moins.ipynb").write_text(nbformat.writes(notebook), encoding="utf-8")  # type: ignore[no-untyped-call]
     said = {name: reason for name, (_, reason) in hostile.items()}
     said["moins"] = "Q1"
     return said
@@ -284,7 +286,8 @@ def test_the_review_screen_shows_escaped_text_the_decision_and_why(tmp_path: Pat
     shown = variant(paper, bank, 1)
     qid = next(q for q in shown.questions if bank.questions[q].type == "short")
     question = bank.questions[qid]
-    words = question.rubric[0].phrasings[0]  # type: ignore[union-attr]
+    assert isinstance(question, ShortAnswer)
+    words = question.rubric[0].phrasings[0]
     sheet = yaml.safe_load((paper_dir / "variantes" / "feuille_01.yaml").read_text(encoding="utf-8"))
     sheet["reponses"][f"Q{shown.position(qid)}"] = f"{words}, [red]peut-être[/red] \u202eesrever\u202c"
     sheets = tmp_path / "sheets"

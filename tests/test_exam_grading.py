@@ -10,14 +10,14 @@ import pytest
 from tpgrade.exam.bank import Bank, load_bank
 from tpgrade.exam.grading import answer_hash, grade_answer, grade_sheet
 from tpgrade.exam.paper import Paper, variant
-from tpgrade.exam.schema import MultipleChoice, Numeric, Ordering, Question, SingleChoice
+from tpgrade.exam.schema import Choice, MultipleChoice, Numeric, Ordering, Question, SingleChoice
 from tpgrade.exam.sheets import Sheet
 
 REAL = load_bank()
 
 
-def choices(n: int) -> list[dict[str, str]]:
-    return [{"id": "abcdefgh"[i], "text": f"proposition {i}"} for i in range(n)]
+def choices(n: int) -> list[Choice]:
+    return [Choice(id="abcdefgh"[i], text=f"proposition {i}") for i in range(n)]
 
 
 SINGLE = SingleChoice(

@@ -110,10 +110,10 @@ def test_a_notebook_sheet_is_read_without_running_it(tmp_path: Path) -> None:
     notebook = answer_notebook(paper, BANK, variant(paper, BANK, 1))
     marker = tmp_path / "ran"
     notebook.cells.append(
-        nbformat.v4.new_code_cell(f"open({str(marker)!r}, 'w')\nQ1 = 'c'\nQ2 = __import__('os').getcwd()")
+        nbformat.v4.new_code_cell(f"open({str(marker)!r}, 'w')\nQ1 = 'c'\nQ2 = __import__('os').getcwd()")  # type: ignore[no-untyped-call]
     )
     path = tmp_path / "copie.ipynb"
-    path.write_text(nbformat.writes(notebook), encoding="utf-8")
+    path.write_text(nbformat.writes(notebook), encoding="utf-8")  # type: ignore[no-untyped-call]
     sheet = read_sheet(path, paper)
     assert sheet.variant == 1 and sheet.answers[1] == "c" and sheet.answers[2] is None
     assert not marker.exists()

@@ -27,10 +27,10 @@ def yaml_sheet(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
 
 
 def notebook_sheet(tmp_path: Path, *cells: str) -> Path:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell("variante = 1"), *map(nbformat.v4.new_code_cell, cells)]
+    notebook = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
+    notebook.cells = [nbformat.v4.new_code_cell("variante = 1"), *map(nbformat.v4.new_code_cell, cells)]  # type: ignore[no-untyped-call]
     path = tmp_path / "copie.ipynb"
-    path.write_text(nbformat.writes(notebook), encoding="utf-8")
+    path.write_text(nbformat.writes(notebook), encoding="utf-8")  # type: ignore[no-untyped-call]
     return path
 
 

@@ -46,7 +46,7 @@ def test_run_autograder_writes_gradescope_results(
     (source / "run_autograder").chmod(0o755)
     submission = root / "submission"
     submission.mkdir(parents=True)
-    nbformat.write(fill_stub(_definitions(reference_source), reference_source), submission / "tp_day2.ipynb")
+    nbformat.write(fill_stub(_definitions(reference_source), reference_source), submission / "tp_day2.ipynb")  # type: ignore[no-untyped-call]
     env = {**os.environ, "AUTOGRADER_ROOT": str(root)}
     env.pop("TPGRADE_COURSE", None)
     done = subprocess.run(

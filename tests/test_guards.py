@@ -6,6 +6,7 @@ import contextlib
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +59,7 @@ def test_numpy_code_runs_untouched_under_the_guard() -> None:
         lambda t: torch.nn.functional.softmax(t, 0),
     ],
 )
-def test_any_torch_operation_raises_and_forfeits(use) -> None:
+def test_any_torch_operation_raises_and_forfeits(use: Callable[[torch.Tensor], object]) -> None:
     t = torch.ones(3, requires_grad=True)
     with (
         pytest.raises(guards.TorchForbidden, match="PyTorch est interdit"),
@@ -205,17 +206,23 @@ class Lying(torch.nn.Module):
         super().__init__()
         self.visible = torch.nn.Linear(10, 2)
         self.hidden = torch.nn.Linear(10, 10)
-        self.kept = [torch.randn(5, 5, requires_grad=True), {"table": np.zeros((3, 4))}]
+        self.kept: list[torch.Tensor | dict[str, np.ndarray]] = [
+            torch.randn(5, 5, requires_grad=True),
+            {"table": np.zeros((3, 4))},
+        ]
         self.register_buffer("stats", torch.zeros(7))
 
-    def parameters(self, recurse: bool = True):  # type: ignore[no-untyped-def]
+    def parameters(self, recurse: bool = True) -> Iterator[torch.nn.Parameter]:
         return self.visible.parameters()
 
-    def named_modules(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def named_modules(self, *args: object, **kwargs: object) -> Iterator[tuple[str, torch.nn.Module]]:
         return iter([])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.visible(torch.relu(self.hidden(x))) + self.kept[0].sum()
+        kept = self.kept[0]
+        assert isinstance(kept, torch.Tensor)
+        out: torch.Tensor = self.visible(torch.relu(self.hidden(x))) + kept.sum()
+        return out
 
 
 def test_counts_read_the_tensors_a_module_holds_not_its_methods() -> None:
@@ -257,7 +264,7 @@ def test_attributes_are_read_from_the_registered_modules() -> None:
             super().__init__()
             self.fc1 = torch.nn.Linear(3, 4)
 
-        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        def __getattr__(self, name: str) -> torch.nn.Linear:
             return torch.nn.Linear(1, 1)
 
     model = Hiding()

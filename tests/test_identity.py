@@ -395,6 +395,7 @@ def test_exam_grade_and_review_print_student_text_escaped(tmp_path: Path) -> Non
     from tpgrade.exam.bank import load_bank
     from tpgrade.exam.grading import EXAM_DAY
     from tpgrade.exam.paper import load_paper, variant
+    from tpgrade.exam.schema import ShortAnswer
 
     paper_dir = tmp_path / "paper"
     built = CliRunner().invoke(
@@ -405,7 +406,9 @@ def test_exam_grade_and_review_print_student_text_escaped(tmp_path: Path) -> Non
     paper = load_paper(paper_dir, bank)
     short = next(q for q in paper.questions if bank.questions[q].type == "short")
     sheet = yaml.safe_load((paper_dir / "variantes" / "feuille_01.yaml").read_text(encoding="utf-8"))
-    words = bank.questions[short].rubric[0].phrasings[0].split()
+    question = bank.questions[short]
+    assert isinstance(question, ShortAnswer)
+    words = question.rubric[0].phrasings[0].split()
     sheet["reponses"][f"Q{variant(paper, bank, 1).position(short)}"] = (
         f"{HOSTILE} peut-être " + " ".join(words[: max(1, len(words) - 1)]) + ", je crois"
     )

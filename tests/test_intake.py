@@ -69,7 +69,10 @@ def test_nothing_at_all_is_an_input_error(tmp_path: Path) -> None:
 
 
 def add(
-    bundle: zipfile.ZipFile, name: str, data: bytes, when: tuple[int, ...] = (2026, 11, 20, 10, 0, 0)
+    bundle: zipfile.ZipFile,
+    name: str,
+    data: bytes,
+    when: tuple[int, int, int, int, int, int] = (2026, 11, 20, 10, 0, 0),
 ) -> None:
     info = zipfile.ZipInfo(name, date_time=when)
     info.compress_type = zipfile.ZIP_DEFLATED

@@ -14,6 +14,7 @@ import csv
 import io
 import zipfile
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 from typer.testing import CliRunner
@@ -26,7 +27,20 @@ from tpgrade.reports.moodle import comment, fill_worksheet, parse_moodle_time, r
 
 runner = CliRunner()
 
-LANGUAGES = {
+
+class Language(TypedDict):
+    """A Moodle worksheet in one interface language: its header, the columns read, its formats."""
+
+    header: list[str]
+    grade: str
+    id: str
+    modified: str
+    decimal: str
+    submitted: list[str]
+    maximum: str
+
+
+LANGUAGES: dict[str, Language] = {
     "fr": {
         "header": [
             "Identifiant",
@@ -124,7 +138,11 @@ def moodle_offline_import(path: Path, language: str) -> dict[int, tuple[float | 
     spec = LANGUAGES[language]
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))  # 'comma', as Moodle parses it
     header = rows[0]
-    grade, ident, modified = (header.index(spec[k]) for k in ("grade", "id", "modified"))
+    grade, ident, modified = (
+        header.index(spec["grade"]),
+        header.index(spec["id"]),
+        header.index(spec["modified"]),
+    )
     feedback = header.index(spec["header"][-1])
     read: dict[int, tuple[float | None, str, str]] = {}
     for row in rows[1:]:

@@ -34,7 +34,7 @@ def solved(reference_source: str) -> nbformat.NotebookNode:
 
 def run_check(notebook: nbformat.NotebookNode, folder: Path) -> str:
     """Execute ``notebook`` (as it stands in memory) in a kernel started in ``folder``."""
-    notebook.cells.append(nbformat.v4.new_code_cell(CHECK_CELL))
+    notebook.cells.append(nbformat.v4.new_code_cell(CHECK_CELL))  # type: ignore[no-untyped-call]
     NotebookClient(
         notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
     ).execute()
@@ -43,7 +43,7 @@ def run_check(notebook: nbformat.NotebookNode, folder: Path) -> str:
 
 def test_one_line_check_in_a_kernel(tmp_path: Path, reference_source: str) -> None:
     notebook = solved(reference_source)
-    nbformat.write(notebook, tmp_path / "tp_day2.ipynb")
+    nbformat.write(notebook, tmp_path / "tp_day2.ipynb")  # type: ignore[no-untyped-call]
     text = run_check(notebook, tmp_path)
     assert "RESULT True" in text and "✔ softmax" in text
     assert "⚠" not in text
@@ -56,12 +56,12 @@ def test_a_helper_defined_only_in_an_exploration_cell_fails_as_in_grading(
     for cell in notebook.cells:
         if cell.cell_type == "code" and cell.source.startswith("def softmax"):
             cell.source = SOFTMAX_WITH_HELPER
-            helper = nbformat.v4.new_code_cell(HELPER, metadata={"tags": ["exploration"]})
+            helper = nbformat.v4.new_code_cell(HELPER, metadata={"tags": ["exploration"]})  # type: ignore[no-untyped-call]
             notebook.cells.insert(notebook.cells.index(cell), helper)
             break
     else:
         raise AssertionError("no softmax cell")
-    nbformat.write(notebook, tmp_path / "tp_day2.ipynb")
+    nbformat.write(notebook, tmp_path / "tp_day2.ipynb")  # type: ignore[no-untyped-call]
     text = run_check(notebook, tmp_path)  # the kernel ran the helper: softmax works there
     assert "RESULT False" in text
     assert "✘ softmax" in text and "_normalised" in text
@@ -71,7 +71,7 @@ def test_code_run_but_not_saved_is_said_and_the_file_is_what_is_checked(
     tmp_path: Path, reference_source: str
 ) -> None:
     saved = fill_stub({}, "")  # the untouched stub on disk
-    nbformat.write(saved, tmp_path / "tp_day2.ipynb")
+    nbformat.write(saved, tmp_path / "tp_day2.ipynb")  # type: ignore[no-untyped-call]
     text = run_check(copy.deepcopy(solved(reference_source)), tmp_path)  # solved in the kernel only
     assert "RESULT False" in text
     assert "⚠ softmax" in text and "enregistrez" in text

@@ -113,7 +113,7 @@ def test_a_student_with_the_wheel_and_the_bundle_only_can_check(
 
     stub = check("tp_day2.ipynb")
     assert stub.returncode == 1 and "non implémentée" in stub.stdout, stub.stderr
-    nbformat.write(fill_stub(_definitions(reference_source), reference_source), bundle / "mine.ipynb")
+    nbformat.write(fill_stub(_definitions(reference_source), reference_source), bundle / "mine.ipynb")  # type: ignore[no-untyped-call]
     solved = check("mine.ipynb")
     assert solved.returncode == 0 and "Tous les tests publics passent" in solved.stdout, solved.stdout
     for run in (stub, solved):

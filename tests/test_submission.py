@@ -19,20 +19,20 @@ from tpgrade.judge.submission import (
 
 
 def notebook(path: Path, *cells: nbformat.NotebookNode) -> Path:
-    nb = nbformat.v4.new_notebook()
+    nb = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
     nb.cells = list(cells)
-    nbformat.write(nb, path)
+    nbformat.write(nb, path)  # type: ignore[no-untyped-call]
     return path
 
 
 def test_notebook_code_cells_in_order_with_shell_lines_removed(tmp_path: Path) -> None:
     path = notebook(
         tmp_path / "a.ipynb",
-        nbformat.v4.new_markdown_cell("# titre"),
-        nbformat.v4.new_code_cell("%matplotlib inline\nimport numpy as np\n!pip install x\nx = 1"),
-        nbformat.v4.new_code_cell("%%bash\necho hi"),
-        nbformat.v4.new_code_cell("if True:\n    !ls\ny = 2"),
-        nbformat.v4.new_code_cell("plot()", metadata={"tags": ["exploration"]}),
+        nbformat.v4.new_markdown_cell("# titre"),  # type: ignore[no-untyped-call]
+        nbformat.v4.new_code_cell("%matplotlib inline\nimport numpy as np\n!pip install x\nx = 1"),  # type: ignore[no-untyped-call]
+        nbformat.v4.new_code_cell("%%bash\necho hi"),  # type: ignore[no-untyped-call]
+        nbformat.v4.new_code_cell("if True:\n    !ls\ny = 2"),  # type: ignore[no-untyped-call]
+        nbformat.v4.new_code_cell("plot()", metadata={"tags": ["exploration"]}),  # type: ignore[no-untyped-call]
     )
     _, program = read_program(path)
     assert [cell.source for cell in program.cells][:3] == [
@@ -157,8 +157,8 @@ def test_a_python_file_that_does_not_parse_loses_only_the_broken_statement(tmp_p
 def test_cell_magics_that_wrap_python_run_their_body_and_say_so(tmp_path: Path) -> None:
     path = notebook(
         tmp_path / "t.ipynb",
-        nbformat.v4.new_code_cell("%%time\ndef f():\n    return 1"),
-        nbformat.v4.new_code_cell("%%writefile helper.py\ndef g():\n    return 2"),
+        nbformat.v4.new_code_cell("%%time\ndef f():\n    return 1"),  # type: ignore[no-untyped-call]
+        nbformat.v4.new_code_cell("%%writefile helper.py\ndef g():\n    return 2"),  # type: ignore[no-untyped-call]
     )
     _, program = read_program(path)
     assert [cell.source for cell in program.cells] == ["\ndef f():\n    return 1", ""]
@@ -171,7 +171,7 @@ def test_cell_magics_that_wrap_python_run_their_body_and_say_so(tmp_path: Path) 
 def test_exploration_cells_are_kept_as_written_and_not_read(tmp_path: Path) -> None:
     path = notebook(
         tmp_path / "e.ipynb",
-        nbformat.v4.new_code_cell("!ls\n" + "x = a" + ".b" * 5000, metadata={"tags": ["exploration"]}),
+        nbformat.v4.new_code_cell("!ls\n" + "x = a" + ".b" * 5000, metadata={"tags": ["exploration"]}),  # type: ignore[no-untyped-call]
     )
     _, program = read_program(path)
     assert program.skipped_cells == (0,) and program.shell_lines == () and program.unparsed == ()
@@ -188,7 +188,7 @@ DEEP_EXPRESSIONS = [
 
 @pytest.mark.parametrize("deep", DEEP_EXPRESSIONS)
 def test_a_cell_too_deep_for_the_judge_fails_alone_with_its_reason(tmp_path: Path, deep: str) -> None:
-    path = notebook(tmp_path / "d.ipynb", nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell(deep))
+    path = notebook(tmp_path / "d.ipynb", nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell(deep))  # type: ignore[no-untyped-call]
     _, program = read_program(path)
     assert program.cells[0].source == "x = 1"
     assert [index for index, _ in program.unparsed] == [1]
@@ -215,7 +215,7 @@ def nb_bytes(**fields: object) -> bytes:
     return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, **fields}).encode()
 
 
-CODE = {"cell_type": "code", "source": "x = 1", "outputs": [], "execution_count": None}
+CODE: dict[str, object] = {"cell_type": "code", "source": "x = 1", "outputs": [], "execution_count": None}
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,9 @@
 
 Everything runs in this process through ``grade_source_in_process`` (trusted
 code only: the reference, the stub, the mutants, the fixtures), plus
-independent oracles from PyTorch for the reference itself.
+independent oracles from PyTorch for the reference itself. Each mutant is
+graded once per CI run, by ``tpgrade validate`` (``tests/test_validate.py``):
+here only the mutants' files are checked.
 """
 
 from __future__ import annotations

@@ -84,8 +84,9 @@ def cheap_graders(tmp_path_factory: pytest.TempPathFactory) -> Path:
     A known-wrong variant of another question cannot change what the training
     graders see: the reference binds the functions its VAE, its sampler and its
     training loop use when they are defined, so an override appended after
-    them changes that function alone. Their own variants are graded on the full
-    set, and ``tpgrade validate`` grades every mutant on the full set.
+    them changes that function alone. The subtly wrong variants are graded on
+    these; every mutant is graded once, on the full set, by ``tpgrade validate``
+    (``tests/test_validate.py``).
     """
     folder = tmp_path_factory.mktemp("day3-cheap-graders")
     for path in GRADERS.glob("*.py"):

@@ -9,7 +9,8 @@ Layers go one way, each importing only from its own layer and those below:
     judge                       judge.* (submission reading, source rules, the remote student,
                                 the pytest plugin, the engine for one submission), grader
     sandbox                     sandbox.* (one module per backend, the warm start, images)
-    base                        errors, models, statuses, paths, identity, display, magics, wire.*
+    base                        errors, models, statuses, messages, paths, identity, display, magics,
+                                wire.*
 
 and the runner (untrusted: it runs in the sandbox) imports only the protocol (``wire``),
 the standard library, NumPy and PyTorch; ``wire`` imports nothing else of tpgrade.
@@ -23,7 +24,21 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "cli" / "tpgrade"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("tpgrade", "errors", "models", "statuses", "paths", "identity", "display", "magics", "wire")),
+    (
+        "base",
+        (
+            "tpgrade",
+            "errors",
+            "models",
+            "statuses",
+            "messages",
+            "paths",
+            "identity",
+            "display",
+            "magics",
+            "wire",
+        ),
+    ),
     ("runner", ("runner",)),
     ("sandbox", ("sandbox",)),
     ("judge", ("judge", "grader")),

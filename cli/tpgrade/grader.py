@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tpgrade import messages as msg
 from tpgrade import paths
 from tpgrade.wire.codec import PyFunction, Ref
 
@@ -116,22 +117,20 @@ def expect_array(
     """
     expected = np.asarray(expected)
     if type(got) is not np.ndarray:
-        raise Fail(f"{what} doit être un tableau NumPy (numpy.ndarray), pas {_describe(got)}")
+        raise Fail(msg.NOT_AN_ARRAY(what=what, described=_describe(got)))
     if got.shape != expected.shape:
-        raise Fail(f"{what} a la forme {got.shape}, la forme attendue est {expected.shape}")
+        raise Fail(msg.WRONG_SHAPE(what=what, shape=got.shape, wanted_shape=expected.shape))
     if got.dtype.kind not in dtype_kind and not (dtype_kind == "f" and got.dtype.kind in "iu"):
-        raise Fail(f"{what} a le type {got.dtype}, un type flottant est attendu")
+        raise Fail(msg.NOT_FLOAT(what=what, dtype=got.dtype))
     if got.dtype.kind == "f" and not np.all(np.isfinite(got)):
-        raise Fail(f"{what} contient des valeurs non finies (nan ou inf)")
+        raise Fail(msg.NOT_FINITE(what=what))
     gap = np.abs(got.astype(np.float64) - expected.astype(np.float64))
     bound = atol + rtol * np.abs(expected.astype(np.float64))
     wrong = gap > bound
     if np.any(wrong):
         scale = float(np.max(np.abs(expected))) or 1.0
-        raise Fail(
-            f"{what} : {int(wrong.sum())} valeur(s) sur {got.size} hors tolérance "
-            f"(écart maximal relatif à l'échelle des valeurs : {float(np.max(gap)) / scale:.2e})"
-        )
+        gap_at_scale = float(np.max(gap)) / scale
+        raise Fail(msg.OUT_OF_TOLERANCE(what=what, count=int(wrong.sum()), size=got.size, gap=gap_at_scale))
     return got
 
 
@@ -140,29 +139,29 @@ def expect_scalar(got: Any, expected: float, *, rtol: float, atol: float, what: 
     if isinstance(got, np.ndarray) and got.ndim == 0:
         got = got[()]
     if type(got) not in (float, int) and not isinstance(got, np.floating | np.integer):
-        raise Fail(f"{what} doit être un nombre réel, pas {_describe(got)}")
+        raise Fail(msg.NOT_A_NUMBER(what=what, described=_describe(got)))
     value = float(got)
     if not np.isfinite(value):
-        raise Fail(f"{what} : valeur non finie (nan ou inf)")
+        raise Fail(msg.SCALAR_NOT_FINITE(what=what))
     if abs(value - expected) > atol + rtol * abs(expected):
         gap = abs(value - expected) / (abs(expected) or 1)
-        raise Fail(f"{what} : valeur incorrecte (écart relatif {gap:.2e})")
+        raise Fail(msg.WRONG_SCALAR(what=what, gap=gap))
     return value
 
 
 def expect_dict(got: Any, keys: tuple[str, ...], what: str = "le résultat") -> dict[str, Any]:
     """``got`` must be a dict with exactly ``keys``."""
     if type(got) is not dict:
-        raise Fail(f"{what} doit être un dictionnaire, pas {_describe(got)}")
+        raise Fail(msg.NOT_A_DICT(what=what, described=_describe(got)))
     if set(got) != set(keys):
-        raise Fail(f"{what} doit avoir les clés {sorted(keys)} ; clés reçues : {sorted(map(str, got))}")
+        raise Fail(msg.WRONG_KEYS(what=what, keys=sorted(keys), got_keys=sorted(map(str, got))))
     return got
 
 
 def expect_tuple(got: Any, length: int, what: str = "le résultat") -> tuple[Any, ...]:
     """``got`` must be a tuple (or list) of ``length`` items."""
     if type(got) not in (tuple, list) or len(got) != length:
-        raise Fail(f"{what} doit être un tuple de {length} éléments, pas {_describe(got)}")
+        raise Fail(msg.NOT_A_TUPLE(what=what, length=length, described=_describe(got)))
     return tuple(got)
 
 
@@ -174,10 +173,7 @@ def expect_unchanged(after: Any, before: dict[str, np.ndarray], what: str) -> No
         value = after[key]
         same = type(value) is np.ndarray and value.shape == original.shape and np.array_equal(value, original)
         if not same:
-            raise Fail(
-                f"{what} a été modifié (entrée {key!r}) : la fonction ne doit pas modifier ses arguments,"
-                " elle renvoie de nouveaux tableaux"
-            )
+            raise Fail(msg.ARGUMENT_CHANGED(what=what, key=repr(key)))
 
 
 def expect(condition: bool, message: str) -> None:

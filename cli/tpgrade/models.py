@@ -34,6 +34,7 @@ class TestResult(Frozen):
     max_points: float
     status: QuestionStatus
     message: str = ""
+    to_do: str = ""  # what the student can do about it ("" where the status says enough)
 
 
 class QuestionResult(Frozen):
@@ -42,6 +43,7 @@ class QuestionResult(Frozen):
     max_score: float
     status: QuestionStatus
     message: str = ""
+    to_do: str = ""  # what to do about ``message`` (its most telling failing test's)
     tests: list[TestResult] = Field(default_factory=list)
     # Written exams: the answer as graded (choice ids of the bank, or the text), how sure
     # the automatic decision is, and whether it waits for an instructor's review.

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tpgrade import messages as msg
 from tpgrade.errors import TpgradeError
 from tpgrade.grader import Fail
 from tpgrade.judge.student import (
@@ -97,13 +98,11 @@ class GradingPlugin:
             elif spec.get("numpy_only"):
                 problems = self.client.source.numpy_only_violations(name)
                 if problems:
-                    fault = ForbiddenCode(
-                        f"{name} doit être écrite en NumPy seulement : " + "; ".join(problems[:3])
-                    )
+                    fault = ForbiddenCode(msg.NUMPY_ONLY(name=name, detail="; ".join(problems[:3])))
             if fault is None and spec.get("forbid"):
                 problems = self.client.source.forbidden_name_violations(name, tuple(spec["forbid"]))
                 if problems:
-                    fault = ForbiddenCode(f"{name} : " + "; ".join(problems[:3]))
+                    fault = ForbiddenCode(msg.FORBIDDEN_NAMES(name=name, detail="; ".join(problems[:3])))
             self._gate[name] = fault
         return self._gate[name]
 
@@ -144,31 +143,28 @@ class GradingPlugin:
             max_points=float(spec.get("points", 1.0)),
             status=status,
             message=message,
+            to_do=msg.to_do_of(message),
         )
 
     def _classify(self, item: pytest.Item, error: BaseException) -> tuple[QuestionStatus, str]:
         if isinstance(error, NotImplementedByStudent):
             # Named after the question, even when the stub was reached through a probe.
-            return error.status, f"{_marker(item)['name']} : non implémentée"
+            return error.status, msg.NOT_IMPLEMENTED(name=_marker(item)["name"])
         if isinstance(error, StudentFault):
             return error.status, error.message
         if isinstance(error, Fail):
-            return "failed", str(error)
+            said = error.args[0] if error.args and isinstance(error.args[0], str) else str(error)
+            return "failed", said  # a message of the catalogue keeps its "what to do"
         if isinstance(error, AssertionError):
-            return "failed", "résultat incorrect"
+            return "failed", msg.WRONG_RESULT()
         student = self._students.get(item.nodeid)
         if isinstance(error, STUDENT_DATA_ERRORS) and student is not None and student.answers:
             # The graders check what they use (expect_*); what still breaks them after the
             # student's code answered is a value of a shape they did not foresee: the
             # student's, not the graders' fault (the references and mutants prove the graders).
-            return "invalid_output", (
-                f"valeur renvoyée inutilisable : le correcteur n'a pas pu s'en servir ({type(error).__name__})"
-            )
+            return "invalid_output", msg.GRADER_COULD_NOT_USE(error_type=type(error).__name__)
         self.internal_errors.append(f"{item.nodeid}: {type(error).__name__}: {error}")
-        return "grader_error", (
-            f"le correcteur n'a pas pu vérifier ce résultat ({type(error).__name__}) ; "
-            "signalez-le à l'équipe enseignante"
-        )
+        return "grader_error", msg.GRADER_FAILED(error_type=type(error).__name__)
 
     def question_results(self) -> dict[str, QuestionResult]:
         grouped: dict[str, list[TestResult]] = {}
@@ -180,7 +176,8 @@ class GradingPlugin:
                 points=0.0,
                 max_points=float(spec.get("points", 1.0)),
                 status="grader_error",
-                message="test non exécuté",
+                message=msg.TEST_NOT_RUN(),
+                to_do=msg.TEST_NOT_RUN.to_do,
             )
             grouped.setdefault(spec["name"], []).append(result)
         return {name: summarise(name, tests) for name, tests in grouped.items()}
@@ -193,7 +190,14 @@ def summarise(name: str, tests: list[TestResult]) -> QuestionResult:
         tests = [
             test
             if test.status != "passed"
-            else test.model_copy(update={"points": 0.0, "status": "forbidden", "message": forbidden.message})
+            else test.model_copy(
+                update={
+                    "points": 0.0,
+                    "status": "forbidden",
+                    "message": forbidden.message,
+                    "to_do": forbidden.to_do,
+                }
+            )
             for test in tests
         ]
     score = sum(test.points for test in tests)
@@ -213,6 +217,7 @@ def summarise(name: str, tests: list[TestResult]) -> QuestionResult:
         max_score=max_score,
         status=status,
         message=worst.message + more,
+        to_do=worst.to_do,
         tests=tests,
     )
 

@@ -32,6 +32,7 @@ import time
 from collections.abc import Iterator
 from typing import Any, Literal
 
+from tpgrade import messages as msg
 from tpgrade.errors import SandboxUnavailable
 from tpgrade.judge.sourcecheck import SubmissionSource
 from tpgrade.judge.student import (
@@ -136,10 +137,10 @@ class Channel:
             self._scanned = len(self._buffer)
             if len(self._buffer) > max_bytes:
                 self._buffer = bytearray()
-                raise RunnerGone("protocol", f"réponse trop volumineuse (plus de {max_bytes >> 20} Mo)")
+                raise RunnerGone("protocol", msg.REPLY_TOO_LARGE(megabytes=max_bytes >> 20))
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not self._selector.select(remaining):
-                raise RunnerGone("timed_out", "temps limite dépassé")
+                raise RunnerGone("timed_out", msg.REPLY_TIMED_OUT())
             chunk = os.read(self.process.stdout_fd, min(1 << 20, max_bytes + 2 - len(self._buffer)))
             if not chunk:
                 self.process.wait(5)
@@ -151,11 +152,11 @@ class Channel:
         if not self._buffer:
             self._buffer = bytearray()  # give back the memory of a large line
         if len(line) > max_bytes:
-            raise RunnerGone("protocol", f"réponse trop volumineuse (plus de {max_bytes >> 20} Mo)")
+            raise RunnerGone("protocol", msg.REPLY_TOO_LARGE(megabytes=max_bytes >> 20))
         try:
             return parse_event(line, request_id, accepted)
         except WireError as exc:
-            raise RunnerGone("protocol", f"réponse non conforme du processus élève ({exc})") from None
+            raise RunnerGone("protocol", msg.REPLY_MALFORMED(detail=exc)) from None
 
     def close(self) -> None:
         self._selector.close()
@@ -213,14 +214,14 @@ class RemoteStudent:
                         self._issues[cell.index] = CellIssue(
                             index=cell.index,
                             kind="timed_out",
-                            message="non exécutée : temps total de chargement dépassé",
+                            message=msg.CELL_NOT_RUN(),
                         )
                 self._skip.update(c.index for c in self._runnable)
                 deadline = time.monotonic() + STARTUP_TIMEOUT  # a load of no cell: no student code
 
     def _reported_issues(self) -> list[CellIssue]:
         issues = [
-            CellIssue(index=i, kind="skipped_shell", message=f"ligne IPython ignorée : {line[:120]}")
+            CellIssue(index=i, kind="skipped_shell", message=msg.IPYTHON_LINE(detail=line[:120]))
             for i, line in self.program.shell_lines
         ]
         issues += sorted(self._issues.values(), key=lambda issue: issue.index)
@@ -231,7 +232,7 @@ class RemoteStudent:
         summary = CellIssue(
             index=rest[0].index,
             kind=rest[0].kind,
-            message=f"… et {len(rest)} autres cellules ou lignes signalées (non détaillées)",
+            message=msg.MORE_CELL_ISSUES(count=len(rest)),
         )
         return [*kept, summary]
 
@@ -301,13 +302,11 @@ class RemoteStudent:
         if gone.kind == "timed_out":
             budget_over = time.monotonic() >= load_deadline
             message = (
-                "temps total de chargement dépassé pendant cette cellule"
-                if budget_over
-                else f"temps limite de {self.cell_timeout:g} s dépassé"
+                msg.LOAD_BUDGET_IN_CELL() if budget_over else msg.CELL_TIMED_OUT(seconds=self.cell_timeout)
             )
             issue = CellIssue(index=index, kind="timed_out", message=message)
         elif gone.kind == "protocol":
-            message = f"cellule ignorée : {gone.message}"
+            message = msg.CELL_SKIPPED(detail=gone.message)
             issue = CellIssue(index=index, kind="error", message=message[:500])
         else:
             issue = CellIssue(index=index, kind="process_exited", message=gone.message[:500])
@@ -363,7 +362,7 @@ class RemoteStudent:
             self.close()
             if gone.kind == "timed_out" and time.monotonic() >= self._deadline:
                 raise self._budget_spent() from None
-            raise StudentCrashed(f"le processus élève ne répond plus ({gone.message})") from None
+            raise StudentCrashed(msg.RUNNER_SILENT(detail=gone.message)) from None
         self._isolated = True
         return channel
 
@@ -401,7 +400,7 @@ class RemoteStudent:
         ref = self._exchange(channel, request, CONTROL_TIMEOUT, "keep")
         if not isinstance(ref, Ref):
             self.close()
-            raise StudentCrashed("le processus élève a renvoyé une réponse inattendue")
+            raise StudentCrashed(msg.UNEXPECTED_REPLY())
         return ref
 
     def _alive(self) -> Channel:
@@ -413,17 +412,14 @@ class RemoteStudent:
         return self._channel
 
     def _budget_spent(self) -> StudentTimedOut:
-        return StudentTimedOut(
-            f"temps total de correction de la copie dépassé ({self.submission_budget:g} s) : "
-            "les appels restants ne sont pas faits"
-        )
+        return StudentTimedOut(msg.SUBMISSION_BUDGET(seconds=self.submission_budget))
 
     def _target(self, target: Target) -> TargetSpec:
         if target.probe is not None:
             return TargetSpec(probe=target.probe.source, probe_name=target.probe.name)
         if target.ref is not None:
             if target.ref.id // REF_GENERATION != self._generation:
-                raise StudentCrashed("valeur perdue : le processus élève a été relancé entre-temps")
+                raise StudentCrashed(msg.VALUE_LOST())
             return TargetSpec(ref=target.ref.id, attrs=list(target.attrs))
         return TargetSpec(name=target.name, attrs=list(target.attrs))
 
@@ -442,13 +438,13 @@ class RemoteStudent:
             if gone.kind == "timed_out":
                 if time.monotonic() >= self._deadline:
                     raise self._budget_spent() from None
-                raise StudentTimedOut(f"{what} : temps limite de {timeout:g} s dépassé") from None
+                raise StudentTimedOut(msg.CALL_TIMED_OUT(what=what, seconds=timeout)) from None
             if gone.kind == "protocol":
-                raise InvalidOutput(f"{what} : {gone.message}") from None
-            raise StudentCrashed(f"{what} : {gone.message}") from None
+                raise InvalidOutput(msg.PROTOCOL_BROKEN(what=what, detail=gone.message)) from None
+            raise StudentCrashed(msg.CALL_ENDED(what=what, detail=gone.message)) from None
         if isinstance(event, Crashed):
             self._isolated = False  # the question's fork is gone; the loaded runner answers again
-            raise StudentCrashed(f"{what} : {event.message}")
+            raise StudentCrashed(msg.CALL_ENDED(what=what, detail=event.message))
         if (
             not isinstance(event, Result)
             and channel.process.descendants() > channel.baseline + self._isolated
@@ -461,21 +457,21 @@ class RemoteStudent:
                 return codec.decode(event.value, None, _judge_tensor)
             except codec.CodecError as exc:
                 self.close()  # the runner encodes what it sends: this answer was forged
-                raise InvalidOutput(f"{what} : valeur renvoyée inutilisable ({exc})") from None
+                raise InvalidOutput(msg.UNUSABLE_ANSWER(what=what, detail=exc)) from None
         assert isinstance(event, Raised | Invalid)
         if isinstance(event, Invalid):
-            raise InvalidOutput(f"{what} : valeur renvoyée inutilisable ({event.message})")
+            raise InvalidOutput(msg.UNUSABLE_ANSWER(what=what, detail=event.message))
         if event.error.type == "TorchForbidden" and self._question is not None and self._question[1]:
             reason = event.error.message.strip().rpartition("TorchForbidden: ")[2]  # without the module path
-            raise ForbiddenCode(f"{what} : {reason[:300]}")
+            raise ForbiddenCode(msg.TORCH_FORBIDDEN(what=what, detail=reason[:300]))
         if event.error.type == "NotImplementedError":
             raise NotImplementedByStudent(what)
-        raise StudentRaised(f"{what} : votre code a levé {_describe_error(event.error)}")
+        raise StudentRaised(msg.STUDENT_RAISED(what=what, error=_describe_error(event.error)))
 
 
 def _expect_cell(event: Event, index: int) -> None:
     if not isinstance(event, CellStart | CellDone) or event.index != index:
-        raise RunnerGone("protocol", "réponse non conforme du processus élève (cellule inattendue)")
+        raise RunnerGone("protocol", msg.REPLY_MALFORMED(detail="cellule inattendue"))
 
 
 def _what(target: Target) -> str:

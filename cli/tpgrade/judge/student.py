@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from tpgrade.judge.sourcecheck import SubmissionSource
+from tpgrade.messages import NOT_IMPLEMENTED, to_do_of
 from tpgrade.models import QuestionStatus
 from tpgrade.wire.codec import PyFunction, Ref
 
@@ -27,13 +28,14 @@ class StudentFault(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.to_do = to_do_of(message)  # what the student can do, for a message of the catalogue
 
 
 class NotImplementedByStudent(StudentFault):
     status = "not_implemented"
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"{name} : non implémentée")
+        super().__init__(NOT_IMPLEMENTED(name=name))
 
 
 class StudentRaised(StudentFault):

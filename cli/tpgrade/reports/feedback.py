@@ -54,7 +54,7 @@ def _question_detail(question: QuestionResult) -> list[str]:
         f"### `{question.name}` — {_points(question.score)} / {_points(question.max_score)}"
         f" ({question_label(question.status)})"
     )
-    lines = [head, "", f"À faire : {QUESTION_STATUSES[question.status].next_step}", ""]
+    lines = [head, "", f"À faire : {question.to_do or QUESTION_STATUSES[question.status].next_step}", ""]
     for number, test in enumerate(question.tests, 1):
         mark = "✔" if test.status == "passed" else "✘"
         kind = "" if test.status in ("passed", "failed") else f"{question_label(test.status)} : "

@@ -144,6 +144,12 @@ def draw_paper(bank: Bank, seed: int, variants: int = 0, total: float | None = N
     by_topic: dict[str, list[Question]] = {}
     for question in bank.questions.values():
         by_topic.setdefault(question.topic, []).append(question)
+    most = sum(max(q.points for q in questions) for questions in by_topic.values())
+    if total > most + 1e-9:  # no search can reach it: say so at once
+        raise UsageError(
+            f"no paper of {total:g} points fits the plan of exam.yaml with this bank: one question "
+            f"per topic gives at most {most:g} points; add topics or lower the total"
+        )
     for attempt in range(ATTEMPTS):
         ids = _attempt(bank, by_topic, random.Random(f"{seed}:{attempt}"), total)
         if ids is not None:

@@ -34,6 +34,10 @@ from tpgrade.judge.sourcecheck import SubmissionSource
 from tpgrade.judge.student import Student, StudentFault
 from tpgrade.models import QuestionResult
 
+pytestmark = (
+    pytest.mark.slow
+)  # grades real submissions: not in the fast tier (python -m pytest -m "not slow")
+
 DAY = "day1"
 QUESTIONS = (
     "count_mlp_parameters",

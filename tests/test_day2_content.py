@@ -31,6 +31,10 @@ from tpgrade.models import QuestionResult
 from tpgrade.runner.execution import KeptValues, compile_function
 from tpgrade.wire.codec import PyFunction, Ref
 
+pytestmark = (
+    pytest.mark.slow
+)  # grades real submissions: not in the fast tier (python -m pytest -m "not slow")
+
 ROOT = Path(__file__).resolve().parents[1]
 GRADERS = ROOT / "graders" / "day2"
 PUBLIC_TESTS = ROOT / "assignments" / "day2" / "public_tests"

@@ -33,6 +33,10 @@ from tpgrade.judge.sourcecheck import SubmissionSource
 from tpgrade.judge.student import Student
 from tpgrade.models import QuestionResult
 
+pytestmark = (
+    pytest.mark.slow
+)  # grades real submissions and trains models: not in the fast tier (python -m pytest -m "not slow")
+
 DAY = "day4"
 POINTS = {
     "conv2d_valid": 2.0,

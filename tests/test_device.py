@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import torch
 from typer.testing import CliRunner
 
 from tpgrade.commands.app import app
+
+pytestmark = (
+    pytest.mark.slow
+)  # grades real submissions: not in the fast tier (python -m pytest -m "not slow")
 
 
 def test_cuda_device_grades_on_a_gpu_or_says_none_is_visible(tmp_path: Path, reference_source: str) -> None:

@@ -18,6 +18,10 @@ from exam_measure import Figures, load_labelled, measure
 from tpgrade.exam.bank import Bank, load_bank
 from tpgrade.exam.schema import ShortAnswer
 
+pytestmark = (
+    pytest.mark.slow
+)  # measures the matcher on every tuning set: not in the fast tier (python -m pytest -m "not slow")
+
 FIXTURES = Path(__file__).parent / "fixtures" / "exam"
 FROZEN = FIXTURES / "frozen_answers.yaml"
 FROZEN_HASH = FIXTURES / "FROZEN.sha256"

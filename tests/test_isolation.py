@@ -38,6 +38,8 @@ from tpgrade.sandbox import (
 )
 from tpgrade.sandbox.process import BubblewrapSandbox
 
+pytestmark = pytest.mark.slow  # starts real sandboxes: not in the fast tier (python -m pytest -m "not slow")
+
 SLOT = 41
 AS_ROOT = os.geteuid() == 0
 X86_64 = platform.machine() == "x86_64"

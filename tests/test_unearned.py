@@ -16,6 +16,10 @@ from tpgrade import paths
 from tpgrade.judge.local import grade_source_in_process
 from tpgrade.models import QuestionResult
 
+pytestmark = (
+    pytest.mark.slow
+)  # grades real submissions: not in the fast tier (python -m pytest -m "not slow")
+
 
 def reference(day: str) -> str:
     return paths.reference_file(day).read_text(encoding="utf-8")

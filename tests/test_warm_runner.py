@@ -32,9 +32,12 @@ from tpgrade.wire.messages import (
     TargetSpec,
 )
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0, reason="warm runners need root (cold runners are tested elsewhere)"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        os.geteuid() != 0, reason="warm runners need root (cold runners are tested elsewhere)"
+    ),
+    pytest.mark.slow,  # starts real sandboxes: not in the fast tier (python -m pytest -m "not slow")
+]
 
 LEAVE_TRACES = """
 import os, subprocess, sys, numpy

@@ -4,6 +4,7 @@ same, set aside (and said) when it changed, shown in every report, never overwri
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -48,7 +49,9 @@ def test_an_adjustment_shows_in_every_report_and_survives_re_grading(tmp_path: P
     invoke("adjust", "day2", "Ana/1", "softmax", "1.5", "--comment", "erreur d'arrondi seulement",
            "--author", "prof", "--store", str(store_path))  # fmt: skip
     folder = report(store_path)
-    (row,) = list(csv.DictReader((folder / "gradebook_day2.csv").open(encoding="utf-8")))
+    (row,) = list(
+        csv.DictReader(io.StringIO((folder / "gradebook_day2.csv").read_text(encoding="utf-8"), newline=""))
+    )
     assert (row["softmax"], row["total"]) == ("1.5", "4.5") and "erreur d'arrondi" in row["adjustments"]
     page = next((folder / "feedback").glob("*.md")).read_text(encoding="utf-8")
     assert "ajusté par l'enseignant (prof" in page and "erreur d'arrondi seulement" in page
@@ -59,7 +62,11 @@ def test_an_adjustment_shows_in_every_report_and_survives_re_grading(tmp_path: P
     stored = store.latest("day2")[0]
     store.close()
     assert stored.score == 3.5  # the stored result itself is never changed
-    (row,) = list(csv.DictReader((report(store_path) / "gradebook_day2.csv").open(encoding="utf-8")))
+    (row,) = list(
+        csv.DictReader(
+            io.StringIO((report(store_path) / "gradebook_day2.csv").read_text(encoding="utf-8"), newline="")
+        )
+    )
     assert row["total"] == "4.5"
 
 
@@ -75,7 +82,9 @@ def test_a_new_submission_sets_the_adjustment_aside_and_says_so(tmp_path: Path) 
     outcome = runner.invoke(app, ["report", "day2", "--store", str(store_path)])
     assert outcome.exit_code == 0 and "set aside" in outcome.output
     folder = store_path.parent / "reports" / "day2"
-    (row,) = list(csv.DictReader((folder / "gradebook_day2.csv").open(encoding="utf-8")))
+    (row,) = list(
+        csv.DictReader(io.StringIO((folder / "gradebook_day2.csv").read_text(encoding="utf-8"), newline=""))
+    )
     assert row["total"] == "4" and "non appliqué" in row["adjustments"]
 
 
@@ -94,5 +103,9 @@ def test_bad_adjustments_are_refused_and_clear_removes_one(tmp_path: Path) -> No
         assert outcome.exit_code != 0 and said in outcome.output, (args, outcome.output)
     invoke("adjust", "day2", "Ana/1", "softmax", "2", "--store", str(store_path))
     assert "Removed" in invoke("adjust", "day2", "Ana/1", "softmax", "--clear", "--store", str(store_path))
-    (row,) = list(csv.DictReader((report(store_path) / "gradebook_day2.csv").open(encoding="utf-8")))
+    (row,) = list(
+        csv.DictReader(
+            io.StringIO((report(store_path) / "gradebook_day2.csv").read_text(encoding="utf-8"), newline="")
+        )
+    )
     assert row["total"] == "3.5" and row["adjustments"] == ""

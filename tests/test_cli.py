@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -39,6 +40,7 @@ def test_user_errors_are_one_line_with_their_exit_code(args: list[str], code: in
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow  # grades a small cohort end to end in the real sandbox
 def test_grade_then_report(tmp_path: Path, small_cohort: Path) -> None:
     store = tmp_path / "results" / "s.sqlite"
     out_json = tmp_path / "r.json"
@@ -65,7 +67,9 @@ def test_grade_then_report(tmp_path: Path, small_cohort: Path) -> None:
     reports = tmp_path / "reports"
     rendered = runner.invoke(app, ["report", "day2", "--store", str(store), "--out", str(reports)])
     assert rendered.exit_code == 0, rendered.output
-    rows = list(csv.DictReader((reports / "gradebook_day2.csv").open()))
+    rows = list(
+        csv.DictReader(io.StringIO((reports / "gradebook_day2.csv").read_text(encoding="utf-8"), newline=""))
+    )
     assert [row["student"] for row in rows] == ["alice", "bob", "carl", "dora"]
     assert float(rows[0]["total"]) == float(rows[0]["max_score"]) and "softmax" in rows[0]
     page = (reports / "feedback" / "dora.html").read_text()

@@ -200,9 +200,12 @@ def test_interrupted_grading_removes_its_containers(docker_sandbox: DockerSandbo
 
 def test_containers_of_a_killed_tpgrade_are_removed_by_the_next_one(tmp_path: Path) -> None:
     watcher = docker_or_skip()
-    process = start_grading_a_hanging_cell(tmp_path, watcher)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    assert ours(watcher, process.pid)  # still running: the runner is stuck in the student's loop
-    DockerSandbox().close()  # any new docker sandbox sweeps orphans of this host
-    assert ours(watcher, process.pid) == []
+    try:
+        process = start_grading_a_hanging_cell(tmp_path, watcher)
+        os.kill(process.pid, signal.SIGKILL)
+        process.communicate()
+        assert ours(watcher, process.pid)  # still running: the runner is stuck in the student's loop
+        DockerSandbox().close()  # any new docker sandbox sweeps orphans of this host
+        assert ours(watcher, process.pid) == []
+    finally:
+        watcher.close()

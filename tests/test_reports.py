@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 from urllib.parse import quote
 
@@ -121,10 +123,9 @@ def test_long_failure_messages_are_cut_at_a_word() -> None:
 
 def test_moodle_worksheet_and_gradescope_results(tmp_path: Path) -> None:
     written = write_reports(cohort(), tmp_path, "day2")
-    import csv
     import json
 
-    rows = list(csv.DictReader(written.moodle.open()))
+    rows = list(csv.DictReader(io.StringIO(written.moodle.read_text(encoding="utf-8"), newline="")))
     # carla_7 handed in a plain file: the digits of her name are nobody's participant number.
     # The number comes from the result's field, never from the id.
     assert [row["Identifier"] for row in rows] == [
@@ -148,13 +149,11 @@ def test_moodle_worksheet_and_gradescope_results(tmp_path: Path) -> None:
 
 
 def test_csv_cells_cannot_become_spreadsheet_formulas(tmp_path: Path) -> None:
-    import csv
-
     hostile = SubmissionResult(
         student='=HYPERLINK("http://x")', day="day2", status="rejected", message="@SUM(A1)"
     )
     written = write_reports([hostile], tmp_path, "day2")
-    [row] = list(csv.DictReader(written.gradebook.open()))
+    [row] = list(csv.DictReader(io.StringIO(written.gradebook.read_text(encoding="utf-8"), newline="")))
     assert row["student"] == '\'=HYPERLINK("http://x")' and row["message"] == "'@SUM(A1)"
-    [moodle] = list(csv.DictReader(written.moodle.open()))
+    [moodle] = list(csv.DictReader(io.StringIO(written.moodle.read_text(encoding="utf-8"), newline="")))
     assert moodle["Identifier"].startswith("'=") and moodle["Feedback comments"] == "'@SUM(A1)"

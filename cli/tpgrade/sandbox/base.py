@@ -153,6 +153,9 @@ class PopenRunner(RunnerProcess):
                 with contextlib.suppress(OSError):
                     stream.close()
         self._drain.join(timeout=2)
+        if self.popen.stderr is not None and not self._drain.is_alive():
+            with contextlib.suppress(OSError):
+                self.popen.stderr.close()
 
     def wait(self, timeout: float) -> int | None:
         with contextlib.suppress(subprocess.TimeoutExpired):

@@ -103,12 +103,30 @@ def connect(timeout: float = 10.0) -> Any:
         docker: Any = importlib.import_module("docker")
     except ImportError:
         raise SandboxUnavailable("the docker Python package is not installed (pip install docker)") from None
+    _reach_unix_socket(timeout)
+    client = None
     try:
         client = docker.from_env(timeout=timeout, max_pool_size=64)
         client.ping()
     except engine_errors() as exc:
+        if client is not None:
+            with contextlib.suppress(*engine_errors()):
+                client.close()  # the socket it opened
         raise SandboxUnavailable(f"no docker engine answers ({_engine_problem(exc)})") from None
     return client
+
+
+def _reach_unix_socket(timeout: float) -> None:
+    """Try the engine's unix socket first: the SDK leaves its socket open when it cannot connect."""
+    host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    if not host.startswith("unix://"):
+        return
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(timeout)
+        try:
+            probe.connect(host.removeprefix("unix://"))
+        except OSError as exc:
+            raise SandboxUnavailable(f"no docker engine answers ({_engine_problem(exc)})") from None
 
 
 def _engine_problem(exc: BaseException) -> str:
@@ -256,6 +274,9 @@ class ContainerRunner(RunnerProcess):
         if self._socket is not None:
             with contextlib.suppress(OSError):
                 self._socket.close()
+        if self._attached is not None:
+            with contextlib.suppress(OSError):
+                self._attached.close()  # the SDK's stream around the socket holds it too
 
     def wait(self, timeout: float) -> int | None:
         self._ended.wait(timeout)
@@ -272,6 +293,7 @@ class DockerSandbox(Sandbox):
     def __init__(self, image: str | None = None, device: str = "cpu", client: Any = None) -> None:
         self.device = device
         self.image = image or (CUDA_IMAGE if device == "cuda" else CPU_IMAGE)
+        self._own_client = client is None  # closed with the sandbox; a client passed in is the caller's
         self.client = client or connect()
         self.label = uuid.uuid4().hex
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
@@ -382,8 +404,11 @@ class DockerSandbox(Sandbox):
 
     def abandon(self) -> None:
         # A client of its own: the interrupted code may hold a connection of the shared one.
-        with contextlib.suppress(SandboxUnavailable):
-            self._remove_ours(connect().api)
+        with contextlib.suppress(SandboxUnavailable), contextlib.closing(connect()) as client:
+            self._remove_ours(client.api)
 
     def close(self) -> None:
         self._remove_ours(self.client.api)
+        if self._own_client:
+            with contextlib.suppress(*engine_errors()):
+                self.client.close()  # its connections to the engine

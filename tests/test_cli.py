@@ -40,6 +40,13 @@ def test_user_errors_are_one_line_with_their_exit_code(args: list[str], code: in
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("args", [["check", "day2", "missing.ipynb"], ["check", "day9", "tp.ipynb"]])
+def test_the_student_s_check_speaks_french_even_in_its_errors(args: list[str]) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code in (2, 3)
+    assert result.output.startswith("Erreur : ") and "Error" not in result.output, result.output
+
+
 @pytest.mark.slow  # grades a small cohort end to end in the real sandbox
 def test_grade_then_report(tmp_path: Path, small_cohort: Path) -> None:
     store = tmp_path / "results" / "s.sqlite"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tpgrade import paths
-from tpgrade.commands.common import DEFAULT_RESULTS, StoreOption, err, out, user_errors
+from tpgrade.commands.common import DEFAULT_RESULTS, StoreOption, err, out, student_errors, user_errors
 from tpgrade.commands.exam import exam_app
 from tpgrade.display import shown, shown_id, shown_markup
 from tpgrade.errors import EXIT_FAILED, StoreError, UsageError
@@ -306,7 +306,7 @@ def adjust(
 
 
 @app.command()
-@user_errors
+@student_errors
 def check(
     day: Day,
     file: Annotated[Path, typer.Argument(metavar="FILE", help="Your notebook (.ipynb) or .py file.")],
@@ -316,7 +316,8 @@ def check(
     from tpgrade.course.check import all_passed, check_file, verdict_lines
     from tpgrade.sandbox import choose_sandbox
 
-    paths.check_day(day)
+    if day not in paths.DAYS:
+        raise UsageError(f"jour inconnu {day!r} : écrivez l'un de {', '.join(paths.DAYS)}")
     backend, _ = choose_sandbox(sandbox, [], allow_none=True)
     result = check_file(day, file, backend)
     if result.status != "graded":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -31,24 +32,46 @@ def _lines(message: object) -> str:
     return "\n".join([shown_markup(first), *(f"  {shown_markup(line.lstrip())}" for line in rest)])
 
 
-def user_errors(command: F) -> F:
-    """Print user errors (one line; a message of several lines indented after the first)
-    and exit with their code; never a traceback."""
+@dataclass(frozen=True)
+class _Words:
+    error: str
+    cannot_use: str
+    colon: str  # French puts a space before it
+    interrupted: str
 
+
+_INSTRUCTOR = _Words("Error:", "cannot use", ":", "Interrupted; results graded so far are kept in the store.")
+_STUDENT = _Words("Erreur :", "impossible d'utiliser", " :", "Interrompu.")
+
+
+def _wrapped(command: F, words: _Words) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
         except TpgradeError as exc:
-            err.print(f"[bold red]Error:[/] {_lines(exc)}", highlight=False, markup=True, soft_wrap=True)
+            err.print(
+                f"[bold red]{words.error}[/] {_lines(exc)}", highlight=False, markup=True, soft_wrap=True
+            )
             raise typer.Exit(exc.exit_code) from None
         except OSError as exc:
             where = f" {exc.filename}" if exc.filename else ""
-            problem = shown_markup(f"cannot use{where}: {exc.strerror or exc}")
-            err.print(f"[bold red]Error:[/] {problem}", highlight=False, soft_wrap=True)
+            problem = shown_markup(f"{words.cannot_use}{where}{words.colon} {exc.strerror or exc}")
+            err.print(f"[bold red]{words.error}[/] {problem}", highlight=False, soft_wrap=True)
             raise typer.Exit(InputError.exit_code) from None
         except KeyboardInterrupt:
-            err.print("Interrupted; results graded so far are kept in the store.")
+            err.print(words.interrupted)
             raise typer.Exit(EXIT_INTERRUPTED) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def user_errors(command: F) -> F:
+    """Print user errors (one line; a message of several lines indented after the first)
+    and exit with their code; never a traceback."""
+    return _wrapped(command, _INSTRUCTOR)
+
+
+def student_errors(command: F) -> F:
+    """:func:`user_errors` for the commands students run, in French."""
+    return _wrapped(command, _STUDENT)

@@ -31,9 +31,8 @@ from tpgrade.models import QuestionResult
 from tpgrade.runner.execution import KeptValues, compile_function
 from tpgrade.wire.codec import PyFunction, Ref
 
-pytestmark = (
-    pytest.mark.slow
-)  # grades real submissions: not in the fast tier (python -m pytest -m "not slow")
+# Grades real submissions: not in the fast tier (python -m pytest -m "not slow").
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 GRADERS = ROOT / "graders" / "day2"

@@ -29,9 +29,8 @@ from tpgrade.judge.student import Student
 from tpgrade.judge.submission import read_program
 from tpgrade.models import QuestionResult
 
-pytestmark = (
-    pytest.mark.slow
-)  # grades real submissions and trains models: not in the fast tier (python -m pytest -m "not slow")
+# Grades real submissions and trains models: not in the fast tier (python -m pytest -m "not slow").
+pytestmark = pytest.mark.slow
 
 DAY = "day3"
 GRADERS = paths.graders_dir(DAY)

@@ -33,9 +33,8 @@ from tpgrade.judge.sourcecheck import SubmissionSource
 from tpgrade.judge.student import Student
 from tpgrade.models import QuestionResult
 
-pytestmark = (
-    pytest.mark.slow
-)  # grades real submissions and trains models: not in the fast tier (python -m pytest -m "not slow")
+# Grades real submissions and trains models: not in the fast tier (python -m pytest -m "not slow").
+pytestmark = pytest.mark.slow
 
 DAY = "day4"
 POINTS = {

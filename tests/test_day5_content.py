@@ -34,9 +34,8 @@ from tpgrade.judge.local import LocalStudent, grade_source_in_process
 from tpgrade.judge.sourcecheck import SubmissionSource
 from tpgrade.judge.student import Student, StudentFault
 
-pytestmark = (
-    pytest.mark.slow
-)  # grades real submissions: not in the fast tier (python -m pytest -m "not slow")
+# Grades real submissions: not in the fast tier (python -m pytest -m "not slow").
+pytestmark = pytest.mark.slow
 
 DAY = "day5"
 QUESTIONS = (

@@ -10,9 +10,8 @@ from typer.testing import CliRunner
 
 from tpgrade.commands.app import app
 
-pytestmark = (
-    pytest.mark.slow
-)  # grades real submissions: not in the fast tier (python -m pytest -m "not slow")
+# Grades real submissions: not in the fast tier (python -m pytest -m "not slow").
+pytestmark = pytest.mark.slow
 
 
 def test_cuda_device_grades_on_a_gpu_or_says_none_is_visible(tmp_path: Path, reference_source: str) -> None:

@@ -20,9 +20,8 @@ from tpgrade.exam.paper import Paper, draw_paper, load_paper, save_paper, varian
 from tpgrade.exam.schema import ShortAnswer
 from tpgrade.models import SubmissionResult
 
-pytestmark = (
-    pytest.mark.slow
-)  # grades cohorts of sheets in worker processes: not in the fast tier (python -m pytest -m "not slow")
+# Grades cohorts of sheets in worker processes: not in the fast tier (python -m pytest -m "not slow").
+pytestmark = pytest.mark.slow
 
 AMBIGUOUS = """
 topic: perceptron

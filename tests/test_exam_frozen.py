@@ -18,9 +18,8 @@ from exam_measure import Figures, load_labelled, measure
 from tpgrade.exam.bank import Bank, load_bank
 from tpgrade.exam.schema import ShortAnswer
 
-pytestmark = (
-    pytest.mark.slow
-)  # measures the matcher on every tuning set: not in the fast tier (python -m pytest -m "not slow")
+# Measures the matcher on every tuning set: not in the fast tier (python -m pytest -m "not slow").
+pytestmark = pytest.mark.slow
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exam"
 FROZEN = FIXTURES / "frozen_answers.yaml"

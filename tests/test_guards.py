@@ -18,9 +18,8 @@ from tpgrade.judge.sourcecheck import SubmissionSource
 from tpgrade.judge.student import ForbiddenCode, Target
 from tpgrade.runner import guards
 
-pytestmark = (
-    pytest.mark.slow
-)  # starts Python processes that import PyTorch: not in the fast tier (python -m pytest -m "not slow")
+# Starts Python processes that import PyTorch: not in the fast tier (python -m pytest -m "not slow").
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -38,7 +38,8 @@ from tpgrade.sandbox import (
 )
 from tpgrade.sandbox.process import BubblewrapSandbox
 
-pytestmark = pytest.mark.slow  # starts real sandboxes: not in the fast tier (python -m pytest -m "not slow")
+# Starts real sandboxes: not in the fast tier (python -m pytest -m "not slow").
+pytestmark = pytest.mark.slow
 
 SLOT = 41
 AS_ROOT = os.geteuid() == 0

@@ -13,7 +13,8 @@ from nbclient import NotebookClient
 from tpgrade.course.check import all_passed, check_namespace
 from tpgrade.course.demo import _definitions, fill_stub
 
-pytestmark = pytest.mark.slow  # starts Jupyter kernels: not in the fast tier (python -m pytest -m "not slow")
+# Starts Jupyter kernels: not in the fast tier (python -m pytest -m "not slow").
+pytestmark = pytest.mark.slow
 
 CHECK_CELL = 'from tpgrade.notebook import check\nok = check("day2")\nprint("RESULT", ok)'
 SOFTMAX_WITH_HELPER = "def softmax(z):\n    return _normalised(np.exp(z - z.max(axis=-1, keepdims=True)))\n"

@@ -32,7 +32,8 @@ from tpgrade.models import SubmissionResult
 from tpgrade.sandbox import Sandbox, choose_sandbox
 from tpgrade.sandbox.process import BubblewrapSandbox
 
-pytestmark = pytest.mark.slow  # the fast tier: python -m pytest -m 'not slow'
+# Not in the fast tier (python -m pytest -m "not slow").
+pytestmark = pytest.mark.slow
 
 COURSE = paths.course_root()
 CONTROLS = ("aaa_control", "zzz_control")

@@ -16,9 +16,8 @@ from tpgrade import paths
 from tpgrade.judge.local import grade_source_in_process
 from tpgrade.models import QuestionResult
 
-pytestmark = (
-    pytest.mark.slow
-)  # grades real submissions: not in the fast tier (python -m pytest -m "not slow")
+# Grades real submissions: not in the fast tier (python -m pytest -m "not slow").
+pytestmark = pytest.mark.slow
 
 
 def reference(day: str) -> str:

@@ -11,7 +11,8 @@ from tpgrade import paths
 from tpgrade.course.validate import Finding, available_days, validate_day
 from tpgrade.sandbox import choose_sandbox
 
-pytestmark = pytest.mark.slow  # the fast tier: python -m pytest -m 'not slow'
+# Not in the fast tier (python -m pytest -m "not slow").
+pytestmark = pytest.mark.slow
 
 
 def failures(findings: list[Finding]) -> list[Finding]:

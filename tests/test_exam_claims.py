@@ -183,17 +183,52 @@ def test_ne_que_is_not_a_negation_and_a_negative_phrasing_needs_one() -> None:
     ("qid", "answer"),
     [
         ("segmentation-difference-detection", "détection boîte segmentation pixel masque"),
-        ("segmentation-difference-detection", "boîte englobante, masque, pixel"),
-        ("fitting-courbe-validation", "overfitting, early stopping"),
-        ("gans-deux-reseaux", "générateur ; discriminateur ; bruit ; adversarial"),
         ("fitting-courbe-validation", "Surapprentissage."),
+        ("losses-choix-classification", "L'entropie croisée."),
+        ("batch-size-petits-lots", "noisy gradient et less memory"),
     ],
 )
-def test_a_list_of_keywords_goes_to_review_never_to_full_marks(qid: str, answer: str) -> None:
+def test_verbless_words_that_are_no_bare_list_go_to_review_never_to_full_marks(qid: str, answer: str) -> None:
+    """A run of words, one noun phrase or two joined by "et": it may name the answer, a person reads it."""
     question = bank_question(qid)
     decision = grade_short(question, answer)
     assert decision.score < question.points
     assert not confident(decision)
+
+
+@pytest.mark.parametrize(
+    ("qid", "answer"),
+    [
+        ("segmentation-difference-detection", "boîte englobante, masque, pixel"),
+        ("fitting-courbe-validation", "overfitting, early stopping"),
+        ("gans-deux-reseaux", "générateur ; discriminateur ; bruit ; adversarial"),
+        ("computations-kl-distance", "symétrie, inégalité triangulaire"),
+        ("perceptron-xor", "- XOR\n- linéaire\n- couche cachée"),
+        ("activations-sortie-softmax", "softmax ; probabilités ; somme 1."),
+    ],
+)
+def test_a_bare_list_of_keywords_earns_nothing_without_review(qid: str, answer: str) -> None:
+    """Items of a few words, no verb anywhere: the course's words named, nothing claimed."""
+    decision = grade_short(bank_question(qid), answer)
+    assert decision.score == 0
+    assert confident(decision)
+    assert "list" in decision.note
+
+
+@pytest.mark.parametrize(
+    ("qid", "answer"),
+    [
+        ("fitting-courbe-validation", "overfitting : early stopping, dropout"),
+        ("optimisers-perte-nan", "learning rate -> trop grand, diviser par 10"),
+        (
+            "segmentation-difference-detection",
+            "détection : une boîte par objet, segmentation : une classe par pixel",
+        ),
+    ],
+)
+def test_a_list_that_relates_its_items_is_not_a_bare_list(qid: str, answer: str) -> None:
+    decision = grade_short(bank_question(qid), answer)
+    assert "bare list" not in decision.note
 
 
 def test_a_one_word_phrasing_does_not_fire_whatever_the_sentence_claims() -> None:
@@ -275,3 +310,110 @@ def test_pas_before_a_number_is_the_stride_not_a_negation() -> None:
     assert stated.score == 1
     denied = grade_short(pooling, "La taille n'est pas divisée par deux.")
     assert denied.score == 0
+
+
+# (e) wrong claims beside right words: a confusion's sentence, relative clauses, purposes
+
+
+def confusion_question() -> ShortAnswer:
+    """Padding, written in memory: one idea with a listed confusion, one without."""
+    return ShortAnswer.model_validate(
+        {
+            "id": "essai-confusion",
+            "type": "short",
+            "difficulty": "easy",
+            "points": 2,
+            "prompt": "À quoi sert le padding ?",
+            "model_answer": "Il conserve la taille et traite les bords.",
+            "rubric": [
+                {
+                    "idea": "conserver la taille",
+                    "points": 1,
+                    "phrasings": ["conserve la taille"],
+                    "unless": ["réduit la taille"],
+                },
+                {"idea": "traiter les bords", "points": 1, "phrasings": ["bords de l'image"]},
+            ],
+        }
+    )
+
+
+def test_an_idea_said_in_the_sentence_of_a_stated_confusion_goes_to_review() -> None:
+    question = confusion_question()
+    decision = grade_short(
+        question,
+        "Le padding réduit la taille de la sortie, comme le pooling, et ignore les bords de l'image.",
+    )
+    assert earned(decision) == {1}
+    assert not confident(decision)
+    assert decision.ideas[1].reason.startswith("weak evidence")
+
+
+def test_an_idea_set_against_a_confusion_or_in_another_sentence_keeps_its_confidence() -> None:
+    question = confusion_question()
+    contrast = grade_short(
+        question, "Le padding réduit la taille de la sortie, mais il traite les bords de l'image."
+    )
+    apart = grade_short(question, "Le padding réduit la taille de la sortie. Il traite les bords de l'image.")
+    for decision in (contrast, apart):
+        assert decision.ideas[1].points == 1
+        assert decision.ideas[1].confidence >= THRESHOLD
+
+
+def test_what_follows_qui_is_said_of_the_subject_named_just_before() -> None:
+    question = bank_question("gans-deux-reseaux")
+    decision = grade_short(
+        question,
+        "Le générateur essaie de tromper le discriminateur, qui distingue les vraies images des fausses.",
+    )
+    assert {1, 2} <= earned(decision)
+    assert "unless" not in decision.ideas[1].matched
+    # the same words said of the generator are still a role swap
+    swapped = grade_short(question, "Le générateur distingue les vraies images des fausses.")
+    assert 1 not in earned(swapped)
+
+
+def test_a_confusion_written_as_a_purpose_is_stated_only_as_a_purpose() -> None:
+    question = bank_question("attention-division-racine")
+    wrong = grade_short(question, "On divise par √d_k pour faire saturer le softmax plus vite.")
+    assert 1 not in earned(wrong)
+    right = grade_short(
+        question,
+        "La variance croît avec d_k ; sans la division le softmax sature et ses gradients deviennent minuscules.",
+    )
+    assert earned(right) == {0, 1}
+    assert confident(right)
+
+
+def test_the_cause_taken_for_the_effect_earns_nothing() -> None:
+    question = bank_question("attention-division-racine")
+    decision = grade_short(
+        question, "C'est la saturation du softmax qui fait augmenter la variance des produits scalaires."
+    )
+    assert 0 not in earned(decision)
+
+
+def test_the_trivial_model_that_always_predicts_the_minority_class_is_a_confusion() -> None:
+    question = bank_question("metrics-fraude-exactitude")
+    decision = grade_short(question, "Un modèle qui prédit toujours « fraude » aurait 99 % d'exactitude.")
+    assert 0 not in earned(decision)
+    right = grade_short(question, "Un modèle qui prédit toujours « légitime » aurait 99 % d'exactitude.")
+    assert 0 in earned(right)
+
+
+def test_rubric_words_in_an_off_topic_sentence_earn_nothing() -> None:
+    padding = grade_short(
+        bank_question("padding-role"),
+        "Dans les séquences de texte, on complète les phrases courtes par des zéros pour qu'elles aient toutes la même taille dans un lot.",
+    )
+    assert padding.score == 0
+    gate = grade_short(
+        bank_question("recurrent-probleme-lstm"),
+        "Une porte logique ET renvoie 1 si ses deux entrées valent 1.",
+    )
+    assert gate.score == 0
+
+
+def test_a_date_is_not_data() -> None:
+    assert normalise("une date") != normalise("les data")
+    assert normalise("les données") == normalise("the data")

@@ -49,9 +49,9 @@ def test_the_frozen_batch_is_large_enough(frozen: Figures) -> None:
     assert frozen.zero_deserving >= 30
 
 
-# The issue's targets. Not met yet: measured on the frozen batch, 161/174 = 92.5 % agreement
-# above the threshold, 10/115 = 8.7 % of zero-deserving answers credited unread, 86/260 =
-# 33.1 % sent to review. Strict: once a target is met, the marker must go.
+# The issue's targets. Not met yet: measured on the frozen batch, 181/191 = 94.8 % agreement
+# above the threshold, 7/115 = 6.1 % of zero-deserving answers credited unread, 69/260 =
+# 26.5 % sent to review. Strict: once a target is met, the marker must go.
 NOT_MET = pytest.mark.xfail(strict=True, reason="target of issue 12 not met yet on the frozen batch")
 
 
@@ -73,10 +73,11 @@ def test_at_most_a_quarter_of_the_answers_go_to_review(frozen: Figures) -> None:
 def test_no_regression_from_the_figures_measured_when_it_was_frozen(frozen: Figures) -> None:
     """Before this matcher: 77.0 % above the threshold, 23.5 % credited unread, 48.1 % to review;
     before the word families and negation scope: 87.4 %, 10/115 = 8.7 %, 33.1 %; before the
-    bank's confusions of every short question: 91.9 %, 8.7 %, 33.8 %."""
-    assert frozen.agreement_above >= 0.92, f"{frozen.agreed_above}/{frozen.above}"
-    assert frozen.false_credit_share <= 0.09, f"{frozen.silently_credited}/{frozen.zero_deserving}"
-    assert frozen.review_share <= 0.335, f"{frozen.reviewed}/{frozen.answers}"
+    bank's confusions of every short question: 91.9 %, 8.7 %, 33.8 %; before bare lists, a
+    confusion's sentence and purposes (92.5 %, 8.7 %, 33.1 %): 94.8 %, 7/115 = 6.1 %, 26.5 %."""
+    assert frozen.agreement_above >= 0.94, f"{frozen.agreed_above}/{frozen.above}"
+    assert frozen.false_credit_share <= 0.065, f"{frozen.silently_credited}/{frozen.zero_deserving}"
+    assert frozen.review_share <= 0.27, f"{frozen.reviewed}/{frozen.answers}"
     assert frozen.silently_zeroed <= 2
 
 
@@ -106,6 +107,10 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # threshold, 2.3 / 7.4 % credited unread, 30.2 / 37.9 % to review; then used for tuning.
         ("tuning_answers_9.yaml", 0.97, 0.03, 0.30),
         ("tuning_answers_10.yaml", 0.92, 0.08, 0.33),
+        # a fresh lot of every kind (reversed roles, wrong purposes, off-topic reuse, bare lists),
+        # measured before the work on those classes: 122/134 = 91.0 % above the threshold, 11/103 =
+        # 10.7 % credited unread, 72/206 = 35.0 % to review; after it: 97.4 %, 2.9 %, 26.2 %.
+        ("tuning_answers_11.yaml", 0.97, 0.03, 0.27),
     ],
 )
 def test_the_other_tuning_sets_stay_at_their_figures(

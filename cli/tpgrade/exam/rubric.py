@@ -181,7 +181,13 @@ _FAULTS = _wordset(
     "erreur bug panne mauvais mauvaise too slow wrong useless remove"
 )  # "moins de bruit": just before a phrasing, it denies it too
 _STATEMENT_STARTS = _PRONOUNS | _wordset("ne n pas not no jamais aucun aucune non sans without")
-_EXCEPTIONS = {"noyaux": "noyau", "tuyaux": "tuyau", "joyaux": "joyau"}
+_EXCEPTIONS = {
+    "noyaux": "noyau",
+    "tuyaux": "tuyau",
+    "joyaux": "joyau",
+    "date": "datation",
+    "dates": "datation",
+}  # a date is no data
 _FIXED_PREFIXES = ("biais",)  # stems snowball would cut too short ("biais" -> "bi")
 _LONGEST_WORD = 40  # longer tokens are kept whole, never stemmed or compared
 _ARROWS = frozenset(("->", "=>", "-->", "==>", "→", "⇒", "⟶", "⟹", "↦"))  # "sigmoïde -> sature": a statement
@@ -215,6 +221,7 @@ CONFIDENCE = {
     "partial2": 0.6,  # one word of a phrasing of two
     "opposite": 0.6,  # a negative phrasing found without its negation
     "keywords": 0.5,  # the answer has no verb
+    "list": 0.8,  # a bare list of short items, no verb anywhere: surely nothing claimed
 }
 _OFF_LENGTH = 0.7  # the most a very short or very long answer gets
 _SHORT_WORDS, _LONG_WORDS = 3, 150
@@ -568,6 +575,25 @@ def has_verb(text: str) -> bool:
 
 
 _ITEM_BREAKS = frozenset(",;:\n") | _wordset("et ou and or")
+_LIST_BREAKS = frozenset(",;\n")  # not "et": "noisy gradient et less memory" joins two claims
+_LIST_ITEM_WORDS = 3
+
+
+def _bare_list(answer: _Answer) -> bool:
+    """Whether a verbless answer is a bare list: two items or more ("- XOR / - linéaire",
+    "symétrie, inégalité triangulaire"), each of a few words, nothing relating them (no colon,
+    arrow or sentence inside). Such a list names the course's words and claims nothing."""
+    items: list[int] = [0]
+    words = answer.words
+    for i, word in enumerate(words):
+        if word in _LIST_BREAKS:
+            items.append(0)
+        elif word in (":", "->") or (word in _SENTENCE_BREAKS and any(w.isalnum() for w in words[i + 1 :])):
+            return False
+        elif word.isalnum() and word not in _STOP_WORDS:
+            items[-1] += 1
+    items = [n for n in items if n]
+    return len(items) >= 2 and max(items) <= _LIST_ITEM_WORDS
 
 
 def _states(answer: _Answer) -> bool:
@@ -864,6 +890,9 @@ def _subject_of(frame: _Frame, c: int, start: int, end: int) -> tuple[_Mention |
     inside = [m for m in here if start <= m.start and m.end <= end]
     if inside:
         return inside[0], False
+    relative = _relative_antecedent(frame, here, start)
+    if relative is not None:  # "… tromper le discriminateur, qui distingue …": the discriminator
+        return relative, False
     before = [m for m in here if m.end < start and not m.governed and not m.contrasted]
     acting = [m for m in before if not m.object]  # "X rend l'attention invariante": X, not the attention
     if acting or before:
@@ -878,6 +907,24 @@ def _subject_of(frame: _Frame, c: int, start: int, end: int) -> tuple[_Mention |
     if before:
         return before[-1], False
     return frame.carried[c], True
+
+
+_ANTECEDENT_RELATIVES = _wordset("qui which who")
+
+
+def _relative_antecedent(frame: _Frame, here: list[_Mention], start: int) -> _Mention | None:
+    """The subject named just before a relative pronoun ("le discriminateur, qui …", "the
+    generator, which …") that opens what is said at ``start``, with no other subject between:
+    what follows "qui" is said of it, even when it is the object of the verb before."""
+    words = frame.answer.words
+    for mention in reversed([m for m in here if m.end < start]):
+        k = mention.end + 1
+        if k < start and words[k] == ",":
+            k += 1
+        if k < start and words[k] in _ANTECEDENT_RELATIVES:
+            return mention if not mention.contrasted else None
+        return None
+    return None
 
 
 def _next_word(answer: _Answer, j: int, last: int) -> str:
@@ -930,6 +977,11 @@ class _Phrasing:
     local_only: bool  # negative through "non" alone ("non-linéarité"): a clause's negation is not it
     all_words: frozenset[str]
     verb: bool  # the phrasing says what happens ("diviser par 10"), not only what
+    purpose: bool = False  # "pour que le softmax sature": a goal, to be found as one
+
+
+_PURPOSE_MARKS = _wordset("pour afin sert servent servir order aim goal")
+_PURPOSE_STARTS = _wordset("pour afin so sert servent servir")
 
 
 @lru_cache(maxsize=8192)
@@ -949,6 +1001,20 @@ def _phrasing(text: str) -> _Phrasing:
         by_non and not any(parsed.negation),
         frozenset(parsed.words),
         any(parsed.verb),
+        bool(parsed.words) and parsed.words[0] in _PURPOSE_STARTS,
+    )
+
+
+def _as_purpose(frame: _Frame, found: _Found) -> bool:
+    """Whether ``found`` is said as a goal: "pour", "afin", "sert à", "so that" … before it in its
+    clause or just before the clause. A phrasing that states a wrong purpose ("pour que le
+    softmax sature") is only that when the answer gives it as a purpose: "sans division le
+    softmax sature" says the opposite."""
+    first = frame.bounds[found.clause][0]
+    words = frame.answer.words
+    return any(
+        words[k] in _PURPOSE_MARKS or (words[k] == "so" and words[k + 1] in ("that", "as"))
+        for k in range(max(0, first - 1), found.start + 1)
     )
 
 
@@ -1097,8 +1163,11 @@ def _stated(matcher: _Matcher, claim: Claim) -> _Found | None:
     keys = _keys(claim.subject)
     for text in claim.phrasings:
         avoided = (_AVOIDING | _LESS).isdisjoint(_phrasing(text).all_words)
+        purpose = _phrasing(text).purpose
         for found in matcher.find(text):
             if not (found.polarity_ok and found.tight and found.ordered) or found.typo:
+                continue
+            if purpose and not _as_purpose(matcher.frame, found):
                 continue
             if avoided and _avoided(matcher.frame, found):
                 continue
@@ -1234,6 +1303,7 @@ _REASONS = {
     "partial2": "one word of a two-word phrasing",
     "opposite": "a negative phrasing without its negation",
     "keywords": "the answer has no verb: a list of words states nothing",
+    "list": "a bare list of short items, without a verb: it claims nothing",
 }
 _PREFIX = {
     "unless": "unless: ",
@@ -1246,6 +1316,7 @@ _PREFIX = {
     "scope": "scope: ",
     "reordered": "reordered: ",
     "keywords": "keywords: ",
+    "list": "keywords: ",
 }
 _EARNING = frozenset(
     (
@@ -1278,6 +1349,30 @@ def _idea_decision(idea: KeyIdea, evidence: _Evidence, frame: _Frame, cap: float
     )
 
 
+_CONTRASTING = _wordset("mais tandis but whereas however cependant pourtant revanche contre while")
+
+
+def _sentence(answer: _Answer, i: int) -> int:
+    """The number of the stretch of the answer that word ``i`` belongs to: sentences, cut again
+    where a contrast opens ("mais", "alors que", "but" …): what is set against a wrong claim is
+    not said with it."""
+    words = answer.words[:i]
+    return sum(
+        w in _SENTENCE_ENDS
+        or w in _CONTRASTING
+        or (w == "alors" and k + 1 < len(words) and words[k + 1] in ("que", "qu"))
+        for k, w in enumerate(words)
+    )
+
+
+def _confused_sentences(question: ShortAnswer, matcher: _Matcher) -> frozenset[int]:
+    """The sentences where a listed confusion of the question is stated: an idea found in one of
+    them is said beside a wrong claim ("le padding sert à réduire la taille … et à traiter les
+    bords"), and may belong to it; such an answer is worth a look."""
+    found = (_stated(matcher, claim) for idea in question.rubric for claim in idea.unless_claims())
+    return frozenset(_sentence(matcher.frame.answer, f.start) for f in found if f is not None)
+
+
 @lru_cache(maxsize=1024)
 def _prompt_stems(prompt: str) -> frozenset[str]:
     return frozenset(normalise(prompt))
@@ -1298,9 +1393,11 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
     frame = _frame(parsed, _question_keys(question))
     matcher = _Matcher(frame)
     content = sum(stem is not None for stem in parsed.stems)
-    cap = _OFF_LENGTH if content < _SHORT_WORDS or content > _LONG_WORDS else 1.0
     prompt = _prompt_stems(question.prompt)
     verbless = not _states(parsed)
+    bare = verbless and _bare_list(parsed)
+    short = content < _SHORT_WORDS and not bare  # a list of two words is a list all the same
+    cap = _OFF_LENGTH if short or content > _LONG_WORDS else 1.0
     stems = [
         frozenset(s for text in idea.phrasings for s in _phrasing(text).stems) for idea in question.rubric
     ]
@@ -1309,10 +1406,17 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
         shared = prompt.union(*(other for k, other in enumerate(stems) if k != number))
         evidence = _decide(idea, matcher, shared)
         if verbless and evidence.kind != "absent":
-            evidence = _Evidence("keywords", evidence.found, evidence.phrasing)
+            evidence = _Evidence("list" if bare else "keywords", evidence.found, evidence.phrasing)
         evidences.append(evidence)
     if any(e.kind in ("unless", "contradicted") for e in evidences):
-        evidences = [_Evidence("mixed", e.found, e.phrasing) if e.kind in _WEAK else e for e in evidences]
+        tainted = _confused_sentences(question, matcher)
+        evidences = [
+            _Evidence("mixed", e.found, e.phrasing)
+            if e.kind in _WEAK
+            or (e.kind in _EARNING and e.found is not None and _sentence(parsed, e.found.start) in tainted)
+            else e
+            for e in evidences
+        ]
     decided = [
         _idea_decision(idea, e, frame, cap) for idea, e in zip(question.rubric, evidences, strict=True)
     ]
@@ -1320,8 +1424,8 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
     confidence = min(d.confidence for d in ideas)
     note = ""
     if verbless:
-        confidence = min(confidence, CONFIDENCE["keywords"])
-        note = _REASONS["keywords"]
+        confidence = min(confidence, CONFIDENCE["list" if bare else "keywords"])
+        note = _REASONS["list" if bare else "keywords"]
     elif cap < 1:
         note = f"fewer than {_SHORT_WORDS} or more than {_LONG_WORDS} content words: worth a look"
     return ShortDecision(

@@ -417,3 +417,54 @@ def test_rubric_words_in_an_off_topic_sentence_earn_nothing() -> None:
 def test_a_date_is_not_data() -> None:
     assert normalise("une date") != normalise("les data")
     assert normalise("les données") == normalise("the data")
+
+
+def test_an_idea_found_inside_the_clause_of_its_confusion_is_zeroed_without_review() -> None:
+    question = bank_question("metrics-fraude-exactitude")
+    same = grade_short(question, "Un modèle qui prédit toujours « fraude » aurait 99 % d'exactitude.")
+    assert same.ideas[0].points == 0
+    assert same.ideas[0].confidence >= THRESHOLD
+    assert same.ideas[0].matched.startswith("unless: ")
+    # the confusion in another clause than the idea: a person decides
+    apart = grade_short(
+        bank_question("fitting-courbe-validation"),
+        "C'est du surapprentissage. Il faut donc entraîner plus longtemps.",
+    )
+    assert not confident(apart)
+
+
+def test_a_word_that_begins_another_is_no_typo_of_it() -> None:
+    question = bank_question("explainability-gradcam-principe")
+    decision = grade_short(
+        question, "LIME explique une prédiction en ajustant un modèle linéaire local autour de l'exemple."
+    )
+    assert decision.score == 0
+
+
+@pytest.mark.parametrize(
+    ("qid", "answer", "idea"),
+    [
+        # roles swapped between two notions of the course
+        (
+            "losses-choix-classification",
+            "On met l'entropie croisée comme activation de la dernière couche, et la perte est le softmax.",
+            0,
+        ),
+        (
+            "pooling-effet-max",
+            "Il double la hauteur et la largeur en recopiant la valeur maximale de chaque bloc.",
+            0,
+        ),
+        # the right mechanism at the wrong time
+        ("fitting-dropout-eval", "Le dropout éteint des neurones au hasard pendant l'évaluation.", 0),
+        # the effect taken for the cause
+        (
+            "initialisation-poids-nuls",
+            "Comme les neurones sont identiques au départ, ce sont eux qui rendent les poids nuls ; on initialise donc à zéro sans problème.",
+            0,
+        ),
+    ],
+)
+def test_reversed_roles_and_times_earn_nothing(qid: str, answer: str, idea: int) -> None:
+    decision = grade_short(bank_question(qid), answer)
+    assert decision.ideas[idea].points == 0

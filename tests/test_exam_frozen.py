@@ -49,9 +49,9 @@ def test_the_frozen_batch_is_large_enough(frozen: Figures) -> None:
     assert frozen.zero_deserving >= 30
 
 
-# The issue's targets. Not met yet: measured on the frozen batch, 181/191 = 94.8 % agreement
-# above the threshold, 7/115 = 6.1 % of zero-deserving answers credited unread, 69/260 =
-# 26.5 % sent to review. Strict: once a target is met, the marker must go.
+# The issue's targets. Two not met yet: measured on the frozen batch, 191/202 = 94.6 %
+# agreement above the threshold, 7/115 = 6.1 % of zero-deserving answers credited unread; the
+# third is met (58/260 = 22.3 % sent to review). Strict: once a target is met, the marker must go.
 NOT_MET = pytest.mark.xfail(strict=True, reason="target of issue 12 not met yet on the frozen batch")
 
 
@@ -65,7 +65,6 @@ def test_at_most_one_percent_of_zero_deserving_answers_credited_unread(frozen: F
     assert frozen.false_credit_share <= 0.01, f"{frozen.silently_credited}/{frozen.zero_deserving}"
 
 
-@NOT_MET
 def test_at_most_a_quarter_of_the_answers_go_to_review(frozen: Figures) -> None:
     assert frozen.review_share <= 0.25, f"{frozen.reviewed}/{frozen.answers}"
 
@@ -74,10 +73,11 @@ def test_no_regression_from_the_figures_measured_when_it_was_frozen(frozen: Figu
     """Before this matcher: 77.0 % above the threshold, 23.5 % credited unread, 48.1 % to review;
     before the word families and negation scope: 87.4 %, 10/115 = 8.7 %, 33.1 %; before the
     bank's confusions of every short question: 91.9 %, 8.7 %, 33.8 %; before bare lists, a
-    confusion's sentence and purposes (92.5 %, 8.7 %, 33.1 %): 94.8 %, 7/115 = 6.1 %, 26.5 %."""
+    confusion's sentence and purposes (92.5 %, 8.7 %, 33.1 %): 94.8 %, 7/115 = 6.1 %, 26.5 %;
+    then with a confusion's own clause zeroed without review: 94.6 %, 6.1 %, 58/260 = 22.3 %."""
     assert frozen.agreement_above >= 0.94, f"{frozen.agreed_above}/{frozen.above}"
     assert frozen.false_credit_share <= 0.065, f"{frozen.silently_credited}/{frozen.zero_deserving}"
-    assert frozen.review_share <= 0.27, f"{frozen.reviewed}/{frozen.answers}"
+    assert frozen.review_share <= 0.235, f"{frozen.reviewed}/{frozen.answers}"
     assert frozen.silently_zeroed <= 2
 
 
@@ -109,8 +109,8 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         ("tuning_answers_10.yaml", 0.92, 0.08, 0.33),
         # a fresh lot of every kind (reversed roles, wrong purposes, off-topic reuse, bare lists),
         # measured before the work on those classes: 122/134 = 91.0 % above the threshold, 11/103 =
-        # 10.7 % credited unread, 72/206 = 35.0 % to review; after it: 97.4 %, 2.9 %, 26.2 %.
-        ("tuning_answers_11.yaml", 0.97, 0.03, 0.27),
+        # 10.7 % credited unread, 72/206 = 35.0 % to review; after it: 98.1 %, 1.9 %, 21.8 %.
+        ("tuning_answers_11.yaml", 0.97, 0.02, 0.23),
     ],
 )
 def test_the_other_tuning_sets_stay_at_their_figures(

@@ -207,6 +207,7 @@ CONFIDENCE = {
     "typo": 0.8,
     "no verb": 0.8,  # stated in a clause without a verb ("Solution : early stopping"), verbs elsewhere
     "contradicted": 0.5,
+    "overruled": 0.8,  # stated, inside a clause that states a listed confusion: the confusion's words
     "denied": 0.6,  # after a verb that denies it: "un petit lot réduit le bruit"  # stated, and a claim that mimics it stated too
     "absent": SURE,
     "unless": 0.9,  # a listed confusion is stated
@@ -643,6 +644,8 @@ def _close(a: str, b: str, shortest: int = 5) -> bool:
         return False
     if _squeeze(a) == _squeeze(b):
         return True
+    if a.startswith(b) or b.startswith(a):
+        return False  # another word of the family, not a typo: "local" is not "localise"
     limit = 2 if min(len(a), len(b)) >= 12 else 1
     return abs(len(a) - len(b)) <= limit and _distance(a, b, limit) <= limit
 
@@ -1262,6 +1265,8 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str]) -> _Eviden
         if opposite is not None:
             if earned:
                 best = min(earned, key=lambda e: _RANK.index(e.kind))
+                if best.found is not None and best.found.clause == opposite.clause:
+                    return _Evidence("overruled", opposite, opposite.phrasing)  # the confusion's own words
                 return _Evidence("contradicted", best.found, best.phrasing)
             return _Evidence("unless", opposite, opposite.phrasing)
     if earned:
@@ -1289,6 +1294,7 @@ _REASONS = {
     "typo": "matched through a typo",
     "no verb": "in a clause without a verb",
     "contradicted": "stated, but a listed confusion is stated too: the confusion wins",
+    "overruled": "stated in the very clause of a listed confusion: its words are the confusion's",
     "denied": "after a verb that denies it (évite, réduit, moins de …)",
     "absent": "nothing close",
     "unless": "a listed confusion is stated",
@@ -1307,6 +1313,7 @@ _REASONS = {
 }
 _PREFIX = {
     "unless": "unless: ",
+    "overruled": "unless: ",
     "negated": "negated: ",
     "swapped": "swapped: ",
     "unbound": "unbound: ",
@@ -1408,7 +1415,7 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
         if verbless and evidence.kind != "absent":
             evidence = _Evidence("list" if bare else "keywords", evidence.found, evidence.phrasing)
         evidences.append(evidence)
-    if any(e.kind in ("unless", "contradicted") for e in evidences):
+    if any(e.kind in ("unless", "contradicted", "overruled") for e in evidences):
         tainted = _confused_sentences(question, matcher)
         evidences = [
             _Evidence("mixed", e.found, e.phrasing)

@@ -19,8 +19,12 @@ subject of the clause before (a pronoun carries it). An ``unless`` claim that
 is stated withholds the idea it mimics, and a phrasing said of another
 subject of the question is a role swap.
 
-An answer with no verb at all (a list of keywords, a lone noun) earns
-nothing automatically and goes to review. Each decision carries a
+An answer with no verb at all earns nothing automatically: a bare list of
+short items ("symétrie, inégalité triangulaire") is zeroed without review, a
+lone noun phrase or words joined by "et" go to review. An idea found in the
+clause of a stated confusion is the confusion's words (zeroed); found
+elsewhere in the confusion's sentence, it goes to review. A confusion written
+as a purpose ("pour que le softmax sature") is stated only as one. Each decision carries a
 confidence in [0, 1] calibrated on labelled answers (see the exam tests);
 below the exam's review threshold a person reads the answer.
 

@@ -58,7 +58,8 @@ class Zygote:
             )
         finally:
             theirs.close()
-        threading.Thread(target=self._drain, daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain, daemon=True)
+        self._drainer.start()
         self._socket.settimeout(START_TIMEOUT)
         try:
             hello = self._socket.recv(1 << 16)
@@ -112,6 +113,10 @@ class Zygote:
         if self.popen.poll() is None:
             self.kill()
         self.popen.wait()
+        self._drainer.join(timeout=2)
+        if self.popen.stderr is not None and not self._drainer.is_alive():
+            with contextlib.suppress(OSError):
+                self.popen.stderr.close()
 
 
 class ForkedRunner(RunnerProcess):

@@ -149,6 +149,7 @@ def main() -> None:
     parser.add_argument("--days", nargs="*", default=list(DAYS))
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--no-training", action="store_true", help="leave out the graders that train")
+    parser.add_argument("--only", default="", help="only the implementations whose name holds this text")
     args = parser.parse_args()
     jobs = []
     for day in args.days:
@@ -156,6 +157,8 @@ def main() -> None:
         if TRAINING[day] and not args.no_training:
             kinds["training"] = args.training_seeds
         for name, source in implementations(day):
+            if args.only not in name:
+                continue
             for kind, seeds in kinds.items():
                 jobs.append((day, name, source, kind, seeds))
     total_failures = 0

@@ -71,25 +71,36 @@ class Message:
         return said
 
 
-_REWRITE = "relisez l'énoncé et reprenez le cas en échec ; essayez d'autres formes et valeurs que celles des tests publics."
-_CRASH = "vérifiez que votre code ne termine pas le processus (exit, os._exit, signaux) et la taille des tableaux qu'il crée."
-_VECTORISE = (
-    "remplacez les boucles Python sur les éléments par des opérations vectorisées de NumPy ou de PyTorch."
+# What to do, shared by several messages and by the statuses (tpgrade.statuses).
+TO_DO_REREAD = (
+    "relisez l'énoncé et reprenez les cas des tests en échec ; essayez aussi d'autres formes et"
+    " d'autres valeurs que celles des tests publics."
 )
-_SHAPE = "renvoyez exactement le type et la forme demandés par l'énoncé."
+TO_DO_CRASH = (
+    "vérifiez que votre code ne termine pas le processus (exit, os._exit, signaux) et la taille des"
+    " tableaux qu'il crée."
+)
+TO_DO_FASTER = (
+    "votre fonction est trop lente : remplacez les boucles Python sur les éléments par des opérations"
+    " vectorisées de NumPy ou de PyTorch."
+)
+TO_DO_SHAPE = "renvoyez exactement le type et la forme demandés par l'énoncé."
+TO_DO_READ_ERROR = "lisez le message et refaites l'appel dans le notebook pour corriger l'erreur."
+TO_DO_NOTHING = "rien de votre côté : l'équipe enseignante est prévenue."
 
 # -- a call to the student's code ----------------------------------------------------------
 NOT_IMPLEMENTED = Message(
     "{name} : non implémentée",
-    "écrivez la fonction dans sa cellule, enregistrez le notebook, puis vérifiez-le avec check.",
+    "écrivez la fonction dans sa cellule (elle lève encore NotImplementedError ou n'est pas définie),"
+    " enregistrez le notebook, puis vérifiez-le avec check.",
 )
-CALL_TIMED_OUT = Message("{what} : temps limite de {seconds:g} s dépassé", _VECTORISE)
+CALL_TIMED_OUT = Message("{what} : temps limite de {seconds:g} s dépassé", TO_DO_FASTER)
 SUBMISSION_BUDGET = Message(
     "temps total de correction de la copie dépassé ({seconds:g} s) : les appels restants ne sont pas faits",
     "accélérez les fonctions les plus lentes : le temps total compte tous les appels de la correction.",
 )
-RUNNER_SILENT = Message("le processus élève ne répond plus ({detail})", _CRASH)
-CALL_ENDED = Message("{what} : {detail}", _CRASH)
+RUNNER_SILENT = Message("le processus élève ne répond plus ({detail})", TO_DO_CRASH)
+CALL_ENDED = Message("{what} : {detail}", TO_DO_CRASH)
 UNEXPECTED_REPLY = Message(
     "le processus élève a renvoyé une réponse inattendue",
     "n'écrivez pas dans les descripteurs du processus (sys.stdout remplacé, os.write sur 1) : utilisez print.",
@@ -98,12 +109,9 @@ VALUE_LOST = Message(
     "valeur perdue : le processus élève a été relancé entre-temps",
     "corrigez d'abord l'appel qui a arrêté le processus : les valeurs suivantes en dépendent.",
 )
-UNUSABLE_ANSWER = Message("{what} : valeur renvoyée inutilisable ({detail})", _SHAPE)
-PROTOCOL_BROKEN = Message("{what} : {detail}", _SHAPE)
-STUDENT_RAISED = Message(
-    "{what} : votre code a levé {error}",
-    "lisez le message et refaites l'appel dans le notebook pour corriger l'erreur.",
-)
+UNUSABLE_ANSWER = Message("{what} : valeur renvoyée inutilisable ({detail})", TO_DO_SHAPE)
+PROTOCOL_BROKEN = Message("{what} : {detail}", TO_DO_SHAPE)
+STUDENT_RAISED = Message("{what} : votre code a levé {error}", TO_DO_READ_ERROR)
 FORBIDDEN_NAMES = Message(
     "{name} : {detail}",
     "n'utilisez pas ce que l'énoncé interdit pour cette question : écrivez le calcul vous-même.",
@@ -113,38 +121,38 @@ TORCH_FORBIDDEN = Message(
 )
 
 # -- the judge's own verdicts ---------------------------------------------------------------
-WRONG_RESULT = Message("résultat incorrect", _REWRITE)
+WRONG_RESULT = Message("résultat incorrect", TO_DO_REREAD)
 NUMPY_ONLY = Message(
     "{name} doit être écrite en NumPy seulement : {detail}",
     "cette question se fait en NumPy seulement : retirez PyTorch (et autograd) de la fonction.",
 )
 GRADER_COULD_NOT_USE = Message(
-    "valeur renvoyée inutilisable : le correcteur n'a pas pu s'en servir ({error_type})", _SHAPE
+    "valeur renvoyée inutilisable : le correcteur n'a pas pu s'en servir ({error_type})", TO_DO_SHAPE
 )
 GRADER_FAILED = Message(
     "le correcteur n'a pas pu vérifier ce résultat ({error_type}) ; signalez-le à l'équipe enseignante",
-    "rien de votre côté : l'équipe enseignante est prévenue.",
+    TO_DO_NOTHING,
 )
-TEST_NOT_RUN = Message("test non exécuté", "rien de votre côté : l'équipe enseignante est prévenue.")
+TEST_NOT_RUN = Message("test non exécuté", TO_DO_NOTHING)
 
 # -- what the graders check of an answer (tpgrade.grader) ------------------------------------
-NOT_AN_ARRAY = Message("{what} doit être un tableau NumPy (numpy.ndarray), pas {described}", _SHAPE)
-WRONG_SHAPE = Message("{what} a la forme {shape}, la forme attendue est {wanted_shape}", _SHAPE)
-NOT_FLOAT = Message("{what} a le type {dtype}, un type flottant est attendu", _SHAPE)
+NOT_AN_ARRAY = Message("{what} doit être un tableau NumPy (numpy.ndarray), pas {described}", TO_DO_SHAPE)
+WRONG_SHAPE = Message("{what} a la forme {shape}, la forme attendue est {wanted_shape}", TO_DO_SHAPE)
+NOT_FLOAT = Message("{what} a le type {dtype}, un type flottant est attendu", TO_DO_SHAPE)
 NOT_FINITE = Message(
     "{what} contient des valeurs non finies (nan ou inf)",
     "cherchez la division par zéro, le log de 0 ou l'exponentielle qui déborde (soustrayez le maximum).",
 )
 OUT_OF_TOLERANCE = Message(
     "{what} : {count} valeur(s) sur {size} hors tolérance (écart maximal relatif à l'échelle des valeurs : {gap:.2e})",
-    _REWRITE,
+    TO_DO_REREAD,
 )
-NOT_A_NUMBER = Message("{what} doit être un nombre réel, pas {described}", _SHAPE)
+NOT_A_NUMBER = Message("{what} doit être un nombre réel, pas {described}", TO_DO_SHAPE)
 SCALAR_NOT_FINITE = Message("{what} : valeur non finie (nan ou inf)", NOT_FINITE.to_do)
-WRONG_SCALAR = Message("{what} : valeur incorrecte (écart relatif {gap:.2e})", _REWRITE)
-NOT_A_DICT = Message("{what} doit être un dictionnaire, pas {described}", _SHAPE)
-WRONG_KEYS = Message("{what} doit avoir les clés {keys} ; clés reçues : {got_keys}", _SHAPE)
-NOT_A_TUPLE = Message("{what} doit être un tuple de {length} éléments, pas {described}", _SHAPE)
+WRONG_SCALAR = Message("{what} : valeur incorrecte (écart relatif {gap:.2e})", TO_DO_REREAD)
+NOT_A_DICT = Message("{what} doit être un dictionnaire, pas {described}", TO_DO_SHAPE)
+WRONG_KEYS = Message("{what} doit avoir les clés {keys} ; clés reçues : {got_keys}", TO_DO_SHAPE)
+NOT_A_TUPLE = Message("{what} doit être un tuple de {length} éléments, pas {described}", TO_DO_SHAPE)
 ARGUMENT_CHANGED = Message(
     "{what} a été modifié (entrée {key}) : la fonction ne doit pas modifier ses arguments, "
     "elle renvoie de nouveaux tableaux",
@@ -152,13 +160,13 @@ ARGUMENT_CHANGED = Message(
 )
 
 # -- loading the notebook ---------------------------------------------------------------------
-CELL_TIMED_OUT = Message("temps limite de {seconds:g} s dépassé", _VECTORISE)
+CELL_TIMED_OUT = Message("temps limite de {seconds:g} s dépassé", TO_DO_FASTER)
 LOAD_BUDGET_IN_CELL = Message(
     "temps total de chargement dépassé pendant cette cellule",
     "retirez des cellules notées les calculs longs (entraînements, boucles de test) : mettez-les en exploration.",
 )
 CELL_NOT_RUN = Message("non exécutée : temps total de chargement dépassé", LOAD_BUDGET_IN_CELL.to_do)
-CELL_SKIPPED = Message("cellule ignorée : {detail}", _CRASH)
+CELL_SKIPPED = Message("cellule ignorée : {detail}", TO_DO_CRASH)
 IPYTHON_LINE = Message(
     "ligne IPython ignorée : {detail}",
     "les lignes %magic et !commande ne s'exécutent pas à la correction : écrivez du Python.",
@@ -172,7 +180,7 @@ REPLY_TOO_LARGE = Message(
     "renvoyez des tableaux de la taille demandée, pas des copies de vos données.",
 )
 REPLY_MALFORMED = Message("réponse non conforme du processus élève ({detail})", UNEXPECTED_REPLY.to_do)
-REPLY_TIMED_OUT = Message("temps limite dépassé", _VECTORISE)
+REPLY_TIMED_OUT = Message("temps limite dépassé", TO_DO_FASTER)
 
 CATALOGUE: dict[str, Message] = {
     name: value for name, value in dict(globals()).items() if isinstance(value, Message) and name.isupper()

@@ -11,12 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tpgrade import messages as msg
 from tpgrade.models import CellIssueKind, QuestionStatus, SubmissionStatus
-
-_REREAD = (
-    "relisez l'énoncé et reprenez les cas des tests en échec ci-dessous ; essayez aussi d'autres"
-    " formes et d'autres valeurs que celles des tests publics."
-)
 
 
 @dataclass(frozen=True)
@@ -33,45 +29,19 @@ class SubmissionStatusInfo:
 
 
 QUESTION_STATUSES: dict[QuestionStatus, QuestionStatusInfo] = {
-    "not_implemented": QuestionStatusInfo(
-        "non implémentée",
-        "écrivez la fonction dans sa cellule (elle lève encore NotImplementedError ou n'est pas"
-        " définie), enregistrez le notebook, puis vérifiez-le avec check.",
-        "yellow",
-    ),
+    "not_implemented": QuestionStatusInfo("non implémentée", msg.NOT_IMPLEMENTED.to_do, "yellow"),
     "forbidden": QuestionStatusInfo(
         "règle du sujet non respectée",
         "respectez la règle du sujet rappelée dans le message (par exemple NumPy seulement).",
         "red",
     ),
-    "timed_out": QuestionStatusInfo(
-        "temps limite dépassé",
-        "votre fonction est trop lente : remplacez les boucles Python sur les éléments par des"
-        " opérations vectorisées de NumPy ou de PyTorch.",
-        "red",
-    ),
-    "crashed": QuestionStatusInfo(
-        "processus arrêté",
-        "le processus s'est arrêté pendant l'appel (mémoire épuisée, exit…) : vérifiez la taille des"
-        " tableaux que vous créez.",
-        "red",
-    ),
-    "invalid_output": QuestionStatusInfo(
-        "valeur renvoyée invalide", "renvoyez exactement le type et la forme demandés par l'énoncé.", "red"
-    ),
-    "error": QuestionStatusInfo(
-        "erreur à l'exécution",
-        "votre fonction lève une exception sur ces entrées : lisez le message et refaites l'appel dans le"
-        " notebook pour la corriger.",
-        "red",
-    ),
-    "grader_error": QuestionStatusInfo(
-        "erreur du correcteur",
-        "le correcteur a échoué sur cette question, sans faute de votre part : l'enseignant est prévenu.",
-        "magenta",
-    ),
-    "failed": QuestionStatusInfo("incorrecte", _REREAD, "red"),
-    "partial": QuestionStatusInfo("partiellement réussie", _REREAD, "yellow"),
+    "timed_out": QuestionStatusInfo("temps limite dépassé", msg.TO_DO_FASTER, "red"),
+    "crashed": QuestionStatusInfo("processus arrêté", msg.TO_DO_CRASH, "red"),
+    "invalid_output": QuestionStatusInfo("valeur renvoyée invalide", msg.TO_DO_SHAPE, "red"),
+    "error": QuestionStatusInfo("erreur à l'exécution", msg.TO_DO_READ_ERROR, "red"),
+    "grader_error": QuestionStatusInfo("erreur du correcteur", msg.TO_DO_NOTHING, "magenta"),
+    "failed": QuestionStatusInfo("incorrecte", msg.TO_DO_REREAD, "red"),
+    "partial": QuestionStatusInfo("partiellement réussie", msg.TO_DO_REREAD, "yellow"),
     "passed": QuestionStatusInfo("réussie", "", "green"),
 }
 MOST_TELLING_FIRST: tuple[QuestionStatus, ...] = tuple(QUESTION_STATUSES)

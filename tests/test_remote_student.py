@@ -70,6 +70,17 @@ def calls(answer: Callable[[dict[str, typing.Any], Write, int], bool]) -> typing
     return script
 
 
+def started(
+    answer: Callable[[dict[str, typing.Any], Write, int], bool],
+) -> tuple[ScriptedSandbox, RemoteStudent, Student]:
+    """The two-cell submission loaded on a runner following :func:`calls`, in question ``f``."""
+    sandbox = ScriptedSandbox(calls(answer))
+    remote = RemoteStudent(sandbox, two_cells(), Limits(), cell_timeout=5.0, load_budget=10.0)
+    remote.start()
+    remote.enter_question("f")
+    return sandbox, remote, Student(remote, timeout=5.0)
+
+
 def test_a_crash_during_a_call_costs_that_call_only() -> None:
     def answer(request: dict[str, typing.Any], write: Write, base: int) -> bool:
         if request["target"]["name"] == "f":
@@ -81,11 +92,7 @@ def test_a_crash_during_a_call_costs_that_call_only() -> None:
             write(line(event="result", id=request["id"], value=2) + b"\n")
         return True
 
-    sandbox = ScriptedSandbox(calls(answer))
-    remote = RemoteStudent(sandbox, two_cells(), Limits(), cell_timeout=5.0, load_budget=10.0)
-    remote.start()
-    student = Student(remote, timeout=5.0)
-    remote.enter_question("f")
+    sandbox, remote, student = started(answer)
     with pytest.raises(StudentCrashed, match="signal 9"):
         student.f()
     remote.enter_question("g")
@@ -104,11 +111,7 @@ def test_a_dead_runner_costs_its_call_and_the_next_call_gets_a_fresh_one() -> No
         write(line(event="result", id=request["id"], value=3) + b"\n")
         return True
 
-    sandbox = ScriptedSandbox(calls(answer))
-    remote = RemoteStudent(sandbox, two_cells(), Limits(), cell_timeout=5.0, load_budget=10.0)
-    remote.start()
-    student = Student(remote, timeout=5.0)
-    remote.enter_question("f")
+    sandbox, remote, student = started(answer)
     with pytest.raises(StudentCrashed):
         student.f()
     assert student.f() == 3
@@ -129,11 +132,7 @@ def test_a_value_kept_in_a_runner_that_is_gone_is_refused() -> None:
         write(line(event="result", id=request["id"], value=4) + b"\n")
         return True
 
-    sandbox = ScriptedSandbox(calls(answer))
-    remote = RemoteStudent(sandbox, two_cells(), Limits(), cell_timeout=5.0, load_budget=10.0)
-    remote.start()
-    student = Student(remote, timeout=5.0)
-    remote.enter_question("f")
+    _, remote, student = started(answer)
     kept = student.keep([1, 2])
     assert isinstance(kept, Ref)
     with pytest.raises(StudentCrashed):

@@ -50,8 +50,12 @@ class Identity:
 
     @property
     def participant(self) -> str:
-        """The Moodle participant number, "" for a student who did not come from Moodle."""
-        return self.key[1] if self.key[0] == "moodle" else ""
+        return participant_of(self.key)
+
+
+def participant_of(key: tuple[str, str]) -> str:
+    """The Moodle participant number of an identity key, "" for a student who did not come from Moodle."""
+    return key[1] if key[0] == "moodle" else ""
 
 
 def _text(name: str) -> tuple[str, bool]:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from tpgrade.errors import InputError
-from tpgrade.identity import Identity, of_file, of_folder
+from tpgrade.identity import Identity, of_file, of_folder, participant_of
 
 GRADABLE = (".ipynb", ".py")
 IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
@@ -59,8 +59,7 @@ class Candidate:
 
     @property
     def participant(self) -> str:
-        """The Moodle participant number, "" for a student who did not come from Moodle."""
-        return self.key[1] if self.key[0] == "moodle" else ""
+        return participant_of(self.key)
 
     @property
     def who(self) -> tuple[str, str]:

@@ -47,7 +47,7 @@ from tpgrade.wire.limits import Limits, apply_rlimits
 SANDBOX_UID_BASE = 61000
 WARM_UID_BASE = 200000  # warm runners: a fresh uid per submission, UIDS_PER_SLOT per slot
 UIDS_PER_SLOT = 1000
-SLOTS_WITH_OWN_UIDS = 64  # slot n uses the uids of slot n % 64
+SLOTS_WITH_OWN_UIDS = 64  # warm runners of slot n use the uid range of slot n % 64
 # What the zygote needs to make each runner's namespaces and drop to its uid; the
 # runner itself keeps none of them.
 ZYGOTE_CAPABILITIES = (
@@ -252,7 +252,7 @@ class BubblewrapSandbox(Sandbox):
             for capability in ZYGOTE_CAPABILITIES:
                 drop += ["--cap-add", capability]
         elif self.as_root:
-            uid = str(SANDBOX_UID_BASE + slot % SLOTS_WITH_OWN_UIDS)
+            uid = str(SANDBOX_UID_BASE + slot)
             drop = [
                 "setpriv",
                 f"--reuid={uid}",
@@ -383,9 +383,8 @@ class BubblewrapSandbox(Sandbox):
 
 def slot_uids(slot: int) -> list[int]:
     """The uids a slot's runners run as (as root): its cold uid, and its warm range."""
-    own = slot % SLOTS_WITH_OWN_UIDS
-    first = WARM_UID_BASE + own * UIDS_PER_SLOT
-    return [SANDBOX_UID_BASE + own, *range(first, first + UIDS_PER_SLOT)]
+    first = WARM_UID_BASE + (slot % SLOTS_WITH_OWN_UIDS) * UIDS_PER_SLOT
+    return [SANDBOX_UID_BASE + slot, *range(first, first + UIDS_PER_SLOT)]
 
 
 @functools.cache

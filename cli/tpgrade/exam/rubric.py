@@ -590,10 +590,11 @@ def _bare_list(answer: _Answer) -> bool:
     arrow or sentence inside). Such a list names the course's words and claims nothing."""
     items: list[int] = [0]
     words = answer.words
+    last_word = max((i for i, w in enumerate(words) if w.isalnum()), default=-1)  # one pass: no rescans
     for i, word in enumerate(words):
         if word in _LIST_BREAKS:
             items.append(0)
-        elif word in (":", "->") or (word in _SENTENCE_BREAKS and any(w.isalnum() for w in words[i + 1 :])):
+        elif word in (":", "->") or (word in _SENTENCE_BREAKS and i < last_word):
             return False
         elif word.isalnum() and word not in _STOP_WORDS:
             items[-1] += 1

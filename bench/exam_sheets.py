@@ -6,7 +6,9 @@ random), grades it with ``grade_cohort`` into a fresh store with one worker
 and with several, then again (everything found in the store), and prints the
 wall times. Then it matches answers of growing length against a short
 question with the matcher itself (no cap), to show the time grows linearly,
-up to 1.9 MB (a sheet's limit is 2 MB). Run:
+up to 1.9 MB (a sheet's limit is 2 MB), and answers made of one hostile
+pattern repeated (breaks, commas, bare keywords, negations), at two sizes
+each, to show that none makes the time grow faster than the length. Run:
 
     python bench/exam_sheets.py [--count 300] [--workers N]
 """
@@ -104,6 +106,34 @@ def timed_long_answers() -> None:
         )
 
 
+HOSTILE_SHAPES = {
+    "full stops": " .",
+    "mixed breaks": " ; : . ! ?",
+    "commas": "segmentation, ",
+    "bare keywords": "pixel boîte classe objet détection segmentation ",
+    "negations": "sans pas ni aucun ",
+    "relatives": "qui que dont ",
+}
+
+
+def timed_hostile_answers(size: int = 200 << 10) -> None:
+    """Answers made of one short pattern repeated: each shape at two sizes, so that a time
+    growing faster than the length shows as a ratio well above 2."""
+    question = load_bank().questions["segmentation-difference-detection"]
+    assert isinstance(question, ShortAnswer)
+    for label, pattern in HOSTILE_SHAPES.items():
+        times = []
+        for length in (size // 2, size):
+            answer = (pattern * (length // len(pattern) + 1))[:length]
+            start = time.perf_counter()
+            decision = grade_short(question, answer)
+            times.append(time.perf_counter() - start)
+        print(
+            f"hostile '{label}' x {size >> 10} KB: {times[1]:.2f} s; doubling the length "
+            f"multiplies the time by {times[1] / max(times[0], 1e-9):.1f} (score {decision.score:g})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=300)
@@ -111,6 +141,7 @@ def main() -> None:
     args = parser.parse_args()
     timed_cohort(args.count, max(2, args.workers))
     timed_long_answers()
+    timed_hostile_answers()
 
 
 if __name__ == "__main__":

@@ -286,3 +286,24 @@ def test_grading_is_deterministic(bank: Bank, labelled: list[dict[str, Any]]) ->
         question = bank.questions[entry["question"]]
         assert isinstance(question, ShortAnswer)
         assert grade_short(question, entry["answer"]) == grade_short(question, entry["answer"])
+
+
+# (f) hostile answers: one pattern repeated (bench/exam_sheets.py shows their time grows linearly)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        " .",
+        " ; : . ! ?",
+        "segmentation, ",
+        "pixel boîte classe objet détection segmentation ",
+        "sans pas ni ",
+    ],
+)
+def test_a_repeated_pattern_never_earns_points_silently(bank: Bank, pattern: str) -> None:
+    question = bank.questions["segmentation-difference-detection"]
+    assert isinstance(question, ShortAnswer)
+    answer = pattern * (20_000 // len(pattern))
+    decision = grade_short(question, answer)
+    assert decision.score == 0 or decision.confidence < bank.exam.paper.review_threshold

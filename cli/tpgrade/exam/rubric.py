@@ -738,6 +738,7 @@ def _frame(answer: _Answer, keys: frozenset[_Key]) -> _Frame:
     current = 0
     within = False  # in a clause opened by "sans" or a negated "qui": it ends at the next comma
     split = -1  # or where a main clause takes over with no comma
+    worded = False  # whether the clause being built holds a word yet
     for i, word in enumerate(words):
         opening = answer.opens[i]
         if (word == "," and within) or i == split:
@@ -760,15 +761,11 @@ def _frame(answer: _Answer, keys: frozenset[_Key]) -> _Frame:
             )
         elif opening == 2:
             within, split = False, -1
-        if (
-            opening == 2
-            and i > 0
-            and clause
-            and clause[-1] == current
-            and _has_content(answer, clause, current)
-        ):
+        if opening == 2 and i > 0 and worded:  # ". ; :" in a row make one break
             current += 1
+            worded = False
         clause.append(current)
+        worded = worded or word.isalnum()
     count = current + 1 if words else 0
     bounds = [(len(words), -1)] * count
     negated = [False] * count
@@ -865,16 +862,6 @@ def _relative_ends(answer: _Answer, start: int) -> int:
             if verbs == 2:
                 return k
     return -1
-
-
-def _has_content(answer: _Answer, clause: list[int], current: int) -> bool:
-    """Whether the clause being built holds a word already (so that ". ; :" in a row make one break)."""
-    for i in range(len(clause) - 1, -1, -1):
-        if clause[i] != current:
-            return False
-        if answer.words[i].isalnum():
-            return True
-    return False
 
 
 def clauses(text: str, subjects: list[str] | None = None) -> list[str]:

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 from tpgrade import paths
-from tpgrade.cohort.store import Store
+from tpgrade.cohort.sqlite_store import SqliteStore
 from tpgrade.judge.local import grade_source_in_process
 from tpgrade.models import SubmissionResult
 
@@ -105,8 +105,8 @@ def check_resumption(folder: Path, reference_store: Path, options: argparse.Name
     subprocess.run(grade_command(folder, store, options), check=True, capture_output=True)
     with sqlite3.connect(store) as db:
         rows = db.execute("SELECT student, COUNT(*) FROM results GROUP BY student").fetchall()
-    killed = {r.student: r for r in Store(store).latest("day2")}
-    clean = {r.student: r for r in Store(reference_store).latest("day2")}
+    killed = {r.student: r for r in SqliteStore(store).latest("day2")}
+    clean = {r.student: r for r in SqliteStore(reference_store).latest("day2")}
     twice = [student for student, count in rows if count > 1]
 
     def marks(result: SubmissionResult) -> dict[str, tuple[float, str]]:
@@ -163,7 +163,7 @@ def main() -> None:
         sampler.join()
         if process.returncode != 0:
             sys.exit(f"tpgrade grade failed: {errors.decode()[-500:]}")
-        results = Store(store).latest("day2")
+        results = SqliteStore(store).latest("day2")
         if options.kill_after is not None:
             check_resumption(folder, store, options)
     graded = [r for r in results if r.status == "graded"]

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tpgrade.cohort.store import Store
+from tpgrade.cohort.sqlite_store import SqliteStore
 
 
 def main() -> None:
@@ -24,7 +24,7 @@ def main() -> None:
             [sys.executable, "-m", "tpgrade", "demo", "--out", scratch], check=True, capture_output=True
         )
         wall = time.perf_counter() - started
-        results = Store(Path(scratch) / "tpgrade.sqlite").latest("day2")
+        results = SqliteStore(Path(scratch) / "tpgrade.sqlite").latest("day2")
     graded = sorted((r.timings.total_s, r.student) for r in results if r.status == "graded")
     print(
         f"submissions            {len(results)} ({len(graded)} graded, {len(results) - len(graded)} rejected)"

@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from exam_measure import load_labelled  # noqa: E402
 
 from tpgrade.cohort.batch import default_workers  # noqa: E402
-from tpgrade.cohort.store import Store  # noqa: E402
+from tpgrade.cohort.sqlite_store import SqliteStore  # noqa: E402
 from tpgrade.exam.bank import load_bank  # noqa: E402
 from tpgrade.exam.cohort import grade_cohort  # noqa: E402
 from tpgrade.exam.paper import draw_paper, variant  # noqa: E402
@@ -77,7 +77,7 @@ def timed_cohort(count: int, workers: int) -> None:
         root = Path(scratch)
         bank, paper = write_cohort(root / "sheets", count)
         for label, jobs in (("1 worker", 1), (f"{workers} workers", workers)):
-            store = Store(root / f"{jobs}.sqlite")
+            store = SqliteStore(root / f"{jobs}.sqlite")
             start = time.perf_counter()
             grades = grade_cohort([root / "sheets"], paper, bank, store, workers=jobs)  # type: ignore[arg-type]
             elapsed = time.perf_counter() - start

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from tpgrade import paths
-from tpgrade.cohort.store import Store
+from tpgrade.cohort.sqlite_store import SqliteStore
 
 
 def grade(folder: Path, store: Path, sandbox: str) -> tuple[float, list[float], list[float], int]:
@@ -28,7 +28,7 @@ def grade(folder: Path, store: Path, sandbox: str) -> tuple[float, list[float], 
     started = time.perf_counter()
     subprocess.run([*command, "--sandbox", sandbox], check=True, capture_output=True)
     wall = time.perf_counter() - started
-    results = Store(store).latest("day2")
+    results = SqliteStore(store).latest("day2")
     full = sum(r.score == r.max_score for r in results)
     return wall, [r.timings.total_s for r in results], [r.timings.load_s for r in results], full
 

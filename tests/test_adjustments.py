@@ -10,7 +10,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tpgrade.cohort.store import Store
+from tpgrade.cohort.sqlite_store import SqliteStore
 from tpgrade.commands.app import app
 from tpgrade.models import QuestionResult, SubmissionResult
 
@@ -43,7 +43,7 @@ def report(store: Path) -> Path:
 
 def test_an_adjustment_shows_in_every_report_and_survives_re_grading(tmp_path: Path) -> None:
     store_path = tmp_path / "tpgrade.sqlite"
-    store = Store(store_path)
+    store = SqliteStore(store_path)
     store.save(graded("Ana/1", 0.5, "h1"))
     store.close()
     invoke("adjust", "day2", "Ana/1", "softmax", "1.5", "--comment", "erreur d'arrondi seulement",
@@ -57,7 +57,7 @@ def test_an_adjustment_shows_in_every_report_and_survives_re_grading(tmp_path: P
     assert "ajusté par l'enseignant (prof" in page and "erreur d'arrondi seulement" in page
     data = json.loads((folder / "results_day2.json").read_text(encoding="utf-8"))
     assert "ajusté" in json.dumps(data, ensure_ascii=False)
-    store = Store(store_path)
+    store = SqliteStore(store_path)
     store.save(graded("Ana/1", 0.5, "h1").model_copy(update={"grader_version": "v2"}))  # graded again
     stored = store.latest("day2")[0]
     store.close()
@@ -72,11 +72,11 @@ def test_an_adjustment_shows_in_every_report_and_survives_re_grading(tmp_path: P
 
 def test_a_new_submission_sets_the_adjustment_aside_and_says_so(tmp_path: Path) -> None:
     store_path = tmp_path / "tpgrade.sqlite"
-    store = Store(store_path)
+    store = SqliteStore(store_path)
     store.save(graded("Ana/1", 0.5, "h1"))
     store.close()
     invoke("adjust", "day2", "Ana/1", "softmax", "2", "--store", str(store_path))
-    store = Store(store_path)
+    store = SqliteStore(store_path)
     store.save(graded("Ana/1", 1.0, "h2"))
     store.close()
     outcome = runner.invoke(app, ["report", "day2", "--store", str(store_path)])
@@ -90,7 +90,7 @@ def test_a_new_submission_sets_the_adjustment_aside_and_says_so(tmp_path: Path) 
 
 def test_bad_adjustments_are_refused_and_clear_removes_one(tmp_path: Path) -> None:
     store_path = tmp_path / "tpgrade.sqlite"
-    store = Store(store_path)
+    store = SqliteStore(store_path)
     store.save(graded("Ana/1", 0.5, "h1"))
     store.close()
     for args, said in (

@@ -10,7 +10,7 @@ from pathlib import Path
 from tpgrade import paths
 from tpgrade.cohort.batch import grade_all
 from tpgrade.cohort.intake import from_files, gather
-from tpgrade.cohort.store import Store
+from tpgrade.cohort.sqlite_store import SqliteStore
 from tpgrade.judge.engine import GradingConfig
 from tpgrade.reports.exports import write_moodle_csv
 from tpgrade.sandbox import Limits, RunnerProcess, Sandbox
@@ -36,7 +36,7 @@ def test_an_internal_fault_is_reported_per_file_stored_and_tried_again(
     config = GradingConfig(
         day="day2", tests_dir=paths.graders_dir("day2"), sandbox=BrokenSandbox(), grader_version="v"
     )
-    store = Store(tmp_path / "store" / "s.sqlite")
+    store = SqliteStore(tmp_path / "store" / "s.sqlite")
     outcomes = grade_all(gather([cohort], tmp_path / "scratch"), config, store)
     statuses = {o.result.student: o.result.status for o in outcomes}
     assert statuses == {"a": "error", "b": "error", "c": "rejected"}
@@ -78,7 +78,7 @@ def test_the_moodle_participant_comes_from_the_intake_not_from_the_id(tmp_path: 
     config = GradingConfig(
         day="day2", tests_dir=paths.graders_dir("day2"), sandbox=BrokenSandbox(), grader_version="v"
     )
-    store = Store(tmp_path / "s.sqlite")
+    store = SqliteStore(tmp_path / "s.sqlite")
     outcomes = grade_all(gather([cohort], tmp_path / "scratch"), config, store)
     assert {o.result.student: o.result.participant for o in outcomes} == {
         "Bob Martin/2": "2",

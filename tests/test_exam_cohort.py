@@ -12,7 +12,7 @@ import yaml
 from exam_simulation import simulate_cohort
 from typer.testing import CliRunner
 
-from tpgrade.cohort.store import Store
+from tpgrade.cohort.sqlite_store import SqliteStore
 from tpgrade.commands.app import app
 from tpgrade.exam.bank import exam_dir, load_bank
 from tpgrade.exam.grading import EXAM_DAY
@@ -85,7 +85,7 @@ def test_sixty_simulated_students_within_one_point_and_the_ambiguous_question_la
         "--bank",
         str(bank_dir),
     )
-    results = {r.student: r for r in Store(store).latest(EXAM_DAY)}
+    results = {r.student: r for r in SqliteStore(store).latest(EXAM_DAY)}
     assert len(results) == 60 and all(r.status == "graded" and r.max_score == 20 for r in results.values())
     automatic: dict[str, float] = {}  # error on the answers graded without review
     for simulated in cohort:
@@ -148,7 +148,7 @@ def test_build_answer_review_and_keep_the_decisions(tmp_path: Path) -> None:
     (sheets / "alice.yaml").write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
     store = tmp_path / "store.sqlite"
     graded = invoke("exam", "grade", str(paper_dir), str(sheets), "--store", str(store))
-    pending = [q for q in Store(store).latest(EXAM_DAY)[0].questions.values() if q.needs_review]
+    pending = [q for q in SqliteStore(store).latest(EXAM_DAY)[0].questions.values() if q.needs_review]
     if not pending:
         pytest.fail(f"the hedged answer should wait for review: {graded}")
     assert "exam review" in graded
@@ -156,7 +156,7 @@ def test_build_answer_review_and_keep_the_decisions(tmp_path: Path) -> None:
     reviewed = invoke("exam", "review", str(paper_dir), str(sheets), "--store", str(store), input=answers)
     assert f"{len(pending)} decision(s) stored; 0 answer(s) still to review" in reviewed
     invoke("exam", "grade", str(paper_dir), str(sheets), "--store", str(store))  # re-grading keeps them
-    again = Store(store).latest(EXAM_DAY)[0]
+    again = SqliteStore(store).latest(EXAM_DAY)[0]
     for question in pending:
         kept = again.questions[question.name]
         assert kept.score == min(0.5, question.max_score) and not kept.needs_review
@@ -231,7 +231,7 @@ def test_hostile_sheets_among_honest_ones_every_honest_sheet_graded_and_stored(
     hostile = honest_and_hostile_sheets(paper_dir, tmp_path / "sheets", honest=12)
     bank = load_bank()
     paper = load_paper(paper_dir, bank)
-    store = Store(tmp_path / "store.sqlite")
+    store = SqliteStore(tmp_path / "store.sqlite")
     grades = grade_cohort([tmp_path / "sheets"], paper, bank, store, workers=2)
     stored = {r.student: r for r in store.latest(EXAM_DAY)}
     assert len(stored) == 12 + len(hostile)
@@ -270,11 +270,11 @@ def test_each_sheet_is_stored_as_soon_as_graded_and_a_rerun_grades_only_the_rest
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        grade_cohort([tmp_path / "sheets"], paper, bank, Store(path), on_done=stop_after_three)
-    assert len(Store(path).latest(EXAM_DAY)) == 3  # stored as they came
-    again = grade_cohort([tmp_path / "sheets"], paper, bank, Store(path))
+        grade_cohort([tmp_path / "sheets"], paper, bank, SqliteStore(path), on_done=stop_after_three)
+    assert len(SqliteStore(path).latest(EXAM_DAY)) == 3  # stored as they came
+    again = grade_cohort([tmp_path / "sheets"], paper, bank, SqliteStore(path))
     assert again.reused == 3
-    parallel = grade_cohort([tmp_path / "sheets"], paper, bank, Store(path), workers=2)
+    parallel = grade_cohort([tmp_path / "sheets"], paper, bank, SqliteStore(path), workers=2)
     assert parallel.reused == len(parallel.results)
     assert sorted((r.student, r.score) for r in parallel.results) == sorted(
         (r.student, r.score) for r in again.results

@@ -18,7 +18,7 @@ import pytest
 from tpgrade import paths
 from tpgrade.cohort.batch import grade_all
 from tpgrade.cohort.intake import from_files
-from tpgrade.cohort.store import Store
+from tpgrade.cohort.sqlite_store import SqliteStore
 from tpgrade.judge.engine import GradingConfig
 from tpgrade.judge.submission import read_program
 from tpgrade.sandbox.none import NoSandbox
@@ -95,7 +95,7 @@ def test_honest_forms_get_full_marks_and_are_stored(tmp_path: Path, reference_so
     config = GradingConfig(
         day="day2", tests_dir=paths.graders_dir("day2"), sandbox=NoSandbox(), grader_version="v", seed=7
     )
-    store = Store(tmp_path / "store.sqlite")
+    store = SqliteStore(tmp_path / "store.sqlite")
     outcomes = {
         o.result.student: o.result for o in grade_all(from_files(sorted(folder.iterdir())), config, store)
     }

@@ -391,7 +391,7 @@ def test_similarity_prints_ids_escaped(tmp_path: Path, reference_source: str) ->
 def test_exam_grade_and_review_print_student_text_escaped(tmp_path: Path) -> None:
     import yaml
 
-    from tpgrade.cohort.store import Store
+    from tpgrade.cohort.sqlite_store import SqliteStore
     from tpgrade.exam.bank import load_bank
     from tpgrade.exam.grading import EXAM_DAY
     from tpgrade.exam.paper import load_paper, variant
@@ -422,7 +422,7 @@ def test_exam_grade_and_review_print_student_text_escaped(tmp_path: Path) -> Non
     )
     assert graded_run.exit_code == 0, graded_run.output
     check_escaped(graded_run.output, f"{HOSTILE}-2")
-    pending = [q for r in Store(store).latest(EXAM_DAY) for q in r.questions.values() if q.needs_review]
+    pending = [q for r in SqliteStore(store).latest(EXAM_DAY) for q in r.questions.values() if q.needs_review]
     if not pending:
         pytest.fail(f"the hedged answer should wait for review: {graded_run.output}")
     reviewed = CliRunner().invoke(

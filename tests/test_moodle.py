@@ -19,7 +19,7 @@ from typing import TypedDict
 import pytest
 from typer.testing import CliRunner
 
-from tpgrade.cohort.store import Store
+from tpgrade.cohort.sqlite_store import SqliteStore
 from tpgrade.commands.app import app
 from tpgrade.errors import InputError
 from tpgrade.models import QuestionResult, SubmissionResult
@@ -234,7 +234,7 @@ def moodle_zip_import(path: Path, participants: set[int]) -> dict[int, list[str]
 
 def test_report_fills_the_worksheet_and_writes_the_feedback_zip_moodle_takes(tmp_path: Path) -> None:
     store_path = tmp_path / "tpgrade.sqlite"
-    store = Store(store_path)
+    store = SqliteStore(store_path)
     results = [*cohort(), graded("Dan_Le_Nom/900104", 3.0, "900104"), graded("plain-file", 1.0)]
     for result in results:
         store.save(result.model_copy(update={"submission_hash": result.student}))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tpgrade.cohort.store import Store
+from tpgrade.cohort.sqlite_store import SqliteStore
 
 COUNT = 12
 
@@ -84,8 +84,8 @@ def test_killed_run_resumes_without_loss_or_duplicates(tmp_path: Path, reference
     clean = tmp_path / "clean.sqlite"
     subprocess.run(grade_command(folder, clean), capture_output=True, check=True)
 
-    killed_results = {r.student: r for r in Store(store).latest("day2")}
-    clean_results = {r.student: r for r in Store(clean).latest("day2")}
+    killed_results = {r.student: r for r in SqliteStore(store).latest("day2")}
+    clean_results = {r.student: r for r in SqliteStore(clean).latest("day2")}
     assert stored(store) == COUNT
     assert sorted(killed_results) == sorted(clean_results) == [f"student{i:02d}" for i in range(COUNT)]
     for student, result in clean_results.items():

@@ -25,7 +25,7 @@ from hostile_attacks import ATTACKS, SPLIT_MARKER
 
 from tpgrade import paths
 from tpgrade.cohort.batch import Outcome, SandboxSpec, grade_all
-from tpgrade.cohort.store import Store
+from tpgrade.cohort.sqlite_store import SqliteStore
 from tpgrade.judge.engine import GradingConfig, grader_version
 from tpgrade.judge.session import MAX_LOAD_ISSUES, SUBMISSION_BUDGET
 from tpgrade.models import SubmissionResult
@@ -113,7 +113,9 @@ def batch(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     )
     os.environ[SECRET] = "do-not-leak"
     try:
-        outcomes = grade_all(sorted(folder.iterdir()), config, Store(store_path), workers=WORKERS, spec=spec)
+        outcomes = grade_all(
+            sorted(folder.iterdir()), config, SqliteStore(store_path), workers=WORKERS, spec=spec
+        )
     finally:
         os.environ.pop(SECRET, None)
         sandbox.close()
@@ -168,7 +170,7 @@ def test_the_host_is_untouched(batch: Batch) -> None:
 
 
 def test_the_store_holds_each_submission_once(batch: Batch) -> None:
-    store = Store(batch.store)
+    store = SqliteStore(batch.store)
     try:
         assert store.count("day2") == len(ATTACKS) + len(CONTROLS)
         assert sorted(r.student for r in store.latest("day2")) == sorted(set(ATTACKS) | set(CONTROLS))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tpgrade.cohort.store import Store
+from tpgrade.cohort.sqlite_store import SqliteStore
 from tpgrade.errors import StoreError
 from tpgrade.models import QuestionResult, SubmissionResult
 
@@ -28,7 +28,7 @@ def result(student: str, sha: str, score: float, version: str = "v1") -> Submiss
 
 
 def test_find_by_student_hash_and_version(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.sqlite")
+    store = SqliteStore(tmp_path / "s.sqlite")
     store.save(result("alice", "h1", 2))
     assert store.find("day2", "alice", "h1", "v1") == result("alice", "h1", 2)
     assert store.find("day2", "alice", "h1", "v2") is None
@@ -36,7 +36,7 @@ def test_find_by_student_hash_and_version(tmp_path: Path) -> None:
 
 
 def test_identical_files_of_two_students_are_two_results(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.sqlite")
+    store = SqliteStore(tmp_path / "s.sqlite")
     store.save(result("alice", "same", 2))
     store.save(result("bob", "same", 2))
     assert [r.student for r in store.latest("day2")] == ["alice", "bob"]
@@ -44,11 +44,11 @@ def test_identical_files_of_two_students_are_two_results(tmp_path: Path) -> None
 
 def test_latest_follows_the_newest_submission_and_survives_reopening(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite"
-    store = Store(path)
+    store = SqliteStore(path)
     store.save(result("alice", "h1", 0))
     store.save(result("alice", "h2", 2))
     store.close()
-    reopened = Store(path)
+    reopened = SqliteStore(path)
     assert [(r.submission_hash, r.score) for r in reopened.latest("day2")] == [("h2", 2)]
     reopened.mark_latest(result("alice", "h1", 0))
     assert [r.submission_hash for r in reopened.latest("day2")] == ["h1"]
@@ -59,7 +59,7 @@ def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite"
     path.write_text("garbage, not SQLite")
     with pytest.raises(StoreError, match="results store"):
-        Store(path).latest("day2")
+        SqliteStore(path).latest("day2")
 
 
 def test_a_result_too_large_to_store_is_stored_shortened(tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_a_result_too_large_to_store_is_stored_shortened(tmp_path: Path) -> None
         update={"questions": {"softmax": question}, "load": LoadReport(cells=2000, issues=issues)}
     )
     assert len(big.model_dump_json()) > 10 * MAX_STORED_RESULT_BYTES
-    store = Store(tmp_path / "s.sqlite")
+    store = SqliteStore(tmp_path / "s.sqlite")
     store.save(big)
     stored = store.find("day2", "alice", "h", "v1")
     assert stored is not None and len(stored.model_dump_json()) <= MAX_STORED_RESULT_BYTES
@@ -91,7 +91,7 @@ def test_a_result_with_lone_surrogates_is_stored(tmp_path: Path) -> None:
     from tpgrade.cohort.batch import _save
 
     odd = result("bob", "h", 2).model_copy(update={"message": "a\udc80b"})
-    store = Store(tmp_path / "s.sqlite")
+    store = SqliteStore(tmp_path / "s.sqlite")
     kept = _save(store, odd)
     assert store.find("day2", "bob", "h", "v1") is not None and kept.status in ("graded", "error")
 
@@ -102,7 +102,7 @@ def test_a_result_stored_too_large_by_an_older_tpgrade_is_read_from_its_columns(
     from tpgrade.models import MAX_STORED_RESULT_BYTES
 
     path = tmp_path / "s.sqlite"
-    store = Store(path)
+    store = SqliteStore(path)
     store.save(result("alice", "h", 2))
     store.close()
     with sqlite3.connect(path) as db:  # what an unbounded writer could leave
@@ -110,6 +110,6 @@ def test_a_result_stored_too_large_by_an_older_tpgrade_is_read_from_its_columns(
             "UPDATE results SET result_json = ? WHERE student = 'alice'",
             ("x" * (2 * MAX_STORED_RESULT_BYTES),),
         )
-    latest = Store(path).latest("day2")
+    latest = SqliteStore(path).latest("day2")
     assert [(r.student, r.score, r.status) for r in latest] == [("alice", 2, "graded")]
     assert "--regrade" in latest[0].message

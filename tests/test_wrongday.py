@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from tpgrade import paths
-from tpgrade.cohort.store import Store
+from tpgrade.cohort.sqlite_store import SqliteStore
 from tpgrade.commands.grading import RunOptions, SandboxRequest, run_grading
 from tpgrade.judge.submission import program_from_source
 from tpgrade.judge.wrongday import graded_functions, other_day, wrong_day_note
@@ -52,7 +52,7 @@ def test_grading_the_wrong_day_says_so_in_the_feedback(tmp_path: Path) -> None:
     quiet = Console(file=io.StringIO(), width=200)
     store = tmp_path / "s.sqlite"
     run_grading("day2", [cohort], SandboxRequest("none", True), RunOptions(store), quiet, quiet)
-    (result,) = Store(store).latest("day2")
+    (result,) = SqliteStore(store).latest("day2")
     assert result.score == 0
     assert "le TP de day5" in result.message
     assert "le TP de day5" in feedback_markdown(result, "day2")

@@ -1,4 +1,4 @@
-"""The results store: an embedded SQLite database.
+"""The results store: one interface, one schema, two backends.
 
 A result is keyed by (day, student, submission hash, grader version): the
 student is part of the key because two students may hand in identical files
@@ -7,14 +7,19 @@ same file again with the same graders finds it and grades nothing. Each
 result is written in its own transaction, so a grading run killed half-way
 keeps every result it finished. ``latest`` remembers which submission is each
 student's current one.
+
+The SQL below is shared by SQLite (:mod:`tpgrade.cohort.sqlite_store`, the
+embedded default) and PostgreSQL (:mod:`tpgrade.cohort.postgres_store`, for
+grading on several machines): both understand it, ``?`` placeholders
+included (the PostgreSQL backend turns them into its own).
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,79 +27,114 @@ from pydantic import ValidationError
 from tpgrade.errors import StoreError
 from tpgrade.models import MAX_STORED_RESULT_BYTES, Adjustment, SubmissionResult, bounded
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS results (
-    day TEXT NOT NULL,
-    submission_hash TEXT NOT NULL,
-    grader_version TEXT NOT NULL,
-    student TEXT NOT NULL,
-    status TEXT NOT NULL,
-    score REAL NOT NULL,
-    max_score REAL NOT NULL,
-    result_json TEXT NOT NULL,
-    graded_at TEXT NOT NULL,
-    PRIMARY KEY (day, student, submission_hash, grader_version)
-);
-CREATE TABLE IF NOT EXISTS latest (
-    day TEXT NOT NULL,
-    student TEXT NOT NULL,
-    submission_hash TEXT NOT NULL,
-    grader_version TEXT NOT NULL,
-    PRIMARY KEY (day, student)
-);
-CREATE TABLE IF NOT EXISTS overrides (
-    day TEXT NOT NULL,
-    student TEXT NOT NULL,
-    question TEXT NOT NULL,
-    answer_hash TEXT NOT NULL,
-    points REAL NOT NULL,
-    decided_at TEXT NOT NULL,
-    PRIMARY KEY (day, student, question)
-);
-CREATE TABLE IF NOT EXISTS adjustments (
-    day TEXT NOT NULL,
-    student TEXT NOT NULL,
-    question TEXT NOT NULL,
-    submission_hash TEXT NOT NULL,
-    points REAL NOT NULL,
-    comment TEXT NOT NULL,
-    author TEXT NOT NULL,
-    decided_at TEXT NOT NULL,
-    PRIMARY KEY (day, student, question)
-);
-"""
+SCHEMA_VERSION = "1"  # raised whenever a table below changes
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS tpgrade_meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS results (
+        day TEXT NOT NULL,
+        submission_hash TEXT NOT NULL,
+        grader_version TEXT NOT NULL,
+        student TEXT NOT NULL,
+        status TEXT NOT NULL,
+        score DOUBLE PRECISION NOT NULL,
+        max_score DOUBLE PRECISION NOT NULL,
+        result_json TEXT NOT NULL,
+        graded_at TEXT NOT NULL,
+        PRIMARY KEY (day, student, submission_hash, grader_version)
+    )""",
+    """CREATE TABLE IF NOT EXISTS latest (
+        day TEXT NOT NULL,
+        student TEXT NOT NULL,
+        submission_hash TEXT NOT NULL,
+        grader_version TEXT NOT NULL,
+        PRIMARY KEY (day, student)
+    )""",
+    """CREATE TABLE IF NOT EXISTS overrides (
+        day TEXT NOT NULL,
+        student TEXT NOT NULL,
+        question TEXT NOT NULL,
+        answer_hash TEXT NOT NULL,
+        points DOUBLE PRECISION NOT NULL,
+        decided_at TEXT NOT NULL,
+        PRIMARY KEY (day, student, question)
+    )""",
+    """CREATE TABLE IF NOT EXISTS adjustments (
+        day TEXT NOT NULL,
+        student TEXT NOT NULL,
+        question TEXT NOT NULL,
+        submission_hash TEXT NOT NULL,
+        points DOUBLE PRECISION NOT NULL,
+        comment TEXT NOT NULL,
+        author TEXT NOT NULL,
+        decided_at TEXT NOT NULL,
+        PRIMARY KEY (day, student, question)
+    )""",
+)
+
+RESULT_COLUMNS = (
+    "day, submission_hash, grader_version, student, status, score, max_score, result_json, graded_at"
+)
+_REPLACE_RESULT = (
+    f"INSERT INTO results ({RESULT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (day, student, submission_hash, grader_version) DO UPDATE SET "
+    "status = excluded.status, score = excluded.score, max_score = excluded.max_score, "
+    "result_json = excluded.result_json, graded_at = excluded.graded_at"
+)
+_MARK_LATEST = (
+    "INSERT INTO latest (day, student, submission_hash, grader_version) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (day, student) DO UPDATE SET "
+    "submission_hash = excluded.submission_hash, grader_version = excluded.grader_version"
+)
+_ADJUSTMENT_FIELDS = (
+    "day",
+    "student",
+    "question",
+    "submission_hash",
+    "points",
+    "comment",
+    "author",
+    "decided_at",
+)
+
+Run = Callable[[str, tuple[Any, ...]], int]  # runs one statement in a transaction: rows changed
 
 
-class Store:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"cannot open the results store {path}: {exc}") from None
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
-    def close(self) -> None:
-        self._db.close()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-            yield self._db
-            self._db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self._db.execute("ROLLBACK")
-            raise StoreError(f"cannot write to the results store {self.path}: {exc}") from None
+def result_row(result: SubmissionResult) -> tuple[Any, ...]:
+    return (
+        result.day,
+        result.submission_hash,
+        result.grader_version,
+        result.student,
+        result.status,
+        result.score,
+        result.max_score,
+        result.model_dump_json(),
+        result.graded_at,
+    )
 
-    def _rows(self, sql: str, params: tuple[str | int, ...]) -> list[tuple[str]]:
-        try:
-            return self._db.execute(sql, params).fetchall()
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot read the results store {self.path}: {exc}") from None
+
+class Store(ABC):
+    """Where results, the instructors' decisions and each student's current submission live."""
+
+    location: str  # said in messages: a file, or a database with its password left out
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def _transaction(self) -> AbstractContextManager[Run]:
+        """Statements run through what this yields commit together, or not at all."""
+
+    @abstractmethod
+    def _rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]: ...
 
     def find(
         self, day: str, student: str, submission_hash: str, grader_version: str
@@ -110,33 +150,18 @@ class Store:
         """Write a result (shortened if too large: see :func:`bounded`) and make it its
         student's current one, atomically."""
         result = bounded(result)
-        with self._transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    result.day,
-                    result.submission_hash,
-                    result.grader_version,
-                    result.student,
-                    result.status,
-                    result.score,
-                    result.max_score,
-                    result.model_dump_json(),
-                    result.graded_at,
-                ),
-            )
-            self.mark_latest(result)
+        with self._transaction() as run:
+            run(_REPLACE_RESULT, result_row(result))
+            run(_MARK_LATEST, _latest_key(result))
 
     def mark_latest(self, result: SubmissionResult) -> None:
         """Make an already stored result its student's current one."""
-        self._db.execute(
-            "INSERT OR REPLACE INTO latest VALUES (?, ?, ?, ?)",
-            (result.day, result.student, result.submission_hash, result.grader_version),
-        )
+        with self._transaction() as run:
+            run(_MARK_LATEST, _latest_key(result))
 
     def latest(self, day: str) -> list[SubmissionResult]:
         """Each student's current result for ``day``, sorted by student."""
-        rows: list[Any] = self._rows(
+        rows = self._rows(
             "SELECT CASE WHEN length(r.result_json) <= ? THEN r.result_json END, r.day, r.student, "
             "r.status, r.score, r.max_score, r.submission_hash, r.grader_version, r.graded_at "
             "FROM latest l JOIN results r ON r.day = l.day "
@@ -149,65 +174,65 @@ class Store:
 
     def save_override(self, day: str, student: str, question: str, answer_hash: str, points: float) -> None:
         """An instructor's decision on one answer; it holds while the answer stays the same."""
-        with self._transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO overrides VALUES (?, ?, ?, ?, ?, datetime('now'))",
-                (day, student, question, answer_hash, points),
+        with self._transaction() as run:
+            run(
+                "INSERT INTO overrides (day, student, question, answer_hash, points, decided_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (day, student, question) DO UPDATE SET "
+                "answer_hash = excluded.answer_hash, points = excluded.points, "
+                "decided_at = excluded.decided_at",
+                (day, student, question, answer_hash, points, now()),
             )
 
     def overrides(self, day: str) -> dict[tuple[str, str], tuple[str, float]]:
         """(student, question) -> (hash of the answer decided on, points given)."""
-        rows: list[Any] = self._rows(
-            "SELECT student, question, answer_hash, points FROM overrides WHERE day=?", (day,)
-        )
+        rows = self._rows("SELECT student, question, answer_hash, points FROM overrides WHERE day=?", (day,))
         return {(str(r[0]), str(r[1])): (str(r[2]), float(r[3])) for r in rows}
 
     def save_adjustment(self, adjustment: Adjustment) -> None:
         """An instructor's points for one question of a TP; replaces an earlier one."""
-        a = adjustment
-        with self._transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO adjustments VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    a.day,
-                    a.student,
-                    a.question,
-                    a.submission_hash,
-                    a.points,
-                    a.comment,
-                    a.author,
-                    a.decided_at,
-                ),
+        values = tuple(getattr(adjustment, name) for name in _ADJUSTMENT_FIELDS)
+        with self._transaction() as run:
+            run(
+                f"INSERT INTO adjustments ({', '.join(_ADJUSTMENT_FIELDS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (day, student, question) DO UPDATE SET "
+                "submission_hash = excluded.submission_hash, points = excluded.points, "
+                "comment = excluded.comment, author = excluded.author, decided_at = excluded.decided_at",
+                values,
             )
 
     def clear_adjustment(self, day: str, student: str, question: str) -> bool:
         """Remove an adjustment; False when there was none."""
-        with self._transaction() as db:
-            cursor = db.execute(
-                "DELETE FROM adjustments WHERE day=? AND student=? AND question=?", (day, student, question)
+        with self._transaction() as run:
+            return (
+                run(
+                    "DELETE FROM adjustments WHERE day=? AND student=? AND question=?",
+                    (day, student, question),
+                )
+                > 0
             )
-            return cursor.rowcount > 0
 
     def adjustments(self, day: str) -> list[Adjustment]:
-        rows: list[Any] = self._rows(
-            "SELECT day, student, question, submission_hash, points, comment, author, decided_at"
-            " FROM adjustments WHERE day=? ORDER BY student, question",
+        rows = self._rows(
+            f"SELECT {', '.join(_ADJUSTMENT_FIELDS)} FROM adjustments WHERE day=? ORDER BY student, question",
             (day,),
         )
-        fields = (
-            "day",
-            "student",
-            "question",
-            "submission_hash",
-            "points",
-            "comment",
-            "author",
-            "decided_at",
-        )
-        return [Adjustment.model_validate(dict(zip(fields, row, strict=True))) for row in rows]
+        return [Adjustment.model_validate(dict(zip(_ADJUSTMENT_FIELDS, row, strict=True))) for row in rows]
 
     def count(self, day: str) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM results WHERE day=?", (day,)).fetchone()[0])
+        return int(self._rows("SELECT COUNT(*) FROM results WHERE day=?", (day,))[0][0])
+
+    def _check_version(self, found: str | None) -> None:
+        """A store written by a tpgrade of another schema is refused before anything is read."""
+        if found is not None and found != SCHEMA_VERSION:
+            raise StoreError(
+                f"the results store {self.location} was written by another version of tpgrade "
+                f"(schema {found}; this tpgrade reads schema {SCHEMA_VERSION}): "
+                "use the tpgrade that wrote it, or a new store"
+            )
+
+
+def _latest_key(result: SubmissionResult) -> tuple[str, str, str, str]:
+    return (result.day, result.student, result.submission_hash, result.grader_version)
 
 
 def _oversized(columns: tuple[Any, ...]) -> SubmissionResult:

@@ -160,7 +160,7 @@ def report(
 ) -> None:
     """Render the reports from the store: gradebook and Moodle worksheet (CSV), feedback
     pages (Markdown, HTML), JSON, the cohort summary with plots, Gradescope results.json."""
-    from tpgrade.cohort.store import Store
+    from tpgrade.cohort.sqlite_store import SqliteStore
     from tpgrade.reports import write_reports
     from tpgrade.reports.moodle import fill_worksheet, hand_in_times, read_worksheet, write_feedback_zip
 
@@ -168,10 +168,10 @@ def report(
     worksheet = read_worksheet(moodle_worksheet) if moodle_worksheet is not None else None
     if not store.is_file():
         raise StoreError(_no_store(store, day))
-    results = Store(store).latest(day)
+    results = SqliteStore(store).latest(day)
     if not results:
         raise StoreError(f"the store {store} holds no result for {day}")
-    results = _adjusted(Store(store), day, results)
+    results = _adjusted(SqliteStore(store), day, results)
     if course is not None:
         from tpgrade.cohort.latepolicy import apply_policy, load_policy
 
@@ -279,24 +279,24 @@ def adjust(
     import getpass
 
     from tpgrade.cohort.adjustments import decide
-    from tpgrade.cohort.store import Store
+    from tpgrade.cohort.sqlite_store import SqliteStore
 
     paths.check_day(day)
     if not store.is_file():
         raise StoreError(_no_store(store, day))
-    results = {r.student: r for r in Store(store).latest(day)}
+    results = {r.student: r for r in SqliteStore(store).latest(day)}
     if student not in results:
         raise UsageError(f"no result for {student!r} in {day} (see the gradebook for the ids)")
     if clear:
         if points is not None:
             raise UsageError("--clear takes no POINTS")
-        removed = Store(store).clear_adjustment(day, student, question)
+        removed = SqliteStore(store).clear_adjustment(day, student, question)
         out.print(f"{'Removed' if removed else 'There was no'} adjustment of {shown(student)} / {question}.")
         return
     if points is None:
         raise UsageError("give the POINTS (or --clear)")
     adjustment = decide(results[student], question, points, comment, author or getpass.getuser())
-    Store(store).save_adjustment(adjustment)
+    SqliteStore(store).save_adjustment(adjustment)
     before = results[student].questions[question].score
     out.print(
         f"{shown(student)} / {question}: {points:g} point(s) instead of {before:g}, by {adjustment.author};"
@@ -402,7 +402,7 @@ def demo(
 ) -> None:
     """Build a small Day 2 cohort (correct, partly wrong, broken, hostile) and grade it."""
     from tpgrade.cohort.batch import default_workers
-    from tpgrade.cohort.store import Store
+    from tpgrade.cohort.sqlite_store import SqliteStore
     from tpgrade.commands.grading import RunOptions, SandboxRequest, run_grading
     from tpgrade.course.demo import build_cohort
     from tpgrade.reports import write_reports
@@ -418,7 +418,9 @@ def demo(
         out,
         err,
     )
-    written = write_reports(Store(store_path).latest("day2"), reports_folder(store_path, "day2"), "day2")
+    written = write_reports(
+        SqliteStore(store_path).latest("day2"), reports_folder(store_path, "day2"), "day2"
+    )
     out.print(f"Gradebook: {written.gradebook}   Moodle worksheet: {written.moodle}", highlight=False)
     out.print(f"Feedback pages (Markdown, HTML): {written.feedback_dir}/", highlight=False)
     out.print(f"JSON: {written.json}   Cohort summary: {written.summary}", highlight=False)

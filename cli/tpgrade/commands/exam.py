@@ -153,14 +153,14 @@ def grade(
     Each sheet's result is stored as soon as it is graded; a run again grades only what is new.
     Decisions below the confidence threshold wait for `tpgrade exam review`."""
     from tpgrade.cohort.batch import default_workers
-    from tpgrade.cohort.store import Store
+    from tpgrade.cohort.sqlite_store import SqliteStore
     from tpgrade.exam.cohort import grade_cohort
 
     if workers is not None and not 1 <= workers <= 64:
         raise UsageError("--workers must be between 1 and 64")
     loaded, drawn = _bank_and_paper(paper, bank)
     grades = grade_cohort(
-        sheets, drawn, loaded, Store(store), workers=workers or default_workers(), regrade=regrade
+        sheets, drawn, loaded, SqliteStore(store), workers=workers or default_workers(), regrade=regrade
     )
     for note in grades.notes:
         err.print(f"[yellow]note:[/] {shown_markup(note)}", highlight=False)
@@ -206,13 +206,13 @@ def review(
 ) -> None:
     """Go through the automatic decisions below the confidence threshold: Enter accepts,
     a number gives those points, s skips, q stops. Decisions are stored and kept on re-grading."""
-    from tpgrade.cohort.store import Store
+    from tpgrade.cohort.sqlite_store import SqliteStore
     from tpgrade.exam.cohort import grade_cohort, record_decision
     from tpgrade.exam.review import short_answer_lines
     from tpgrade.exam.schema import ShortAnswer
 
     loaded, drawn = _bank_and_paper(paper, bank)
-    results = Store(store)
+    results = SqliteStore(store)
     pending = grade_cohort(sheets, drawn, loaded, results).pending
     if not pending:
         out.print("Nothing to review: every automatic decision is above the threshold or already decided.")
@@ -269,7 +269,7 @@ def report(
 ) -> None:
     """Gradebook, feedback per student, JSON, cohort summary, and the item analysis of every
     question (difficulty, discrimination, point-biserial, distractors) with a plot."""
-    from tpgrade.cohort.store import Store
+    from tpgrade.cohort.sqlite_store import SqliteStore
     from tpgrade.exam.analysis import write_item_analysis
     from tpgrade.exam.grading import EXAM_DAY
     from tpgrade.reports import write_reports
@@ -277,7 +277,7 @@ def report(
     loaded, drawn = _bank_and_paper(paper, bank)
     if not store.is_file():
         raise StoreError(f"no results store at {store}: run `tpgrade exam grade {paper} …` first")
-    results = Store(store).latest(EXAM_DAY)
+    results = SqliteStore(store).latest(EXAM_DAY)
     if not results:
         raise StoreError(f"the store {store} holds no exam result")
     folder = output or store.parent / "reports" / EXAM_DAY

@@ -14,7 +14,7 @@ from rich.text import Text
 from tpgrade import paths
 from tpgrade.cohort.batch import Outcome, SandboxSpec, grade_all
 from tpgrade.cohort.intake import Intake, gather
-from tpgrade.cohort.store import Store
+from tpgrade.cohort.sqlite_store import SqliteStore
 from tpgrade.display import shown, shown_id
 from tpgrade.judge.engine import GradingConfig, grader_version
 from tpgrade.judge.selftest import self_test
@@ -86,7 +86,7 @@ def run_grading(
     err: Console,
 ) -> list[Outcome]:
     paths.check_day(day)
-    Store(options.store_path).close()  # an unusable store is said before any work (exit code 5)
+    SqliteStore(options.store_path).close()  # an unusable store is said before any work (exit code 5)
     with tempfile.TemporaryDirectory(prefix="tpgrade-intake-") as scratch:
         intake = gather(submissions, Path(scratch), preferred=f"tp_{day}")
         notes = [shown(note) for note in intake.notes]  # names from submissions, one line each
@@ -140,7 +140,7 @@ def _grade_intake(
         cell_timeout=options.cell_timeout,
         seed=options.seed,
     )
-    store = Store(options.store_path)
+    store = SqliteStore(options.store_path)
     columns = (
         TextColumn("{task.description}", markup=False),
         BarColumn(),

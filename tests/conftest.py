@@ -52,3 +52,19 @@ def docker_sandbox() -> Iterator[Any]:
     sandbox = docker_or_skip()
     yield sandbox
     sandbox.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One PostgreSQL server for the session (skipped without PostgreSQL, unless CI requires it)."""
+    from postgres_server import server_or_skip, stop_quietly
+
+    server = server_or_skip(tmp_path_factory.mktemp("postgres"))
+    yield server
+    stop_quietly(server)
+
+
+@pytest.fixture
+def database_url(postgres_server: Any) -> str:
+    """A new, empty database on the session's server."""
+    return str(postgres_server.database())

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tpgrade.cohort.store import SCHEMA, SCHEMA_VERSION, Run, Store
+from tpgrade.cohort.store import SCHEMA, SCHEMA_VERSION, Statement, Store
 from tpgrade.errors import StoreError
 
 
@@ -28,20 +26,21 @@ class SqliteStore(Store):
                 self._db.execute("INSERT INTO tpgrade_meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the results store {path}: {exc}") from None
-        self._check_version(None if found is None else str(found[0]))
+        try:
+            self._check_version(None if found is None else str(found[0]))
+        except StoreError:
+            self._db.close()
+            raise
 
     def close(self) -> None:
         self._db.close()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[Run]:
-        def run(sql: str, params: tuple[Any, ...]) -> int:
-            return self._db.execute(sql, params).rowcount
-
+    def _write(self, statements: list[Statement]) -> list[int]:
         try:
             self._db.execute("BEGIN IMMEDIATE")
-            yield run
+            changed = [self._db.execute(sql, params).rowcount for sql, params in statements]
             self._db.execute("COMMIT")
+            return changed
         except sqlite3.Error as exc:
             self._roll_back()
             raise StoreError(f"cannot write to the results store {self.path}: {exc}") from None

@@ -17,8 +17,6 @@ included (the PostgreSQL backend turns them into its own).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -100,7 +98,7 @@ _ADJUSTMENT_FIELDS = (
     "decided_at",
 )
 
-Run = Callable[[str, tuple[Any, ...]], int]  # runs one statement in a transaction: rows changed
+Statement = tuple[str, tuple[Any, ...]]
 
 
 def now() -> str:
@@ -130,8 +128,11 @@ class Store(ABC):
     def close(self) -> None: ...
 
     @abstractmethod
-    def _transaction(self) -> AbstractContextManager[Run]:
-        """Statements run through what this yields commit together, or not at all."""
+    def _write(self, statements: list[Statement]) -> list[int]:
+        """Run ``statements`` in one transaction (all or none); the rows each changed.
+
+        Every write of the store is an upsert or a delete, so a backend may run the
+        whole transaction again when its connection was lost half-way."""
 
     @abstractmethod
     def _rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]: ...
@@ -150,14 +151,11 @@ class Store(ABC):
         """Write a result (shortened if too large: see :func:`bounded`) and make it its
         student's current one, atomically."""
         result = bounded(result)
-        with self._transaction() as run:
-            run(_REPLACE_RESULT, result_row(result))
-            run(_MARK_LATEST, _latest_key(result))
+        self._write([(_REPLACE_RESULT, result_row(result)), (_MARK_LATEST, _latest_key(result))])
 
     def mark_latest(self, result: SubmissionResult) -> None:
         """Make an already stored result its student's current one."""
-        with self._transaction() as run:
-            run(_MARK_LATEST, _latest_key(result))
+        self._write([(_MARK_LATEST, _latest_key(result))])
 
     def latest(self, day: str) -> list[SubmissionResult]:
         """Each student's current result for ``day``, sorted by student."""
@@ -174,14 +172,12 @@ class Store(ABC):
 
     def save_override(self, day: str, student: str, question: str, answer_hash: str, points: float) -> None:
         """An instructor's decision on one answer; it holds while the answer stays the same."""
-        with self._transaction() as run:
-            run(
-                "INSERT INTO overrides (day, student, question, answer_hash, points, decided_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (day, student, question) DO UPDATE SET "
-                "answer_hash = excluded.answer_hash, points = excluded.points, "
-                "decided_at = excluded.decided_at",
-                (day, student, question, answer_hash, points, now()),
-            )
+        sql = (
+            "INSERT INTO overrides (day, student, question, answer_hash, points, decided_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (day, student, question) DO UPDATE SET "
+            "answer_hash = excluded.answer_hash, points = excluded.points, decided_at = excluded.decided_at"
+        )
+        self._write([(sql, (day, student, question, answer_hash, points, now()))])
 
     def overrides(self, day: str) -> dict[tuple[str, str], tuple[str, float]]:
         """(student, question) -> (hash of the answer decided on, points given)."""
@@ -191,25 +187,18 @@ class Store(ABC):
     def save_adjustment(self, adjustment: Adjustment) -> None:
         """An instructor's points for one question of a TP; replaces an earlier one."""
         values = tuple(getattr(adjustment, name) for name in _ADJUSTMENT_FIELDS)
-        with self._transaction() as run:
-            run(
-                f"INSERT INTO adjustments ({', '.join(_ADJUSTMENT_FIELDS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (day, student, question) DO UPDATE SET "
-                "submission_hash = excluded.submission_hash, points = excluded.points, "
-                "comment = excluded.comment, author = excluded.author, decided_at = excluded.decided_at",
-                values,
-            )
+        sql = (
+            f"INSERT INTO adjustments ({', '.join(_ADJUSTMENT_FIELDS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (day, student, question) DO UPDATE SET "
+            "submission_hash = excluded.submission_hash, points = excluded.points, "
+            "comment = excluded.comment, author = excluded.author, decided_at = excluded.decided_at"
+        )
+        self._write([(sql, values)])
 
     def clear_adjustment(self, day: str, student: str, question: str) -> bool:
         """Remove an adjustment; False when there was none."""
-        with self._transaction() as run:
-            return (
-                run(
-                    "DELETE FROM adjustments WHERE day=? AND student=? AND question=?",
-                    (day, student, question),
-                )
-                > 0
-            )
+        sql = "DELETE FROM adjustments WHERE day=? AND student=? AND question=?"
+        return self._write([(sql, (day, student, question))])[0] > 0
 
     def adjustments(self, day: str) -> list[Adjustment]:
         rows = self._rows(

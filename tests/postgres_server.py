@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+PASSWORD = "tpgrade-test"
+
 
 def _binaries() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
@@ -57,9 +59,12 @@ class PostgresServer:
                     break
                 folder.chmod(folder.stat().st_mode | 0o011)  # traversable, not readable
             os.chown(root, entry.pw_uid, entry.pw_gid)
-        self._as_owner(
-            [str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8"]
-        )
+        secret = root / "password.txt"
+        secret.write_text(PASSWORD)
+        if self.user is not None:
+            os.chown(secret, entry.pw_uid, entry.pw_gid)
+        initdb = [str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-E", "UTF8"]
+        self._as_owner([*initdb, "--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={secret}"])
         self.start()
 
     def _as_owner(self, command: Sequence[str]) -> None:
@@ -68,10 +73,10 @@ class PostgresServer:
 
     @property
     def admin_url(self) -> str:
-        return f"postgresql://postgres@{self.host}:{self.port}/postgres"
+        return self.url("postgres")
 
-    def url(self, database: str) -> str:
-        return f"postgresql://postgres@{self.host}:{self.port}/{database}"
+    def url(self, database: str, password: str = PASSWORD) -> str:
+        return f"postgresql://postgres:{password}@{self.host}:{self.port}/{database}"
 
     def start(self) -> None:
         options = f"-c listen_addresses={self.host} -p {self.port} -k {self.root} -c fsync=off"

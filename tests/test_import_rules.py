@@ -5,7 +5,8 @@ Layers go one way, each importing only from its own layer and those below:
     commands (Typer)            commands.*
     course, reports, exam       course.* (check, validate, demo, release, gradescope), notebook,
                                 reports.* (feedback, gradebook, Moodle, summary, similarity), exam.*
-    cohort                      cohort.* (intake, batch, store, late policy, adjustments)
+    cluster                     cluster.* (the job queue, workers, reaper, coordinator)
+    cohort                      cohort.* (intake, batch, stores, late policy, adjustments)
     judge                       judge.* (submission reading, source rules, the remote student,
                                 the pytest plugin, the engine for one submission), grader
     sandbox                     sandbox.* (one module per backend, the warm start, images)
@@ -43,6 +44,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("sandbox", ("sandbox",)),
     ("judge", ("judge", "grader")),
     ("cohort", ("cohort",)),
+    ("cluster", ("cluster",)),
     ("course, reports, exam", ("course", "notebook", "reports", "exam")),
     ("commands", ("commands", "__main__")),
 ]

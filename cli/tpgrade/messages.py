@@ -181,6 +181,12 @@ REPLY_TOO_LARGE = Message(
 )
 REPLY_MALFORMED = Message("réponse non conforme du processus élève ({detail})", UNEXPECTED_REPLY.to_do)
 REPLY_TIMED_OUT = Message("temps limite dépassé", TO_DO_FASTER)
+# -- the grading machines ------------------------------------------------------------------
+SYSTEM_ERROR = Message(
+    "erreur du système : la correction s'est arrêtée {count} fois (machine de correction perdue),"
+    " sans que votre code en soit la cause ; resoumettez le même fichier, sans pénalité",
+    "resoumettez le même fichier, sans pénalité ; l'équipe enseignante est prévenue.",
+)
 
 CATALOGUE: dict[str, Message] = {
     name: value for name, value in dict(globals()).items() if isinstance(value, Message) and name.isupper()

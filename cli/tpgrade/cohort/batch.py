@@ -47,7 +47,7 @@ class SandboxSpec:
     preload: tuple[str, ...] = ALWAYS_PRELOADED
 
 
-def _grade_safely(candidate: Candidate, config: GradingConfig) -> SubmissionResult:
+def grade_candidate(candidate: Candidate, config: GradingConfig) -> SubmissionResult:
     """Grade one file. A fault of tpgrade itself on it becomes an ``error`` result: stored
     (reports show it), tried again by the next run, and it does not stop the batch."""
     try:
@@ -107,7 +107,7 @@ def _start_worker(config: GradingConfig, spec: SandboxSpec, slots: Any) -> None:
 
 
 def _grade_in_worker(candidate: Candidate) -> SubmissionResult:
-    return _grade_safely(candidate, _WORKER["config"])
+    return grade_candidate(candidate, _WORKER["config"])
 
 
 def _parallel(
@@ -232,7 +232,7 @@ def grade_all(
             finish(candidate, Outcome(result, cached=False), keep)
     else:
         for candidate in todo:
-            finish(candidate, Outcome(_grade_safely(candidate, config), cached=False), True)
+            finish(candidate, Outcome(grade_candidate(candidate, config), cached=False), True)
     return outcomes
 
 

@@ -40,7 +40,7 @@ SUBMISSIONS = """CREATE TABLE IF NOT EXISTS submissions (
     file_name TEXT NOT NULL,
     content BYTEA NOT NULL,
     participant TEXT NOT NULL,
-    submitted_at TEXT NOT NULL,
+    modified DOUBLE PRECISION NOT NULL,
     received_at TEXT NOT NULL,
     PRIMARY KEY (day, student, submission_hash)
 )"""
@@ -65,7 +65,7 @@ class Submission:
     file_name: str
     content: bytes
     participant: str
-    submitted_at: str
+    modified: float  # the file's modification time, which grading reads (seconds since 1970)
 
 
 def shown_url(url: str) -> str:
@@ -88,7 +88,7 @@ def connect(url: str) -> psycopg.Connection[Any]:
         raise StoreError(f"the database URL {where} cannot be read: {_first_line(exc)}") from None
     except psycopg.OperationalError as exc:
         reason = _first_line(exc)
-        if "password" in reason or "authentication" in reason:
+        if any(word in reason for word in ("password", "authentication", "role", "permission")):
             raise StoreError(f"the database {where} refused the connection: {reason}") from None
         if "does not exist" in reason:
             raise StoreError(f"the database {where} does not exist: {reason}") from None
@@ -193,15 +193,16 @@ class PostgresStore(Store):
 
     def submission(self, day: str, student: str, submission_hash: str) -> Submission | None:
         rows = self._rows(
-            "SELECT day, student, submission_hash, file_name, content, participant, submitted_at "
+            "SELECT day, student, submission_hash, file_name, content, participant, modified "
             "FROM submissions WHERE day=? AND student=? AND submission_hash=?",
             (day, student, submission_hash),
         )
         if not rows:
             return None
         row = rows[0]
+        day, student, digest, name, content, participant, modified = row
         return Submission(
-            str(row[0]), str(row[1]), str(row[2]), str(row[3]), bytes(row[4]), *map(str, row[5:])
+            str(day), str(student), str(digest), str(name), bytes(content), str(participant), float(modified)
         )
 
     def found(
@@ -226,7 +227,7 @@ def submission_statement(submission: Submission) -> tuple[bytes, tuple[Any, ...]
     return (
         b"INSERT INTO submissions VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
         b"ON CONFLICT (day, student, submission_hash) DO UPDATE SET participant = excluded.participant",
-        (s.day, s.student, s.submission_hash, s.file_name, s.content, s.participant, s.submitted_at, now()),
+        (s.day, s.student, s.submission_hash, s.file_name, s.content, s.participant, s.modified, now()),
     )
 
 

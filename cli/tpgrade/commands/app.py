@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tpgrade import paths
-from tpgrade.commands.common import DEFAULT_RESULTS, StoreOption, err, out, student_errors, user_errors
+from tpgrade.commands.cluster import db_app, worker
+from tpgrade.commands.common import (
+    DEFAULT_RESULTS,
+    DatabaseOption,
+    StoreOption,
+    err,
+    out,
+    student_errors,
+    user_errors,
+)
 from tpgrade.commands.exam import exam_app
 from tpgrade.display import shown, shown_id, shown_markup
 from tpgrade.errors import EXIT_FAILED, StoreError, UsageError
@@ -24,7 +33,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     help="Autograder for the TPs of « Fondations mathématiques de l'IA moderne ».\n\n"
     "Exit codes: 0 success; 1 checks or validation failed; 2 usage error; 3 unusable input; "
-    "4 no usable sandbox; 5 results store unusable; 6 graders unusable; 7 build failed; 130 interrupted.",
+    "4 no usable sandbox; 5 results store or database unusable; 6 graders unusable; 7 build failed; 130 interrupted.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -81,6 +90,7 @@ def grade(
         ),
     ] = False,
     store: StoreOption = DEFAULT_RESULTS / "tpgrade.sqlite",
+    database: DatabaseOption = None,
     json_file: Annotated[
         Path | None,
         typer.Option("--json", metavar="FILE", help="Also write the results as JSON.", dir_okay=False),
@@ -119,7 +129,7 @@ def grade(
         day,
         submissions,
         SandboxRequest(sandbox, allow_unsandboxed, _device(device), image, workers or default_workers()),
-        RunOptions(store, json_file, regrade, seed, cell_timeout, _limits(memory_mb)),
+        RunOptions(store, json_file, regrade, seed, cell_timeout, _limits(memory_mb), database),
         out,
         err,
     )
@@ -505,6 +515,8 @@ image_app = typer.Typer(
 )
 app.add_typer(image_app, name="image")
 app.add_typer(exam_app, name="exam")
+app.add_typer(db_app, name="db")
+app.command("worker")(worker)
 
 
 @image_app.command("build")

@@ -24,6 +24,18 @@ StoreOption = Annotated[
     Path, typer.Option("--store", metavar="FILE", help="The results database (SQLite).", dir_okay=False)
 ]
 
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        metavar="URL",
+        envvar="TPGRADE_DATABASE",
+        help="A PostgreSQL database shared by several machines (postgresql://USER:PASSWORD@HOST/DB), "
+        "instead of --store; also read from TPGRADE_DATABASE.",
+        show_envvar=False,
+    ),
+]
+
 
 def _lines(message: object) -> str:
     """A multi-line message escaped line by line, its later lines indented so that no

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -13,16 +16,22 @@ from rich.text import Text
 
 from tpgrade import paths
 from tpgrade.cohort.batch import Outcome, SandboxSpec, grade_all
-from tpgrade.cohort.intake import Intake, gather
+from tpgrade.cohort.intake import Candidate, Intake, gather
 from tpgrade.cohort.sqlite_store import SqliteStore
 from tpgrade.display import shown, shown_id
-from tpgrade.judge.engine import GradingConfig, grader_version
+from tpgrade.errors import UsageError
+from tpgrade.judge.engine import GradingConfig, grader_version, rejected_result
 from tpgrade.judge.selftest import self_test
 from tpgrade.models import SubmissionResult
 from tpgrade.reports.atomic import write_text
 from tpgrade.reports.jsonexport import write_json
 from tpgrade.reports.summary import intake_notes_path
 from tpgrade.sandbox import Limits, choose_sandbox
+from tpgrade.sandbox.none import NoSandbox
+
+if TYPE_CHECKING:
+    from tpgrade.cluster.coordinator import Waiting
+    from tpgrade.cohort.postgres_store import PostgresStore
 from tpgrade.statuses import SUBMISSION_STATUSES, question_label
 
 
@@ -75,6 +84,7 @@ class RunOptions:
     seed: int | None = None
     cell_timeout: float = 30.0
     limits: Limits = field(default_factory=Limits)
+    database: str | None = None  # a PostgreSQL URL: grade through the queue, on the workers
 
 
 def run_grading(
@@ -86,12 +96,17 @@ def run_grading(
     err: Console,
 ) -> list[Outcome]:
     paths.check_day(day)
-    SqliteStore(options.store_path).close()  # an unusable store is said before any work (exit code 5)
+    if options.database is None:
+        SqliteStore(options.store_path).close()  # an unusable store is said before any work (exit code 5)
+    else:
+        open_database(options.database).close()
     with tempfile.TemporaryDirectory(prefix="tpgrade-intake-") as scratch:
         intake = gather(submissions, Path(scratch), preferred=f"tp_{day}")
         notes = [shown(note) for note in intake.notes]  # names from submissions, one line each
         for note in notes:
             err.print(f"note: {note}", highlight=False, markup=False, emoji=False)
+        if options.database is not None:  # the rejected files are results in the database
+            return _queue_intake(day, intake, request, options, out, err)
         notes_file = intake_notes_path(options.store_path, day)
         if notes:
             write_text(notes_file, "".join(f"{note}\n" for note in notes))
@@ -141,6 +156,28 @@ def _grade_intake(
         seed=options.seed,
     )
     store = SqliteStore(options.store_path)
+    with _progress(err, day, total) as progress:
+        try:
+            outcomes = grade_all(intake, config, store, progress.advance, options.regrade, workers, spec)
+        finally:
+            sandbox.close()
+            store.close()
+    return _summary(outcomes, options, str(options.store_path), out)
+
+
+def _summary(outcomes: list[Outcome], options: RunOptions, where: str, out: Console) -> list[Outcome]:
+    out.print(score_table(outcomes))
+    fresh = sum(not o.cached for o in outcomes)
+    out.print(f"{fresh} graded now, {len(outcomes) - fresh} already in the store ({where}).")
+    if options.json_file is not None:
+        write_json([o.result for o in outcomes], options.json_file)
+        out.print(f"JSON: {options.json_file}")
+    return outcomes
+
+
+@contextlib.contextmanager
+def _progress(err: Console, day: str, total: int) -> Iterator[Advancing]:
+    """The progress bar of a grading run, and what advances it by one outcome."""
     columns = (
         TextColumn("{task.description}", markup=False),
         BarColumn(),
@@ -162,15 +199,63 @@ def _grade_intake(
                 refresh=True,
             )
 
-        try:
-            outcomes = grade_all(intake, config, store, advance, options.regrade, workers, spec)
-        finally:
-            sandbox.close()
-            store.close()
-    out.print(score_table(outcomes))
-    fresh = sum(not o.cached for o in outcomes)
-    out.print(f"{fresh} graded now, {len(outcomes) - fresh} already in the store ({options.store_path}).")
-    if options.json_file is not None:
-        write_json([o.result for o in outcomes], options.json_file)
-        out.print(f"JSON: {options.json_file}")
-    return outcomes
+        def waiting(state: Waiting) -> None:
+            workers = f"{state.workers_alive} worker{'s' if state.workers_alive != 1 else ''} alive"
+            hint = "" if state.workers_alive else " — start `tpgrade worker --database URL` on a grading node"
+            progress.update(task, description=f"Grading {day}: {state.pending} in the queue, {workers}{hint}")
+
+        yield Advancing(advance, waiting)
+
+
+@dataclass(frozen=True)
+class Advancing:
+    advance: Callable[[Outcome], None]
+    waiting: Callable[[Waiting], None]
+
+
+def open_database(url: str) -> PostgresStore:
+    """The shared store, or one line saying why not (and how to get the package it needs)."""
+    try:
+        from tpgrade.cohort.postgres_store import PostgresStore
+    except ImportError:
+        raise UsageError(
+            "grading with --database needs the cluster extra: pip install 'tpgrade[cluster]'"
+        ) from None
+    return PostgresStore(url)
+
+
+def _queue_intake(
+    day: str, intake: Intake, request: SandboxRequest, options: RunOptions, out: Console, err: Console
+) -> list[Outcome]:
+    """The cohort through the queue: jobs put in, results waited for; nothing runs here."""
+    from tpgrade.cluster.coordinator import QueuedRun, grade_queued
+    from tpgrade.cluster.jobs import KINDS, JobOptions, new_app
+
+    assert options.database is not None
+    store = open_database(options.database)
+    kind = KINDS[request.device]
+    run = QueuedRun(
+        day,
+        grader_version(day),
+        kind,
+        JobOptions(options.cell_timeout, options.seed, options.limits),
+        options.regrade,
+    )
+    total = len(intake.candidates) + len(intake.rejected) + len(intake.duplicates)
+    err.print(f"queue: {store.location}, {kind} queue of {day} (graders {run.version})", highlight=False)
+    placeholder = GradingConfig(day, paths.graders_dir(day), NoSandbox(), run.version)
+
+    def rejected(candidate: Candidate, message: str) -> SubmissionResult:
+        return rejected_result(placeholder, candidate.path, "", message, candidate.student)
+
+    try:
+        with _progress(err, day, total) as progress:
+            outcomes = grade_queued(
+                intake, run, store, new_app(options.database), rejected, progress.advance, progress.waiting
+            )
+    except KeyboardInterrupt:
+        err.print("Stopped waiting; the jobs go on. Run the same command again to see where they stand.")
+        raise
+    finally:
+        store.close()
+    return _summary(outcomes, options, store.location, out)

@@ -77,6 +77,12 @@ def grade_queued(
     )
 
 
+def start_grading(folder: Path, url: str, errors: int = subprocess.DEVNULL) -> subprocess.Popen[str]:
+    """``tpgrade grade --database`` started, not waited for."""
+    command = tpgrade("grade", "day2", str(folder), "--database", url)
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, text=True)
+
+
 @pytest.fixture(autouse=True)
 def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # the commands' default folders land there
@@ -235,17 +241,31 @@ def test_two_workers_give_the_local_paths_grades(
     assert f"0 graded now, {len(students)} already in the store" in " ".join(again.stdout.split())
     assert jobs(database, "succeeded") == len(students)  # the second run put no job in
 
+    adjusted = subprocess.run(
+        tpgrade("adjust", "day2", "ref", "softmax", "0", "--comment", "copie", "--database", database),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert adjusted.returncode == 0, adjusted.stderr
+    reported = subprocess.run(
+        tpgrade("report", "day2", "--database", database, "--out", str(tmp_path / "reports")),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert reported.returncode == 0, reported.stderr
+    gradebook = (tmp_path / "reports" / "gradebook_day2.csv").read_text(encoding="utf-8")
+    assert all(student in gradebook for student in students)
+    assert "ajusté par l'enseignant" in (tmp_path / "reports" / "feedback" / "ref.md").read_text(encoding="utf-8")
+
 
 def test_a_grading_process_killed_mid_job_is_replaced_and_its_job_run_again(
     tmp_path: Path, database: str, workers: Any, local_grades: dict[str, SubmissionResult]
 ) -> None:
     students = write_cohort(tmp_path / "cohort", only=SMALL)
     worker = workers(database)
-    coordinator = subprocess.Popen(
-        tpgrade("grade", "day2", str(tmp_path / "cohort"), "--database", database),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    coordinator = start_grading(tmp_path / "cohort", database)
     wait_for(lambda: jobs(database, "doing") == 1 and jobs(database, "succeeded") >= 2)
     victims = worker.grading_processes()
     assert len(victims) == 1
@@ -261,11 +281,7 @@ def test_a_whole_worker_killed_leaves_no_runner_and_another_worker_finishes(
 ) -> None:
     students = write_cohort(tmp_path / "cohort", only=SMALL)
     first = workers(database, processes=2)
-    coordinator = subprocess.Popen(
-        tpgrade("grade", "day2", str(tmp_path / "cohort"), "--database", database),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    coordinator = start_grading(tmp_path / "cohort", database)
     wait_for(lambda: jobs(database, "doing") >= 1 and jobs(database, "succeeded") >= 2)
     everything = descendants(first.process.pid) | {first.process.pid}
     os.killpg(first.process.pid, signal.SIGKILL)
@@ -290,11 +306,7 @@ def test_postgresql_restarted_mid_batch_loses_nothing(
 ) -> None:
     students = write_cohort(tmp_path / "cohort", only=SMALL)
     worker = workers(database)
-    coordinator = subprocess.Popen(
-        tpgrade("grade", "day2", str(tmp_path / "cohort"), "--database", database),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    coordinator = start_grading(tmp_path / "cohort", database, errors=subprocess.PIPE)
     wait_for(lambda: jobs(database, "succeeded") >= 2)
     postgres_server.restart()
     _, errors = coordinator.communicate(timeout=600)
@@ -308,11 +320,7 @@ def test_the_coordinator_killed_and_run_again_finds_everything(
 ) -> None:
     students = write_cohort(tmp_path / "cohort", only=SMALL)
     workers(database)
-    coordinator = subprocess.Popen(
-        tpgrade("grade", "day2", str(tmp_path / "cohort"), "--database", database),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    coordinator = start_grading(tmp_path / "cohort", database)
     wait_for(lambda: jobs(database, "succeeded") >= 2)
     coordinator.kill()
     coordinator.wait()

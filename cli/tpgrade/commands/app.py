@@ -17,6 +17,7 @@ from tpgrade.commands.common import (
     StoreOption,
     err,
     out,
+    results_store,
     student_errors,
     user_errors,
 )
@@ -140,6 +141,7 @@ def grade(
 def report(
     day: Day,
     store: StoreOption = DEFAULT_RESULTS / "tpgrade.sqlite",
+    database: DatabaseOption = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -170,18 +172,16 @@ def report(
 ) -> None:
     """Render the reports from the store: gradebook and Moodle worksheet (CSV), feedback
     pages (Markdown, HTML), JSON, the cohort summary with plots, Gradescope results.json."""
-    from tpgrade.cohort.sqlite_store import SqliteStore
     from tpgrade.reports import write_reports
     from tpgrade.reports.moodle import fill_worksheet, hand_in_times, read_worksheet, write_feedback_zip
 
     paths.check_day(day)
     worksheet = read_worksheet(moodle_worksheet) if moodle_worksheet is not None else None
-    if not store.is_file():
-        raise StoreError(_no_store(store, day))
-    results = SqliteStore(store).latest(day)
-    if not results:
-        raise StoreError(f"the store {store} holds no result for {day}")
-    results = _adjusted(SqliteStore(store), day, results)
+    with results_store(store, database, day) as opened:
+        results = opened.latest(day)
+        if not results:
+            raise StoreError(f"the store {opened.location} holds no result for {day}")
+        results = _adjusted(opened, day, results)
     if course is not None:
         from tpgrade.cohort.latepolicy import apply_policy, load_policy
 
@@ -196,9 +196,15 @@ def report(
             out.print(f"Late policy: due {policy.due.isoformat()}, {late} late submission(s) penalised.")
     from tpgrade.reports.summary import intake_notes_path
 
-    folder = output or reports_folder(store, day)
+    folder = output or (
+        reports_folder(store, day) if database is None else database_reports_folder(database, day)
+    )
     notes_file = intake_notes_path(store, day)
-    notes = notes_file.read_text(encoding="utf-8").splitlines() if notes_file.is_file() else []
+    notes = (
+        notes_file.read_text(encoding="utf-8").splitlines()
+        if notes_file.is_file() and database is None
+        else []
+    )
     written = write_reports(results, folder, day, notes)
     out.print(f"{len(results)} students. Gradebook: {written.gradebook}   Moodle worksheet: {written.moodle}")
     out.print(f"Feedback pages: {written.feedback_dir}/   JSON: {written.json}")
@@ -230,18 +236,20 @@ def report(
             )
 
 
-def _no_store(store: Path, day: str) -> str:
-    demo = Path("tpgrade-demo") / "tpgrade.sqlite"
-    hint = f" (the demo's store is {demo}: add --store {demo})" if demo.is_file() and store != demo else ""
-    return f"no results store at {store}: run `tpgrade grade {day} …` first{hint}"
-
-
 def reports_folder(store: Path, day: str) -> Path:
     """Where a store's reports go by default: ``reports/DAY`` beside it, or
     ``reports_STEM/DAY`` for a store not named ``tpgrade.sqlite``, so that two stores in one
     folder never write over each other's reports."""
     name = "reports" if store.stem == "tpgrade" else f"reports_{store.stem}"
     return store.parent / name / day
+
+
+def database_reports_folder(url: str, day: str) -> Path:
+    """Where a database's reports go by default: ``tpgrade-results/reports_DBNAME/DAY``."""
+    from psycopg import conninfo
+
+    name = conninfo.conninfo_to_dict(url).get("dbname") or "database"
+    return DEFAULT_RESULTS / f"reports_{''.join(c if c.isalnum() else '_' for c in str(name))}" / day
 
 
 def _adjusted(store: Store, day: str, results: list[SubmissionResult]) -> list[SubmissionResult]:
@@ -283,30 +291,31 @@ def adjust(
         str | None, typer.Option(metavar="NAME", help="Who decides (default: your login).")
     ] = None,
     store: StoreOption = DEFAULT_RESULTS / "tpgrade.sqlite",
+    database: DatabaseOption = None,
 ) -> None:
     """Give one question of one student's TP the points you decide, with a comment; kept across
     re-grading while the submission is the same, shown in every report."""
     import getpass
 
     from tpgrade.cohort.adjustments import decide
-    from tpgrade.cohort.sqlite_store import SqliteStore
 
     paths.check_day(day)
-    if not store.is_file():
-        raise StoreError(_no_store(store, day))
-    results = {r.student: r for r in SqliteStore(store).latest(day)}
-    if student not in results:
-        raise UsageError(f"no result for {student!r} in {day} (see the gradebook for the ids)")
-    if clear:
-        if points is not None:
-            raise UsageError("--clear takes no POINTS")
-        removed = SqliteStore(store).clear_adjustment(day, student, question)
-        out.print(f"{'Removed' if removed else 'There was no'} adjustment of {shown(student)} / {question}.")
-        return
-    if points is None:
-        raise UsageError("give the POINTS (or --clear)")
-    adjustment = decide(results[student], question, points, comment, author or getpass.getuser())
-    SqliteStore(store).save_adjustment(adjustment)
+    with results_store(store, database, day) as opened:
+        results = {r.student: r for r in opened.latest(day)}
+        if student not in results:
+            raise UsageError(f"no result for {student!r} in {day} (see the gradebook for the ids)")
+        if clear:
+            if points is not None:
+                raise UsageError("--clear takes no POINTS")
+            removed = opened.clear_adjustment(day, student, question)
+            out.print(
+                f"{'Removed' if removed else 'There was no'} adjustment of {shown(student)} / {question}."
+            )
+            return
+        if points is None:
+            raise UsageError("give the POINTS (or --clear)")
+        adjustment = decide(results[student], question, points, comment, author or getpass.getuser())
+        opened.save_adjustment(adjustment)
     before = results[student].questions[question].score
     out.print(
         f"{shown(student)} / {question}: {points:g} point(s) instead of {before:g}, by {adjustment.author};"

@@ -59,7 +59,7 @@ def db_status(
     """Jobs per state and per queue, and the workers with the age of their last heartbeat."""
     _cluster()
     from tpgrade.cluster.jobs import queue_state
-    from tpgrade.commands.grading import open_database
+    from tpgrade.commands.common import open_database
 
     store = open_database(database)
     try:

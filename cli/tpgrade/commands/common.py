@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from tpgrade.display import shown_markup
-from tpgrade.errors import EXIT_INTERRUPTED, InputError, TpgradeError
+from tpgrade.errors import EXIT_INTERRUPTED, InputError, StoreError, TpgradeError, UsageError
+
+if TYPE_CHECKING:
+    from tpgrade.cohort.postgres_store import PostgresStore
+    from tpgrade.cohort.store import Store
 
 # No ":name:" emoji codes: a student named ":skull:" is printed as such.
 out = Console(emoji=False)
@@ -35,6 +40,39 @@ DatabaseOption = Annotated[
         show_envvar=False,
     ),
 ]
+
+
+def open_database(url: str) -> PostgresStore:
+    """The shared store, or one line saying why not (and how to get the package it needs)."""
+    try:
+        from tpgrade.cohort.postgres_store import PostgresStore
+    except ImportError:
+        raise UsageError("--database needs the cluster extra: pip install 'tpgrade[cluster]'") from None
+    return PostgresStore(url)
+
+
+def no_store(store: Path, day: str) -> str:
+    demo = Path("tpgrade-demo") / "tpgrade.sqlite"
+    hint = f" (the demo's store is {demo}: add --store {demo})" if demo.is_file() and store != demo else ""
+    return f"no results store at {store}: run `tpgrade grade {day} …` first{hint}"
+
+
+@contextlib.contextmanager
+def results_store(store: Path, database: str | None, day: str) -> Iterator[Store]:
+    """The store a command reads: the database when one is given, else the SQLite file,
+    which must be there already."""
+    from tpgrade.cohort.sqlite_store import SqliteStore
+
+    if database is not None:
+        opened: Store = open_database(database)
+    elif not store.is_file():
+        raise StoreError(no_store(store, day))
+    else:
+        opened = SqliteStore(store)
+    try:
+        yield opened
+    finally:
+        opened.close()
 
 
 def _lines(message: object) -> str:

@@ -18,8 +18,8 @@ from tpgrade import paths
 from tpgrade.cohort.batch import Outcome, SandboxSpec, grade_all
 from tpgrade.cohort.intake import Candidate, Intake, gather
 from tpgrade.cohort.sqlite_store import SqliteStore
+from tpgrade.commands.common import open_database
 from tpgrade.display import shown, shown_id
-from tpgrade.errors import UsageError
 from tpgrade.judge.engine import GradingConfig, grader_version, rejected_result
 from tpgrade.judge.selftest import self_test
 from tpgrade.models import SubmissionResult
@@ -31,7 +31,6 @@ from tpgrade.sandbox.none import NoSandbox
 
 if TYPE_CHECKING:
     from tpgrade.cluster.coordinator import Waiting
-    from tpgrade.cohort.postgres_store import PostgresStore
 from tpgrade.statuses import SUBMISSION_STATUSES, question_label
 
 
@@ -211,17 +210,6 @@ def _progress(err: Console, day: str, total: int) -> Iterator[Advancing]:
 class Advancing:
     advance: Callable[[Outcome], None]
     waiting: Callable[[Waiting], None]
-
-
-def open_database(url: str) -> PostgresStore:
-    """The shared store, or one line saying why not (and how to get the package it needs)."""
-    try:
-        from tpgrade.cohort.postgres_store import PostgresStore
-    except ImportError:
-        raise UsageError(
-            "grading with --database needs the cluster extra: pip install 'tpgrade[cluster]'"
-        ) from None
-    return PostgresStore(url)
 
 
 def _queue_intake(

@@ -41,12 +41,13 @@ def _free_port() -> int:
 class PostgresServer:
     """One server; ``database()`` gives a new empty database's URL."""
 
-    def __init__(self, root: Path, host: str = "127.0.0.1") -> None:
+    def __init__(self, root: Path, host: str = "127.0.0.1", inside: Sequence[str] = ()) -> None:
         binaries = _binaries()
         if binaries is None:
             raise RuntimeError("PostgreSQL is not installed (Debian: apt-get install postgresql)")
         self.bin = binaries
         self.host = host
+        self.inside = list(inside)  # a prefix that runs it on another host (a network namespace)
         self.port = _free_port()
         self.root = root
         self.data = root / "data"
@@ -65,11 +66,14 @@ class PostgresServer:
             os.chown(secret, entry.pw_uid, entry.pw_gid)
         initdb = [str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-E", "UTF8"]
         self._as_owner([*initdb, "--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={secret}"])
+        if host != "127.0.0.1":  # clients come from the other hosts' networks
+            with (self.data / "pg_hba.conf").open("a") as rules:
+                rules.write("host all all 0.0.0.0/0 scram-sha-256\n")
         self.start()
 
     def _as_owner(self, command: Sequence[str]) -> None:
         prefix = ["runuser", "-u", self.user, "--"] if self.user else []
-        subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=120)
+        subprocess.run([*self.inside, *prefix, *command], check=True, capture_output=True, timeout=120)
 
     @property
     def admin_url(self) -> str:

@@ -257,7 +257,9 @@ def test_two_workers_give_the_local_paths_grades(
     assert reported.returncode == 0, reported.stderr
     gradebook = (tmp_path / "reports" / "gradebook_day2.csv").read_text(encoding="utf-8")
     assert all(student in gradebook for student in students)
-    assert "ajusté par l'enseignant" in (tmp_path / "reports" / "feedback" / "ref.md").read_text(encoding="utf-8")
+    assert "ajusté par l'enseignant" in (tmp_path / "reports" / "feedback" / "ref.md").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_a_grading_process_killed_mid_job_is_replaced_and_its_job_run_again(
@@ -387,3 +389,50 @@ def test_bad_databases_are_one_clear_line_each(
             run = subprocess.run(tpgrade(*command), capture_output=True, text=True, timeout=120, check=False)
             assert run.returncode == 5, (command, run.stderr)
             assert said in run.stderr and "Traceback" not in run.stderr and "secret" not in run.stderr
+
+
+def test_workers_on_other_hosts_grade_over_the_network_and_one_killed_loses_nothing(
+    tmp_path: Path, local_grades: dict[str, SubmissionResult]
+) -> None:
+    """PostgreSQL and two workers each in a network namespace of their own (the coordinator
+    in the root one); one worker killed outright mid-run, the other finishes."""
+    from network_hosts import Hosts
+    from postgres_server import PostgresServer, stop_quietly
+
+    try:
+        hosts = Hosts()
+    except RuntimeError as exc:
+        if os.environ.get("TPGRADE_REQUIRE_POSTGRES") == "1":
+            raise
+        pytest.skip(str(exc))
+    started: list[subprocess.Popen[bytes]] = []
+    server = None
+    try:
+        db_host, db_address = hosts.add()
+        server = PostgresServer(tmp_path / "postgres", host=db_address, inside=Hosts.inside(db_host))
+        url = server.database()
+        subprocess.run(tpgrade("db", "init", "--database", url), check=True, capture_output=True)
+        for _ in range(2):
+            name, _ = hosts.add()
+            command = [*Hosts.inside(name), *tpgrade("worker", "--database", url, "--heartbeat", HEARTBEAT)]
+            command += ["--sandbox", "process"]
+            started.append(
+                subprocess.Popen(
+                    command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+                )
+            )
+        students = write_cohort(tmp_path / "cohort", only=(*SMALL, "slow3", "alt", "mutant1"))
+        coordinator = start_grading(tmp_path / "cohort", url)
+        wait_for(lambda: jobs(url, "succeeded") >= 2 and jobs(url, "doing") == 2)
+        os.killpg(started[0].pid, signal.SIGKILL)
+        started[0].wait()
+        assert coordinator.wait(timeout=600) == 0
+        assert_whole(url, local_grades, students)
+    finally:
+        for process in started:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=120)
+        if server is not None:
+            stop_quietly(server)
+        hosts.close()

@@ -436,3 +436,49 @@ def test_workers_on_other_hosts_grade_over_the_network_and_one_killed_loses_noth
         if server is not None:
             stop_quietly(server)
         hosts.close()
+
+
+def test_a_worker_leaves_jobs_of_other_graders_and_says_so(database: str) -> None:
+    from tpgrade.cluster.jobs import JobOptions, enqueue, new_app
+    from tpgrade.cohort.postgres_store import Submission
+
+    store = PostgresStore(database)
+    try:
+        submission = Submission("day2", "erin", "h", "erin.py", b"x = 1\n", "", 0.0)
+        assert enqueue(
+            store, new_app(database), submission, "0123456789ab", "cpu", JobOptions(), replace=False
+        )
+    finally:
+        store.close()
+    worker = subprocess.Popen(
+        tpgrade("worker", "--database", database, "--heartbeat", HEARTBEAT, "--sandbox", "process"),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert worker.stderr is not None
+        line = worker.stderr.readline()
+        assert "1 job(s) of day2 wait for graders 0123456789ab" in line and "leaves them" in line
+        wait_for(lambda: "serving" in worker.stderr.readline() if worker.stderr else False, 60)
+        time.sleep(3)
+        assert jobs(database, "todo") == 1  # left for a worker with that course
+    finally:
+        worker.terminate()
+        worker.communicate(timeout=120)
+    assert worker.returncode == 0
+
+
+def test_a_cuda_worker_without_a_gpu_stops_with_one_line(database: str) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is visible here: the worker would grade (the device run covers it)")
+    run = subprocess.run(
+        tpgrade("worker", "--database", database, "--device", "cuda", "--sandbox", "process"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 4, run.stderr
+    assert "no GPU is visible" in run.stderr and "Traceback" not in run.stderr

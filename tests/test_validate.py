@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tpgrade import paths
+from tpgrade.cohort.batch import SandboxSpec
 from tpgrade.course.validate import Finding, available_days, validate_day
 from tpgrade.sandbox import choose_sandbox
 
@@ -23,7 +24,11 @@ def failures(findings: list[Finding]) -> list[Finding]:
 def test_course_material_validates(day: str) -> None:
     preload = paths.preloaded_libraries(day)
     sandbox, _ = choose_sandbox("process", [paths.course_root()], allow_none=False, preload=preload)
-    findings = validate_day(day, sandbox)
+    spec = SandboxSpec("process", (paths.course_root(),), allow_none=False, preload=preload)
+    try:
+        findings = validate_day(day, sandbox, spec=spec, workers=2)  # the mutants two at a time
+    finally:
+        sandbox.close()
     assert failures(findings) == []
     subjects = {finding.subject for finding in findings}
     assert {"reference gets full marks", "stub gets zero", "stub notebook runs clean"} <= subjects

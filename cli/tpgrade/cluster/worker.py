@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import sys
 import tempfile
 import time
 import uuid
@@ -32,7 +33,7 @@ from tpgrade.cluster.reaper import reap
 from tpgrade.cohort.batch import grade_candidate
 from tpgrade.cohort.intake import Candidate
 from tpgrade.cohort.postgres_store import PostgresStore
-from tpgrade.errors import TpgradeError
+from tpgrade.errors import SandboxUnavailable, TpgradeError
 
 EXIT_UNUSABLE = 3  # a process whose sandbox or graders cannot be used: not started again
 FIRST_SLOT, LAST_SLOT = 48, 63  # the process sandbox's slots kept for workers (local runs use the first ones)
@@ -98,7 +99,7 @@ def grading_process(spec: WorkerSpec, number: int) -> None:
         self_test(sandbox, Limits())
         store = PostgresStore(spec.url)
     except TpgradeError as exc:
-        print(f"worker process {number}: {exc}", flush=True)
+        print(f"worker process {number}: {exc}", file=sys.stderr, flush=True)
         os._exit(EXIT_UNUSABLE)
     versions = {day: grader_version(day) for day in spec.days}
     queues = course_queues(spec.kind)
@@ -137,7 +138,7 @@ def grading_process(spec: WorkerSpec, number: int) -> None:
         try:
             result = grade_candidate(Candidate(student, path), config)
         except TpgradeError as exc:  # the sandbox or the graders: every job would fail alike
-            print(f"worker process {number}: {exc}", flush=True)
+            print(f"worker process {number}: {exc}", file=sys.stderr, flush=True)
             sandbox.abandon()
             os._exit(EXIT_UNUSABLE)  # the job stays taken; the reaper gives it to another worker
         finally:
@@ -225,7 +226,7 @@ def serve(spec: WorkerSpec, say: Callable[[str], None]) -> int:
                     start(number)
             if not processes:
                 say("no worker process can grade here: stopping")
-                return EXIT_UNUSABLE
+                return SandboxUnavailable.exit_code
             with contextlib.suppress(Exception):  # a database away for a while: try at the next turn
                 for line in asyncio.run(reap(app, spec.url, spec.stalled_after)):
                     say(line)

@@ -383,6 +383,7 @@ def validate(
     notebook: Annotated[bool, typer.Option(help="Also execute the stub notebook.")] = True,
 ) -> None:
     """Check the graders: reference full marks, stub zero, every mutant caught, stub runs."""
+    from tpgrade.cohort.batch import SandboxSpec, default_workers
     from tpgrade.course.validate import Finding, available_days, validate_day
     from tpgrade.sandbox import choose_sandbox
 
@@ -402,7 +403,8 @@ def validate(
 
     try:
         for each in days:
-            validate_day(each, backend, show, run_notebook=notebook)
+            spec = SandboxSpec(sandbox, (paths.course_root(),), allow_unsandboxed, preload=preload)
+            validate_day(each, backend, show, notebook, spec, default_workers())
     finally:
         backend.close()
     if failures:

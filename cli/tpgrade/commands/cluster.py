@@ -122,5 +122,5 @@ def worker(
     if sandbox == "none":
         raise UsageError("a worker grades hidden graders: choose --sandbox auto, process or docker")
     spec = WorkerSpec(database, processes, kind, sandbox, device, image, heartbeat=heartbeat)
-    code = serve(spec, lambda line: err.print(line, highlight=False, markup=False))
+    code = serve(spec, lambda line: err.print(line, highlight=False, markup=False, soft_wrap=True))
     raise typer.Exit(code)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tpgrade import paths
+from tpgrade.cohort.batch import SandboxSpec, grade_all
+from tpgrade.cohort.sqlite_store import SqliteStore
 from tpgrade.judge.engine import GradingConfig, grade_file, grade_program, grader_version
 from tpgrade.judge.submission import program_from_source, source_hash
 from tpgrade.models import SubmissionResult
@@ -61,20 +63,54 @@ def check_stub(day: str, config: GradingConfig) -> Finding:
     return Finding(day, "stub gets zero", ok, detail or result.message)
 
 
+def mutant_source(day: str, path: Path) -> str:
+    return paths.reference_file(day).read_text(encoding="utf-8") + "\n\n" + path.read_text(encoding="utf-8")
+
+
 def check_mutant(day: str, path: Path, reference: SubmissionResult, config: GradingConfig) -> Finding:
+    return judge_mutant(day, path, reference, _grade_source(mutant_source(day, path), path.stem, config))
+
+
+def judge_mutant(
+    day: str, path: Path, reference: SubmissionResult, result: SubmissionResult | None
+) -> Finding:
+    """Whether a mutant's grading lost points on its question, and on no other."""
     target = mutant_target(path)
     subject = f"mutant {path.stem}"
     if target not in reference.questions:
         return Finding(day, subject, False, f"targets unknown question {target!r}")
-    source = paths.reference_file(day).read_text(encoding="utf-8") + "\n\n" + path.read_text(encoding="utf-8")
-    result = _grade_source(source, path.stem, config)
+    if result is None:
+        return Finding(day, subject, False, "no result")
     question = result.questions.get(target)
     caught = question is not None and question.score < question.max_score
     collateral = [name for name in _full_marks(result) if not name.startswith(f"{target} ")]
-    detail = f"{target}: {question.score:g}/{question.max_score:g}" if question else "no result"
+    detail = (
+        f"{target}: {question.score:g}/{question.max_score:g}" if question else result.message or "no result"
+    )
     if collateral:
         detail += f"; also loses {'; '.join(collateral)}"
     return Finding(day, subject, caught and not collateral, detail)
+
+
+def _graded_in_parallel(
+    day: str, mutants: list[Path], config: GradingConfig, spec: SandboxSpec, workers: int
+) -> dict[str, SubmissionResult]:
+    """Each mutant graded as a file by ``workers`` processes with sandboxes of their own."""
+    with tempfile.TemporaryDirectory(prefix="tpgrade-validate-") as folder:
+        files = []
+        for path in mutants:
+            file = Path(folder) / f"{path.stem}.py"
+            file.write_text(mutant_source(day, path), encoding="utf-8")
+            files.append(file)
+        hidden = SandboxSpec(
+            spec.name, (*spec.hidden, Path(folder)), spec.allow_none, spec.device, spec.image, spec.preload
+        )
+        store = SqliteStore(Path(folder) / "validate.sqlite")
+        try:
+            outcomes = grade_all(files, config, store, workers=workers, spec=hidden)
+        finally:
+            store.close()
+    return {outcome.result.student: outcome.result for outcome in outcomes}
 
 
 def check_notebook_runs(day: str) -> Finding:
@@ -103,7 +139,11 @@ def validate_day(
     sandbox: Sandbox,
     on_finding: Callable[[Finding], None] = lambda finding: None,
     run_notebook: bool = True,
+    spec: SandboxSpec | None = None,
+    workers: int = 1,
 ) -> list[Finding]:
+    """Every check of ``day``; with ``workers`` > 1 (and the ``spec`` of their sandboxes) the
+    mutants are graded that many at a time."""
     config = GradingConfig(
         day=day, tests_dir=paths.graders_dir(day), sandbox=sandbox, grader_version=grader_version(day)
     )
@@ -121,8 +161,13 @@ def validate_day(
     for name in reference.questions:
         count = sum(mutant_target(path) == name for path in mutants)
         note(Finding(day, f"mutants for {name}", count >= 2, f"{count} written"))
-    for path in mutants:
-        note(check_mutant(day, path, reference, config))
+    if workers > 1 and spec is not None and len(mutants) > 1:
+        graded = _graded_in_parallel(day, mutants, config, spec, workers)
+        for path in mutants:
+            note(judge_mutant(day, path, reference, graded.get(path.stem)))
+    else:
+        for path in mutants:
+            note(check_mutant(day, path, reference, config))
     unknown = targets - set(reference.questions)
     if unknown:
         note(Finding(day, "mutant targets", False, f"unknown questions: {sorted(unknown)}"))

@@ -11,7 +11,7 @@ process ending a job and starting its next one (fetching), and what a job
 takes beyond its grading (start → stored, minus the grading's own time).
 Needs PostgreSQL's binaries (Debian: postgresql) and bubblewrap. Run:
 
-    python bench/queue.py [--count 200]
+    python bench/distributed.py [--count 200]
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ with ``tpgrade grade --workers 2`` into SQLite, then through the queue with
 run (loopback). Prints, per run, wall time and throughput, and for the queue
 the overhead per job read from Procrastinate's events: the gap between a
 process ending a job and starting its next one (fetching), and what a job
-takes beyond its grading (start → stored, minus the grading's own time).
+takes beyond the grading's own clock (start → stored, minus the result's
+total time: it includes reading the file and building the result, which the
+local path pays too).
 Needs PostgreSQL's binaries (Debian: postgresql) and bubblewrap. Run:
 
     python bench/distributed.py [--count 200]
@@ -72,12 +74,13 @@ def queue_run(
     try:
         wait_for_workers(url, workers * processes)  # started (torch, zygote, self-test) before the clock
         elapsed = timed(tpgrade("grade", "day2", str(cohort), "--database", url), cwd)
+        said = overheads(url)  # while the workers live: a stopped worker's jobs lose its id
     finally:
         for process in started:
             process.terminate()
         for process in started:
             process.wait(timeout=300)
-    return elapsed, overheads(url)
+    return elapsed, said
 
 
 def wait_for_workers(url: str, count: int, seconds: float = 300) -> None:
@@ -121,7 +124,7 @@ def overheads(url: str) -> str:
             f"median {statistics.median(ranked):.1f} ms, p95 {ranked[int(0.95 * (len(ranked) - 1))]:.1f} ms"
         )
 
-    return f"fetch gap {spread(gaps)}; start → stored beyond grading {spread(around)}"
+    return f"fetch gap {spread(gaps)}; start → stored beyond the grading's clock {spread(around)}"
 
 
 def main() -> None:

@@ -33,7 +33,11 @@ def test_every_command_has_help(command: str) -> None:
         (["check", "day2", "missing.ipynb"], 3, "fichier introuvable"),
     ],
 )
-def test_user_errors_are_one_line_with_their_exit_code(args: list[str], code: int, fragment: str) -> None:
+def test_user_errors_are_one_line_with_their_exit_code(
+    args: list[str], code: int, fragment: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # what a command writes in the current folder lands there
+    (tmp_path / "a.py").write_text("x = 1\n")
     result = runner.invoke(app, args)
     assert result.exit_code == code
     assert fragment in result.output

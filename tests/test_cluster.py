@@ -482,3 +482,21 @@ def test_a_cuda_worker_without_a_gpu_stops_with_one_line(database: str) -> None:
     )
     assert run.returncode == 4, run.stderr
     assert "no GPU is visible" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_files_the_local_path_refuses_unread_are_refused_without_a_job(database: str, tmp_path: Path) -> None:
+    from tpgrade.judge.submission import MAX_BYTES
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    with (folder / "huge.py").open("wb") as stream:
+        stream.truncate(MAX_BYTES + 1)  # never read nor sent to the database
+    (folder / "empty.py").write_text("")
+    run = grade_queued(folder, database, timeout=120)
+    assert run.returncode == 0, run.stderr
+    results = stored(database)
+    assert {name: r.status for name, r in results.items()} == {"huge": "rejected", "empty": "rejected"}
+    assert "trop volumineux" in results["huge"].message and results["huge"].submission_hash
+    assert jobs(database, "todo") == 0 and jobs(database, "succeeded") == 0
+    with psycopg.connect(database, autocommit=True) as db:
+        assert db.execute(b"SELECT count(*) FROM submissions").fetchone() == (0,)

@@ -10,6 +10,7 @@ finds the results stored since and waits for the rest.
 from __future__ import annotations
 
 import functools
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from tpgrade.cohort.batch import Outcome
 from tpgrade.cohort.intake import Candidate, Intake
 from tpgrade.cohort.postgres_store import PostgresStore, Submission
 from tpgrade.judge.engine import file_hash
+from tpgrade.judge.submission import Rejected, check_admissible
 from tpgrade.models import SubmissionResult
 
 Key = tuple[str, str, str, str]  # day, student, submission hash, grader version
@@ -70,7 +72,16 @@ def grade_queued(
         finish(result, False)
     pending: dict[Key, Candidate] = {}
     for candidate in intake.candidates:
-        digest = file_hash(candidate.path)
+        try:
+            check_admissible(candidate.path)  # before its bytes are read or sent anywhere
+        except Rejected as rejection:
+            result = rejected(candidate, str(rejection))
+            result = result.model_copy(update={"submission_hash": file_hash(candidate.path)})
+            store.save(result)
+            finish(result, False)
+            continue
+        content = candidate.path.read_bytes()
+        digest = hashlib.sha256(content).hexdigest()  # what file_hash gives, from the bytes in hand
         key = (run.day, candidate.student, digest, run.version)
         found = store.find(*key)
         if found is not None and found.status != "error" and not run.regrade:
@@ -86,7 +97,7 @@ def grade_queued(
             candidate.student,
             digest,
             candidate.path.name,
-            candidate.path.read_bytes(),
+            content,
             candidate.participant,
             candidate.path.stat().st_mtime,
         )

@@ -15,7 +15,7 @@ import psycopg
 from procrastinate import exceptions as procrastinate_errors
 
 from tpgrade import paths
-from tpgrade.cohort.postgres_store import PostgresStore, Submission, shown_url, submission_statement
+from tpgrade.cohort.postgres_store import PostgresStore, Submission, connect, shown_url, submission_statement
 from tpgrade.errors import StoreError
 from tpgrade.sandbox import Limits
 
@@ -122,7 +122,7 @@ def enqueue(
 def init_database(url: str) -> list[str]:
     """Create the store's tables and the queue's schema where missing; what was created."""
     created = []
-    with psycopg.connect(url, autocommit=True) as db:
+    with connect(url) as db:  # unreachable, refused, missing: one line
         has_store = db.execute(b"SELECT to_regclass('tpgrade_meta') IS NOT NULL").fetchone()
         has_queue = db.execute(b"SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
     PostgresStore.create(url).close()

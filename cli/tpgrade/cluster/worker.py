@@ -121,7 +121,7 @@ def grading_process(spec: WorkerSpec, number: int) -> None:
             raise RuntimeError(f"the submission {day}/{student}/{submission_hash} is not in the database")
         folder = scratch / uuid.uuid4().hex
         folder.mkdir()
-        path = folder / submission.file_name
+        path = folder / (Path(submission.file_name).name or "submission")  # a name, never a path
         path.write_bytes(submission.content)
         os.utime(path, (submission.modified, submission.modified))
         chosen = JobOptions.of(options)
@@ -144,7 +144,11 @@ def grading_process(spec: WorkerSpec, number: int) -> None:
         finally:
             path.unlink(missing_ok=True)
             folder.rmdir()
-        store.record_first(result.model_copy(update={"participant": submission.participant}))
+        key = {
+            "submission_hash": submission_hash,
+            "grader_version": grader_version,
+        }  # what the coordinator awaits
+        store.record_first(result.model_copy(update={**key, "participant": submission.participant}))
 
     try:
         app.run_worker(
@@ -169,13 +173,18 @@ def grading_process(spec: WorkerSpec, number: int) -> None:
 
 
 def other_versions_waiting(url: str, kind: str, queues: dict[str, str]) -> list[str]:
-    """One line per queue of this kind with jobs for graders this worker does not hold."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as db:
-        rows = db.execute(
-            b"SELECT queue_name, count(*) FROM procrastinate_jobs WHERE status = 'todo' GROUP BY queue_name"
-        ).fetchall()
+    """One line per queue of this kind with jobs for graders this worker does not hold (and an
+    unusable database said, as a :class:`StoreError`, before anything starts)."""
+    store = PostgresStore(url)
+    try:
+        rows = store.atomically(
+            lambda db: db.execute(
+                b"SELECT queue_name, count(*) FROM procrastinate_jobs WHERE status = 'todo' GROUP BY queue_name"
+            ).fetchall(),
+            "read the queue",
+        )
+    finally:
+        store.close()
     lines = []
     for name, count in rows:
         parsed = parse_queue(str(name))
@@ -191,7 +200,6 @@ def other_versions_waiting(url: str, kind: str, queues: dict[str, str]) -> list[
 
 def serve(spec: WorkerSpec, say: Callable[[str], None]) -> int:
     """Run the worker until SIGTERM or SIGINT; the exit code."""
-    PostgresStore(spec.url).close()  # an unusable database is said before anything starts
     queues = course_queues(spec.kind)
     for line in other_versions_waiting(spec.url, spec.kind, queues):
         say(line)

@@ -261,8 +261,8 @@ def _code_bytes(sources: list[str], skipped: list[int]) -> int:
     return sum(len(s.encode("utf-8", "surrogatepass")) for i, s in enumerate(sources) if i not in ignored)
 
 
-def read_program(path: Path, max_bytes: int = MAX_BYTES) -> tuple[str, Program]:
-    """Return the file's SHA-256 and its program, or raise :class:`Rejected`."""
+def check_admissible(path: Path, max_bytes: int = MAX_BYTES) -> None:
+    """Refuse, before reading it, a file of the wrong type, empty or too large (:class:`Rejected`)."""
     if path.suffix.lower() not in SUFFIXES:
         raise Rejected(
             f"type de fichier non pris en charge ({path.suffix or 'sans extension'}) : "
@@ -273,6 +273,11 @@ def read_program(path: Path, max_bytes: int = MAX_BYTES) -> tuple[str, Program]:
         raise Rejected("fichier vide")
     if size > max_bytes:
         raise Rejected(f"fichier trop volumineux ({size / 2**20:.0f} Mo, maximum {max_bytes / 2**20:.0f} Mo)")
+
+
+def read_program(path: Path, max_bytes: int = MAX_BYTES) -> tuple[str, Program]:
+    """Return the file's SHA-256 and its program, or raise :class:`Rejected`."""
+    check_admissible(path, max_bytes)
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     try:

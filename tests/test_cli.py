@@ -31,6 +31,8 @@ def test_every_command_has_help(command: str) -> None:
         (["grade", "day2", ".", "--sandbox", "none"], 2, "--allow-unsandboxed"),
         (["report", "day2", "--store", "nowhere/s.sqlite"], 5, "no results store"),
         (["check", "day2", "missing.ipynb"], 3, "fichier introuvable"),
+        (["similarity", "day2"], 2, "--database"),
+        (["exam", "report", "nopaper", "--store", "nowhere/s.sqlite"], 3, "paper"),
     ],
 )
 def test_user_errors_are_one_line_with_their_exit_code(

@@ -260,6 +260,16 @@ def test_two_workers_give_the_local_paths_grades(
     assert "ajusté par l'enseignant" in (tmp_path / "reports" / "feedback" / "ref.md").read_text(
         encoding="utf-8"
     )
+    pairs = tmp_path / "pairs.csv"
+    compared = subprocess.run(
+        tpgrade("similarity", "day2", "--database", database, "--threshold", "0.9", "--out", str(pairs)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert compared.returncode == 0, compared.stderr
+    found = {tuple(line.split(",")[:2]) for line in pairs.read_text(encoding="utf-8").splitlines()[1:]}
+    assert ("ref", "slow0") in found and ("alt", "ref") not in found  # the stored files, compared
 
 
 def test_a_grading_process_killed_mid_job_is_replaced_and_its_job_run_again(

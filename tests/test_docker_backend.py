@@ -73,6 +73,20 @@ def test_an_engine_error_at_launch_is_one_sandbox_line(error: BaseException) -> 
     assert "\n" not in str(raised.value) and "Traceback" not in str(raised.value)
 
 
+def test_an_engine_without_gpus_says_so_and_what_to_do() -> None:
+    """What dockerd answers to ``--gpus`` with no NVIDIA container toolkit."""
+    refused = docker.errors.APIError(
+        '500 Server Error: Internal Server Error ("could not select device driver "" '
+        'with capabilities: [[gpu]]")'
+    )
+    labels = {DIGEST_LABEL: runner_digest()}
+    sandbox = DockerSandbox(device="cuda", client=FakeClient(labels, create=refused))
+    with pytest.raises(SandboxUnavailable) as raised:
+        sandbox.launch(Limits())
+    line = str(raised.value)
+    assert "gives containers no GPU" in line and "--device cpu" in line and "500" not in line
+
+
 def test_a_fault_of_tpgrade_itself_is_not_taken_for_an_engine_error() -> None:
     """Only the engine's errors are mapped: a bug in tpgrade still shows as a bug."""
     sandbox = DockerSandbox(client=FakeClient({DIGEST_LABEL: runner_digest()}, create=RuntimeError("bug")))

@@ -4,6 +4,7 @@ the truth, the ambiguous question found by the item analysis, review decisions k
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -13,6 +14,7 @@ from exam_simulation import simulate_cohort
 from typer.testing import CliRunner
 
 from tpgrade.cohort.sqlite_store import SqliteStore
+from tpgrade.cohort.store import Store
 from tpgrade.commands.app import app
 from tpgrade.exam.bank import exam_dir, load_bank
 from tpgrade.exam.grading import EXAM_DAY
@@ -125,7 +127,35 @@ def test_sixty_simulated_students_within_one_point_and_the_ambiguous_question_la
     assert (tmp_path / "out" / "feedback" / "etudiant_00.html").is_file()
 
 
-def test_build_answer_review_and_keep_the_decisions(tmp_path: Path) -> None:
+def open_results(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[list[str], Callable[[], Store]]:
+    """The options that name the store of the test's backend, and a way to open it."""
+    if request.param == "sqlite":
+        store = tmp_path / "store.sqlite"
+        return ["--store", str(store)], lambda: SqliteStore(store)
+    from tpgrade.cohort.postgres_store import PostgresStore
+
+    url = request.getfixturevalue("database_url")
+    PostgresStore.create(url).close()  # what `tpgrade db init` does
+    return ["--database", url], lambda: PostgresStore(url)
+
+
+def latest_sheets(opened: Callable[[], Store]) -> list[SubmissionResult]:
+    store = opened()
+    try:
+        return store.latest(EXAM_DAY)
+    finally:
+        store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[list[str], Callable[[], Store]]:
+    return open_results(request, tmp_path)
+
+
+def test_build_answer_review_and_keep_the_decisions(
+    tmp_path: Path, backend: tuple[list[str], Callable[[], Store]]
+) -> None:
+    where, opened = backend
     paper_dir = tmp_path / "paper"
     invoke("exam", "build", "--seed", "3", "--variants", "2", "--out", str(paper_dir))
     bank = load_bank()
@@ -146,23 +176,26 @@ def test_build_answer_review_and_keep_the_decisions(tmp_path: Path) -> None:
     sheets = tmp_path / "sheets"
     sheets.mkdir()
     (sheets / "alice.yaml").write_text(yaml.safe_dump(sheet, allow_unicode=True), encoding="utf-8")
-    store = tmp_path / "store.sqlite"
-    graded = invoke("exam", "grade", str(paper_dir), str(sheets), "--store", str(store))
-    pending = [q for q in SqliteStore(store).latest(EXAM_DAY)[0].questions.values() if q.needs_review]
+    graded = invoke("exam", "grade", str(paper_dir), str(sheets), *where)
+    pending = [q for q in latest_sheets(opened)[0].questions.values() if q.needs_review]
     if not pending:
         pytest.fail(f"the hedged answer should wait for review: {graded}")
     assert "exam review" in graded
     answers = "".join(f"{min(0.5, q.max_score)}\n" for q in pending)
-    reviewed = invoke("exam", "review", str(paper_dir), str(sheets), "--store", str(store), input=answers)
+    reviewed = invoke("exam", "review", str(paper_dir), str(sheets), *where, input=answers)
     assert f"{len(pending)} decision(s) stored; 0 answer(s) still to review" in reviewed
-    invoke("exam", "grade", str(paper_dir), str(sheets), "--store", str(store))  # re-grading keeps them
-    again = SqliteStore(store).latest(EXAM_DAY)[0]
+    again_graded = invoke("exam", "grade", str(paper_dir), str(sheets), *where)  # re-grading keeps them
+    assert "1 already in the store" in again_graded
+    again = latest_sheets(opened)[0]
     for question in pending:
         kept = again.questions[question.name]
         assert kept.score == min(0.5, question.max_score) and not kept.needs_review
         assert "noté par l'enseignant" in kept.message
-    nothing = invoke("exam", "review", str(paper_dir), str(sheets), "--store", str(store))
+    nothing = invoke("exam", "review", str(paper_dir), str(sheets), *where)
     assert "Nothing to review" in nothing
+    reported = invoke("exam", "report", str(paper_dir), *where, "--out", str(tmp_path / "out"))
+    assert "still wait for review" not in reported
+    assert "alice" in (tmp_path / "out" / "gradebook_exam.csv").read_text(encoding="utf-8")
 
 
 def honest_and_hostile_sheets(paper_dir: Path, folder: Path, honest: int) -> dict[str, str]:

@@ -121,9 +121,7 @@ def grading_process(spec: WorkerSpec, number: int) -> None:
             raise RuntimeError(f"the submission {day}/{student}/{submission_hash} is not in the database")
         folder = scratch / uuid.uuid4().hex
         folder.mkdir()
-        path = folder / (Path(submission.file_name).name or "submission")  # a name, never a path
-        path.write_bytes(submission.content)
-        os.utime(path, (submission.modified, submission.modified))
+        path = submission.written(folder)
         chosen = JobOptions.of(options)
         config = GradingConfig(
             day=day,

@@ -10,9 +10,11 @@ or a delete, so running one twice changes nothing.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg
@@ -66,6 +68,14 @@ class Submission:
     content: bytes
     participant: str
     modified: float  # the file's modification time, which grading reads (seconds since 1970)
+
+    def written(self, folder: Path) -> Path:
+        """The file written into ``folder``, its time kept; named from the file's base name
+        only, never a path the sender chose."""
+        path = folder / (Path(self.file_name).name or "submission")
+        path.write_bytes(self.content)
+        os.utime(path, (self.modified, self.modified))
+        return path
 
 
 def shown_url(url: str) -> str:
@@ -193,17 +203,19 @@ class PostgresStore(Store):
 
     def submission(self, day: str, student: str, submission_hash: str) -> Submission | None:
         rows = self._rows(
-            "SELECT day, student, submission_hash, file_name, content, participant, modified "
-            "FROM submissions WHERE day=? AND student=? AND submission_hash=?",
+            f"SELECT {_SUBMISSION_COLUMNS} FROM submissions WHERE day=? AND student=? AND submission_hash=?",
             (day, student, submission_hash),
         )
-        if not rows:
-            return None
-        row = rows[0]
-        day, student, digest, name, content, participant, modified = row
-        return Submission(
-            str(day), str(student), str(digest), str(name), bytes(content), str(participant), float(modified)
+        return _submission(rows[0]) if rows else None
+
+    def latest_submissions(self, day: str) -> list[Submission]:
+        """Each student's latest handed-in file for ``day``, by student."""
+        rows = self._rows(
+            f"SELECT {_SUBMISSION_COLUMNS} FROM submissions "
+            "JOIN latest USING (day, student, submission_hash) WHERE day=? ORDER BY student",
+            (day,),
         )
+        return [_submission(row) for row in rows]
 
     def found(
         self, keys: list[tuple[str, str, str, str]]
@@ -219,6 +231,16 @@ class PostgresStore(Store):
         )
         results = [_parse(row[0]) for row in rows]
         return {(r.day, r.student, r.submission_hash, r.grader_version): r for r in results}
+
+
+_SUBMISSION_COLUMNS = "day, student, submission_hash, file_name, content, participant, modified"
+
+
+def _submission(row: tuple[Any, ...]) -> Submission:
+    day, student, digest, name, content, participant, modified = row
+    return Submission(
+        str(day), str(student), str(digest), str(name), bytes(content), str(participant), float(modified)
+    )
 
 
 def submission_statement(submission: Submission) -> tuple[bytes, tuple[Any, ...]]:

@@ -15,7 +15,9 @@ from tpgrade.commands.common import (
     DEFAULT_RESULTS,
     DatabaseOption,
     StoreOption,
+    database_reports_folder,
     err,
+    open_database,
     out,
     results_store,
     student_errors,
@@ -27,6 +29,7 @@ from tpgrade.errors import EXIT_FAILED, StoreError, UsageError
 from tpgrade.sandbox import Limits
 
 if TYPE_CHECKING:
+    from tpgrade.cohort.intake import Intake
     from tpgrade.cohort.store import Store
     from tpgrade.models import SubmissionResult
 
@@ -244,14 +247,6 @@ def reports_folder(store: Path, day: str) -> Path:
     return store.parent / name / day
 
 
-def database_reports_folder(url: str, day: str) -> Path:
-    """Where a database's reports go by default: ``tpgrade-results/reports_DBNAME/DAY``."""
-    from psycopg import conninfo
-
-    name = conninfo.conninfo_to_dict(url).get("dbname") or "database"
-    return DEFAULT_RESULTS / f"reports_{''.join(c if c.isalnum() else '_' for c in str(name))}" / day
-
-
 def _adjusted(store: Store, day: str, results: list[SubmissionResult]) -> list[SubmissionResult]:
     """The instructors' adjustments applied; those set aside (the submission changed) said."""
     from tpgrade.cohort.adjustments import apply_adjustments
@@ -453,8 +448,13 @@ def demo(
 def similarity(
     day: Day,
     submissions: Annotated[
-        list[Path], typer.Argument(metavar="PATH", help="The same files, folders or zips as for grade.")
-    ],
+        list[Path] | None,
+        typer.Argument(
+            metavar="[PATH]...",
+            help="The same files, folders or zips as for grade; none with --database: "
+            "each student's latest submission there.",
+        ),
+    ] = None,
     threshold: Annotated[
         float,
         typer.Option(metavar="X", help="Report pairs at least this similar (0 to 1).", min=0.0, max=1.0),
@@ -462,18 +462,24 @@ def similarity(
     output: Annotated[
         Path, typer.Option("--out", metavar="FILE", help="CSV of the pairs found.", dir_okay=False)
     ] = DEFAULT_RESULTS / "similarity.csv",
+    database: DatabaseOption = None,
 ) -> None:
     """Pairs of submissions with suspiciously similar code (names and comments ignored)."""
     import tempfile
 
-    from tpgrade.cohort.intake import gather
     from tpgrade.reports.similarity import compare, write_pairs
 
     paths.check_day(day)
+    if not submissions and database is None:
+        raise UsageError(
+            "give the submissions (files, folders or zips), or --database to compare the stored ones"
+        )
     with tempfile.TemporaryDirectory(prefix="tpgrade-intake-") as scratch:
-        intake = gather(submissions, Path(scratch), preferred=f"tp_{day}")
-        for note in intake.notes:
-            err.print(f"note: {shown(note)}", highlight=False, markup=False)
+        if submissions:
+            intake = _gathered(submissions, Path(scratch), day)
+        else:
+            assert database is not None
+            intake = _stored_submissions(database, day, Path(scratch))
         comparison = compare(intake, paths.stub_notebook(day), threshold)
     for student, note in comparison.notes:
         err.print(f"note: {shown_id(student)}: {shown(note)}", highlight=False, markup=False)
@@ -484,6 +490,36 @@ def similarity(
         out.print(line, highlight=False, markup=False)
     more = " (first 20 shown)" if len(pairs) > 20 else ""
     out.print(f"{len(pairs)} pair(s) at or above {threshold:g}{more}; all in {output}")
+
+
+def _gathered(submissions: list[Path], scratch: Path, day: str) -> Intake:
+    from tpgrade.cohort.intake import gather
+
+    intake = gather(submissions, scratch, preferred=f"tp_{day}")
+    for note in intake.notes:
+        err.print(f"note: {shown(note)}", highlight=False, markup=False)
+    return intake
+
+
+def _stored_submissions(url: str, day: str, scratch: Path) -> Intake:
+    """Each student's latest submission in the database, written under ``scratch``."""
+    from tpgrade.cohort.intake import Candidate, Intake
+
+    database = open_database(url)
+    try:
+        stored = database.latest_submissions(day)
+    finally:
+        database.close()
+    if not stored:
+        raise StoreError(
+            f"the database holds no {day} submission: run `tpgrade grade {day} … --database` first"
+        )
+    candidates = []
+    for index, submission in enumerate(stored):
+        folder = scratch / str(index)
+        folder.mkdir()
+        candidates.append(Candidate(submission.student, submission.written(folder)))
+    return Intake(candidates=candidates)
 
 
 gradescope_app = typer.Typer(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from tpgrade.display import shown_markup
+from tpgrade.display import shown, shown_markup
 from tpgrade.errors import EXIT_INTERRUPTED, InputError, StoreError, TpgradeError, UsageError
 
 if TYPE_CHECKING:
@@ -58,21 +58,40 @@ def no_store(store: Path, day: str) -> str:
 
 
 @contextlib.contextmanager
-def results_store(store: Path, database: str | None, day: str) -> Iterator[Store]:
-    """The store a command reads: the database when one is given, else the SQLite file,
-    which must be there already."""
+def results_store(
+    store: Path, database: str | None, day: str, *, create: bool = False, missing: str | None = None
+) -> Iterator[Store]:
+    """The store a command uses: the database when one is given, else the SQLite file,
+    which must be there already unless ``create`` (``missing`` says what to run first)."""
     from tpgrade.cohort.sqlite_store import SqliteStore
 
     if database is not None:
         opened: Store = open_database(database)
-    elif not store.is_file():
-        raise StoreError(no_store(store, day))
+    elif not create and not store.is_file():
+        raise StoreError(missing or no_store(store, day))
     else:
         opened = SqliteStore(store)
     try:
         yield opened
     finally:
         opened.close()
+
+
+def database_reports_folder(url: str, day: str) -> Path:
+    """Where a database's reports go by default: ``tpgrade-results/reports_DBNAME/DAY``."""
+    from psycopg import conninfo
+
+    name = conninfo.conninfo_to_dict(url).get("dbname") or "database"
+    return DEFAULT_RESULTS / f"reports_{''.join(c if c.isalnum() else '_' for c in str(name))}" / day
+
+
+def store_place(store: Path, database: str | None) -> str:
+    """Where results are kept, for a message: the database (password hidden) or the file."""
+    if database is None:
+        return shown(store)
+    from tpgrade.cohort.postgres_store import shown_url
+
+    return shown(shown_url(database))
 
 
 def _lines(message: object) -> str:

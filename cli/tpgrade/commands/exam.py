@@ -8,11 +8,22 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from tpgrade.commands.common import DEFAULT_RESULTS, StoreOption, err, out, user_errors
+from tpgrade.commands.common import (
+    DEFAULT_RESULTS,
+    DatabaseOption,
+    StoreOption,
+    database_reports_folder,
+    err,
+    out,
+    results_store,
+    store_place,
+    user_errors,
+)
 from tpgrade.display import shown, shown_id, shown_markup
 from tpgrade.errors import StoreError, UsageError
 
 if TYPE_CHECKING:
+    from tpgrade.cohort.store import Store
     from tpgrade.exam.bank import Bank
     from tpgrade.exam.paper import Paper
 
@@ -148,20 +159,22 @@ def grade(
     regrade: Annotated[
         bool, typer.Option("--regrade", help="Grade again sheets already in the store.")
     ] = False,
+    database: DatabaseOption = None,
 ) -> None:
     """Grade answer sheets: exact for choices, numbers and orders; by rubric for short answers.
     Each sheet's result is stored as soon as it is graded; a run again grades only what is new.
     Decisions below the confidence threshold wait for `tpgrade exam review`."""
     from tpgrade.cohort.batch import default_workers
-    from tpgrade.cohort.sqlite_store import SqliteStore
     from tpgrade.exam.cohort import grade_cohort
+    from tpgrade.exam.grading import EXAM_DAY
 
     if workers is not None and not 1 <= workers <= 64:
         raise UsageError("--workers must be between 1 and 64")
     loaded, drawn = _bank_and_paper(paper, bank)
-    grades = grade_cohort(
-        sheets, drawn, loaded, SqliteStore(store), workers=workers or default_workers(), regrade=regrade
-    )
+    with results_store(store, database, EXAM_DAY, create=True) as results:
+        grades = grade_cohort(
+            sheets, drawn, loaded, results, workers=workers or default_workers(), regrade=regrade
+        )
     for note in grades.notes:
         err.print(f"[yellow]note:[/] {shown_markup(note)}", highlight=False)
     graded = [r for r in grades.results if r.status == "graded"]
@@ -181,7 +194,7 @@ def grade(
     reused = f" ({grades.reused} already in the store)" if grades.reused else ""
     out.print(
         f"{len(graded)} sheet(s) graded{reused}, {len(grades.results) - len(graded)} rejected; "
-        f"mean {mean:.2f} / {drawn.total_points:g}. Results in {shown(store)}.",
+        f"mean {mean:.2f} / {drawn.total_points:g}. Results in {store_place(store, database)}.",
         highlight=False,
         soft_wrap=True,
     )
@@ -203,16 +216,22 @@ def review(
     sheets: SheetsArgument,
     store: StoreOption = EXAM_STORE,
     bank: BankOption = None,
+    database: DatabaseOption = None,
 ) -> None:
     """Go through the automatic decisions below the confidence threshold: Enter accepts,
     a number gives those points, s skips, q stops. Decisions are stored and kept on re-grading."""
-    from tpgrade.cohort.sqlite_store import SqliteStore
+    from tpgrade.exam.grading import EXAM_DAY
+
+    loaded, drawn = _bank_and_paper(paper, bank)
+    with results_store(store, database, EXAM_DAY, create=True) as results:
+        _review(sheets, drawn, loaded, results)
+
+
+def _review(sheets: list[Path], drawn: Paper, loaded: Bank, results: Store) -> None:
     from tpgrade.exam.cohort import grade_cohort, record_decision
     from tpgrade.exam.review import short_answer_lines
     from tpgrade.exam.schema import ShortAnswer
 
-    loaded, drawn = _bank_and_paper(paper, bank)
-    results = SqliteStore(store)
     pending = grade_cohort(sheets, drawn, loaded, results).pending
     if not pending:
         out.print("Nothing to review: every automatic decision is above the threshold or already decided.")
@@ -266,21 +285,27 @@ def report(
         typer.Option("--out", metavar="DIR", help="Folder (default: reports/exam next to the store)."),
     ] = None,
     bank: BankOption = None,
+    database: DatabaseOption = None,
 ) -> None:
     """Gradebook, feedback per student, JSON, cohort summary, and the item analysis of every
     question (difficulty, discrimination, point-biserial, distractors) with a plot."""
-    from tpgrade.cohort.sqlite_store import SqliteStore
     from tpgrade.exam.analysis import write_item_analysis
     from tpgrade.exam.grading import EXAM_DAY
     from tpgrade.reports import write_reports
 
     loaded, drawn = _bank_and_paper(paper, bank)
-    if not store.is_file():
-        raise StoreError(f"no results store at {store}: run `tpgrade exam grade {paper} …` first")
-    results = SqliteStore(store).latest(EXAM_DAY)
+    first = f"run `tpgrade exam grade {paper} …` first"
+    with results_store(store, database, EXAM_DAY, missing=f"no results store at {store}: {first}") as kept:
+        results = kept.latest(EXAM_DAY)
     if not results:
-        raise StoreError(f"the store {store} holds no exam result")
-    folder = output or store.parent / "reports" / EXAM_DAY
+        where = "the database" if database is not None else f"the store {store}"
+        raise StoreError(f"{where} holds no exam result: {first}")
+    if output is not None:
+        folder = output
+    elif database is not None:
+        folder = database_reports_folder(database, EXAM_DAY)
+    else:
+        folder = store.parent / "reports" / EXAM_DAY
     written = write_reports(results, folder, EXAM_DAY)
     items = write_item_analysis(results, drawn, loaded, folder)
     pending = sum(q.needs_review for r in results for q in r.questions.values())

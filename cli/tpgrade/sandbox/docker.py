@@ -141,6 +141,11 @@ def _engine_problem(exc: BaseException) -> str:
         return f"connection refused at {where}: is dockerd running?"
     if "timed out" in text.lower() or "Timeout" in text:
         return f"no answer from {where} in time"
+    if "could not select device driver" in text:
+        return (
+            "it gives containers no GPU (no NVIDIA container toolkit, or no GPU on this machine): "
+            "install nvidia-container-toolkit and restart dockerd, or grade with --device cpu"
+        )
     return _short(exc)
 
 

@@ -14,30 +14,32 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from tpgrade import paths
 from tpgrade.errors import BuildError, SandboxUnavailable, TpgradeError
 from tpgrade.sandbox.docker import CPU_IMAGE, CUDA_IMAGE, DIGEST_LABEL, connect, engine_errors, runner_digest
 
-TORCH_PIN = "torch==2.13.0"
-DEFAULT_BASES = {"cpu": "python:3.11-slim-bookworm", "cuda": "nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04"}
+DOCKERFILE = "docker/Dockerfile"
+DEFAULT_BASE = "python:3.11-slim-bookworm"
+# The CUDA build of torch carries its CUDA runtime in its wheels (nvidia-*): any base serves.
+TORCH_PINS = {"cpu": "torch==2.13.0", "cuda": "torch==2.14.1"}
 
 
 @dataclass(frozen=True)
 class ImagePlan:
-    """What to build: which Dockerfile, from which base, with which wheels, under which tag."""
+    """What to build: which torch, from which base, with which wheels, under which tag."""
 
     kind: str  # "cpu" or "cuda"
     tag: str
-    base_image: str | None  # None: the Dockerfile's default
+    base_image: str | None  # None: the Dockerfile's default, DEFAULT_BASE
     wheels: Path  # inside the course folder (the build context)
     download: bool
     torch_index: str | None = None
 
     @property
-    def dockerfile(self) -> str:
-        return f"docker/Dockerfile.{self.kind}"
+    def torch(self) -> str:
+        return TORCH_PINS[self.kind]
 
 
 def plan(
@@ -66,7 +68,7 @@ def fetch_wheels(image: ImagePlan, say: Callable[[str], None]) -> None:
     command = [sys.executable, "-m", "pip", "download", "--quiet", "--dest", str(image.wheels)]
     if image.torch_index:
         command += ["--extra-index-url", image.torch_index]
-    command += [TORCH_PIN, str(paths.course_root())]
+    command += [image.torch, str(paths.course_root())]
     say("$ " + " ".join(command[2:]))
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -84,17 +86,17 @@ def build(image: ImagePlan, say: Callable[[str], None], client: Any = None) -> s
             f"no wheels in {image.wheels}: drop --no-download, or fetch them there with pip download"
         )
     client = client or connect()
-    args = {"WHEELS": str(image.wheels.relative_to(root))}
+    context = build_context(root, image.wheels)
+    args = {"WHEELS": str(image.wheels.relative_to(root)), "TORCH": image.torch}
     if image.base_image:
         args["BASE_IMAGE"] = image.base_image
-    say(
-        f"Building {image.tag} from {image.dockerfile} (base {image.base_image or DEFAULT_BASES[image.kind]})"
-    )
+    say(f"Building {image.tag} from {DOCKERFILE} (base {image.base_image or DEFAULT_BASE}, {image.torch})")
     built = ""
     try:
         for chunk in client.api.build(
-            path=str(root),
-            dockerfile=image.dockerfile,
+            fileobj=context,
+            custom_context=True,
+            dockerfile=DOCKERFILE,
             tag=image.tag,
             buildargs=args,
             labels={DIGEST_LABEL: runner_digest()},
@@ -112,7 +114,25 @@ def build(image: ImagePlan, say: Callable[[str], None], client: Any = None) -> s
         raise
     except engine_errors() as exc:
         raise SandboxUnavailable(f"the docker engine could not build {image.tag}: {str(exc)[:300]}") from None
+    finally:
+        context.close()
     return built
+
+
+def build_context(root: Path, wheels: Path) -> IO[bytes]:
+    """The build context as a tar: the course folder less what ``.dockerignore`` leaves out
+    and less the other images' wheels (the CUDA image's are gigabytes)."""
+    from docker.utils.build import tar
+
+    ignore = root / ".dockerignore"
+    lines = ignore.read_text(encoding="utf-8").splitlines() if ignore.is_file() else []
+    exclude = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    exclude += [
+        other.relative_to(root).as_posix()
+        for other in sorted((root / "build").glob("wheels-*"))
+        if other.is_dir() and other.resolve() != wheels
+    ]
+    return cast(IO[bytes], tar(str(root), exclude=exclude, dockerfile=(DOCKERFILE, None)))
 
 
 @dataclass(frozen=True)

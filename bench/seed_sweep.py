@@ -38,6 +38,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "cli"))
+# One thread per process, as in the sandbox: with one per core in every worker, the
+# training graders ran ten times slower (threads fighting over the cores).
+os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
 
 from tpgrade import paths  # noqa: E402
 from tpgrade.judge.local import LocalStudent  # noqa: E402
@@ -124,6 +127,12 @@ def client_of(source: str) -> LocalStudent:
     return LocalStudent(load(), SubmissionSource((source,)), fresh_namespace=load)
 
 
+def one_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
 def sweep(job: tuple[str, str, str, str, int]) -> Sweep:
     day, name, source, kind, seeds = job
     result = Sweep(day, name, kind, seeds)
@@ -162,7 +171,7 @@ def main() -> None:
             for kind, seeds in kinds.items():
                 jobs.append((day, name, source, kind, seeds))
     total_failures = 0
-    with ProcessPoolExecutor(max_workers=args.workers) as pool:
+    with ProcessPoolExecutor(max_workers=args.workers, initializer=one_thread) as pool:
         for result in pool.map(sweep, jobs):
             failed = sum(len(s) for s in result.failures.values())
             total_failures += failed

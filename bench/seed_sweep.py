@@ -23,6 +23,7 @@ on ``--training-seeds`` seeds (the others on ``--seeds``).
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.util
 import os
 import sys
@@ -69,13 +70,24 @@ class Sweep:
     seconds: float = 0.0
 
 
-def implementations(day: str) -> Iterator[tuple[str, str]]:
+def implementations(day: str) -> Iterator[tuple[str, str, frozenset[str] | None]]:
+    """(name, source, the questions it changes: None for a whole implementation)."""
     reference = paths.reference_file(day).read_text(encoding="utf-8")
-    yield "reference", reference
+    yield "reference", reference, None
     for path in sorted((FIXTURES / day).glob("alt_correct*.py")):
-        yield path.stem, path.read_text(encoding="utf-8")
+        yield path.stem, path.read_text(encoding="utf-8"), None
     for path in sorted((FIXTURES / day / "seed_variants").glob("*.py")):
-        yield f"reference + {path.stem}", reference + "\n\n" + path.read_text(encoding="utf-8")
+        variant = path.read_text(encoding="utf-8")
+        yield f"reference + {path.stem}", reference + "\n\n" + variant, defined_names(variant)
+
+
+def defined_names(source: str) -> frozenset[str]:
+    """The functions and classes a variant (re)defines: the questions worth sweeping for it."""
+    return frozenset(
+        node.name
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    )
 
 
 def grader_tests(day: str, training: bool) -> list[tuple[str, str, bool, Callable[..., None]]]:
@@ -100,6 +112,10 @@ def grader_tests(day: str, training: bool) -> list[tuple[str, str, bool, Callabl
                     (question, f"{path.name}::{name}", bool(marks[0].kwargs.get("numpy_only")), function)
                 )
     return found
+
+
+def training_questions(day: str) -> frozenset[str]:
+    return frozenset(question for question, *_ in grader_tests(day, training=True))
 
 
 def passes(
@@ -133,11 +149,17 @@ def one_thread() -> None:
     torch.set_num_threads(1)
 
 
-def sweep(job: tuple[str, str, str, str, int]) -> Sweep:
-    day, name, source, kind, seeds = job
+Job = tuple[str, str, str, str, int, "frozenset[str] | None"]
+
+
+def sweep(job: Job) -> Sweep:
+    day, name, source, kind, seeds, changed = job
     result = Sweep(day, name, kind, seeds)
     started = time.monotonic()
     tests = grader_tests(day, kind == "training")
+    if kind == "training" and changed is not None:
+        # Only the training graders of what the variant changes (the others re-run the reference).
+        tests = [test for test in tests if test[0] in changed]
     for seed in range(seeds):
         client = client_of(source)
         failed = {
@@ -160,16 +182,19 @@ def main() -> None:
     parser.add_argument("--no-training", action="store_true", help="leave out the graders that train")
     parser.add_argument("--only", default="", help="only the implementations whose name holds this text")
     args = parser.parse_args()
-    jobs = []
+    jobs: list[Job] = []
     for day in args.days:
         kinds = {"cheap": args.seeds}
         if TRAINING[day] and not args.no_training:
             kinds["training"] = args.training_seeds
-        for name, source in implementations(day):
+        for name, source, changed in implementations(day):
             if args.only not in name:
                 continue
             for kind, seeds in kinds.items():
-                jobs.append((day, name, source, kind, seeds))
+                # A variant of a function no training grader calls would only re-run the reference.
+                if kind == "training" and changed is not None and not changed & training_questions(day):
+                    continue
+                jobs.append((day, name, source, kind, seeds, changed))
     total_failures = 0
     with ProcessPoolExecutor(max_workers=args.workers, initializer=one_thread) as pool:
         for result in pool.map(sweep, jobs):

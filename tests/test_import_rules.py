@@ -3,6 +3,7 @@
 Layers go one way, each importing only from its own layer and those below:
 
     commands (Typer)            commands.*
+    service                     service.* (the web front: accounts, hand-in, receipts, pages, API)
     course, reports, exam       course.* (check, validate, demo, release, gradescope), notebook,
                                 reports.* (feedback, gradebook, Moodle, summary, similarity), exam.*
     cluster                     cluster.* (the job queue, workers, reaper, coordinator)
@@ -46,6 +47,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("cohort", ("cohort",)),
     ("cluster", ("cluster",)),
     ("course, reports, exam", ("course", "notebook", "reports", "exam")),
+    ("service", ("service",)),
     ("commands", ("commands", "__main__")),
 ]
 RANK = {top: rank for rank, (_, tops) in enumerate(LAYERS) for top in tops}

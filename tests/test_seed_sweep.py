@@ -23,13 +23,27 @@ def sweep_module() -> ModuleType:
 
 def test_the_sweep_passes_correct_code_and_catches_a_mutant_on_every_seed() -> None:
     sweep = sweep_module()
-    implementations = dict(sweep.implementations("day5"))
+    implementations = {name: (source, changed) for name, source, changed in sweep.implementations("day5")}
     assert {"reference", "alt_correct", "reference + fit_temperature_golden"} <= set(implementations)
     for name in ("reference", "reference + auroc_trapezoid"):
-        assert sweep.sweep(("day5", name, implementations[name], "cheap", 3)).failures == {}
+        source, changed = implementations[name]
+        assert sweep.sweep(("day5", name, source, "cheap", 3, changed)).failures == {}
     mutant = paths.mutants_dir("day5") / "auroc__classes_swapped.py"
-    wrong = implementations["reference"] + "\n\n" + mutant.read_text(encoding="utf-8")
-    assert sweep.sweep(("day5", "mutant", wrong, "cheap", 3)).failures == {"auroc": [0, 1, 2]}
+    wrong = implementations["reference"][0] + "\n\n" + mutant.read_text(encoding="utf-8")
+    assert sweep.sweep(("day5", "mutant", wrong, "cheap", 3, None)).failures == {"auroc": [0, 1, 2]}
+
+
+def test_a_seed_variant_is_swept_only_on_what_it_defines() -> None:
+    sweep = sweep_module()
+    assert sweep.defined_names("import math\n\ndef auroc(s, y):\n    pass\n\nclass Net:\n    pass\n") == {
+        "auroc",
+        "Net",
+    }
+    variants = {name: changed for name, _, changed in sweep.implementations("day1") if changed is not None}
+    assert variants, "day1 has seed variants"
+    assert all(changed for changed in variants.values())
+    # Whole implementations are swept on every grader.
+    assert dict((name, changed) for name, _, changed in sweep.implementations("day1"))["reference"] is None
 
 
 def test_every_training_grader_named_in_the_sweep_exists() -> None:

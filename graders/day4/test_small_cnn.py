@@ -19,17 +19,28 @@ seeds; about 0.7 s of CPU for the reference (one thread). The test images are
 then each shifted by a random (dx, dy) with max(|dx|, |dy|) = 2, with the
 reference ``translate`` (the digit stays inside the canvas).
 
-Thresholds, measured over 50 splits and seeds with this loop:
+A network is trained from up to ATTEMPTS = 3 initialisations (new weights and
+batch order, same data), and passes on the first that meets both thresholds:
+with PyTorch's default initialisation and lr 0.01, a narrow last convolution
+can start with most of its channels dead (a CNN of three convolutions of 8,
+16, 16 channels pooled by a global max kept 4 live channels of 16 on one seed
+in ten, and reached 0.51 clean and 0.36 shifted), which says nothing of the
+student's architecture. The wrong architectures below fail on every
+initialisation, so the retries only cost them time (three trainings).
+
+Thresholds, measured over 50 splits and seeds with this loop (the deeper CNN
+and the wrong ones over 40 and 20, with the retries):
 - accuracy on the centred test images >= 0.60: the reference gets 0.90 to
-  0.97 (a margin of 0.30), a deeper CNN with three convolutions of 8, 16, 16
-  channels 0.73 to 0.94, an MLP 0.92 to 0.95 (this part only checks that the
-  network learns);
+  0.97 (a margin of 0.30), the deeper CNN 0.71 to 0.94 (0.51 on one
+  initialisation in ten before the retries), an MLP 0.92 to 0.95 (this part
+  only checks that the network learns);
 - accuracy on the shifted test images >= 0.50: the reference gets 0.89 to
-  0.97 (a margin of 0.39), the deeper CNN 0.68 to 0.94, a CNN with valid
-  convolutions (no padding) 0.63 to 0.95, while an MLP gets 0.07 to 0.11, a
-  CNN ending in a flatten and a dense layer 0.09 to 0.15, and one that
-  max-pools to a 4×4 grid before its dense layer 0.14 to 0.27 (a margin of
-  0.23; chance is 0.10): they only know the positions they were trained on.
+  0.97 (a margin of 0.39), the deeper CNN 0.68 to 0.93 (a margin of 0.18;
+  0.36 without the retries), a CNN with valid convolutions (no padding) 0.63
+  to 0.95, while an MLP gets 0.08 to 0.11, a CNN ending in a flatten and a
+  dense layer 0.11 to 0.14, and one that max-pools to a 4×4 grid before its
+  dense layer 0.16 to 0.27, the best of three trainings (a margin of 0.23;
+  chance is 0.10): they only know the positions they were trained on.
   Global pooling after convolutions makes the prediction almost translation
   invariant.
 The test suite runs this grader on 50 seeds: the reference passes them all,
@@ -49,6 +60,7 @@ MAX_PARAMETERS = 10_000
 PAD, N_TRAIN = 3, 500
 EPOCHS, BATCH_SIZE, LR = 10, 50, 0.01
 SHIFT = 2
+ATTEMPTS = 3
 CLEAN_THRESHOLD, SHIFTED_THRESHOLD = 0.60, 0.50
 
 TRAINING_PROBE = PyFunction(
@@ -137,25 +149,31 @@ def as_input(images):
 
 
 def train_and_score(student, rng):
-    """(clean accuracy, shifted accuracy) of the student's CNN trained by the judge's loop."""
+    """(clean accuracy, shifted accuracy) of the student's CNN trained by the judge's loop:
+    the first of ATTEMPTS initialisations that meets both thresholds, else the best one."""
     images, labels = digits_on_canvas()
     order = rng.permutation(len(labels))
     train, test = order[:N_TRAIN], order[N_TRAIN:]
     test_images = np.concatenate([images[test], shifted(rng, images[test])])
-    seed = int(rng.integers(2**31))
-    got = student.run(
-        TRAINING_PROBE,
-        as_input(images[train]),
-        torch.from_numpy(labels[train]),
-        as_input(test_images),
-        EPOCHS,
-        BATCH_SIZE,
-        LR,
-        seed,
-    )
-    logits = logits_of(got, len(test_images), 10, "les logits du CNN entraîné")
-    correct = logits.argmax(axis=1) == np.concatenate([labels[test], labels[test]])
-    return float(correct[: len(test)].mean()), float(correct[len(test) :].mean())
+    best = (0.0, 0.0)
+    for seed in rng.integers(2**31, size=ATTEMPTS):
+        got = student.run(
+            TRAINING_PROBE,
+            as_input(images[train]),
+            torch.from_numpy(labels[train]),
+            as_input(test_images),
+            EPOCHS,
+            BATCH_SIZE,
+            LR,
+            int(seed),
+        )
+        logits = logits_of(got, len(test_images), 10, "les logits du CNN entraîné")
+        correct = logits.argmax(axis=1) == np.concatenate([labels[test], labels[test]])
+        scores = float(correct[: len(test)].mean()), float(correct[len(test) :].mean())
+        if scores[0] >= CLEAN_THRESHOLD and scores[1] >= SHIFTED_THRESHOLD:
+            return scores
+        best = max(best, scores, key=lambda pair: pair[1])
+    return best
 
 
 @question("SmallCNN", points=1.0, timeout=30)

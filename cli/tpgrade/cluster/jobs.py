@@ -71,52 +71,68 @@ def enqueue(
     kind: str,
     options: JobOptions,
     replace: bool,
+    priority: int = 0,
 ) -> bool:
     """Write the submission, make it its student's current one and put its job in, in one
     transaction; False when a job for it was already waiting or running. With ``replace``,
     the result stored for it (graded again, or an error to try again) goes."""
-    lock = job_lock(submission.day, submission.student, submission.submission_hash, version)
-    key = (submission.day, submission.student, submission.submission_hash, version)
-
-    def write(db: psycopg.Connection[Any]) -> bool:
-        db.execute(*submission_statement(submission))
-        db.execute(
-            b"INSERT INTO latest VALUES (%s, %s, %s, %s) ON CONFLICT (day, student) DO UPDATE SET "
-            b"submission_hash = excluded.submission_hash, grader_version = excluded.grader_version",
-            key,
-        )
-        pending = db.execute(
-            b"SELECT 1 FROM procrastinate_jobs WHERE queueing_lock = %s AND status IN ('todo', 'doing') "
-            b"UNION ALL SELECT 1 FROM procrastinate_jobs WHERE lock = %s AND status = 'doing'",
-            (lock, lock),
-        ).fetchone()
-        if pending is not None:
-            return False
-        if replace:
-            db.execute(
-                b"DELETE FROM results WHERE day=%s AND student=%s AND submission_hash=%s AND grader_version=%s",
-                key,
-            )
-        task = app.configure_task(
-            TASK,
-            queue=queue_name(kind, submission.day, version),
-            lock=lock,
-            queueing_lock=lock,
-            connection=db,  # the job goes in with the submission, in this transaction
-        )
-        task.defer(
-            day=submission.day,
-            student=submission.student,
-            submission_hash=submission.submission_hash,
-            grader_version=version,
-            options=options.arguments(),
-        )
-        return True
-
     try:
-        return store.atomically(write, "put the submission and its job in")
+        return store.atomically(
+            lambda db: enqueue_in(db, app, submission, version, kind, options, replace, priority),
+            "put the submission and its job in",
+        )
     except procrastinate_errors.AlreadyEnqueued:
         return False  # another coordinator put the same job in a moment ago
+
+
+def enqueue_in(
+    db: psycopg.Connection[Any],
+    app: procrastinate.App,
+    submission: Submission,
+    version: str,
+    kind: str,
+    options: JobOptions,
+    replace: bool,
+    priority: int = 0,
+) -> bool:
+    """:func:`enqueue` inside the caller's transaction on ``db`` (which may write more with it).
+    A job of higher ``priority`` is taken first (students' hand-ins before a re-grade)."""
+    lock = job_lock(submission.day, submission.student, submission.submission_hash, version)
+    key = (submission.day, submission.student, submission.submission_hash, version)
+    db.execute(*submission_statement(submission))
+    db.execute(
+        b"INSERT INTO latest VALUES (%s, %s, %s, %s) ON CONFLICT (day, student) DO UPDATE SET "
+        b"submission_hash = excluded.submission_hash, grader_version = excluded.grader_version",
+        key,
+    )
+    pending = db.execute(
+        b"SELECT 1 FROM procrastinate_jobs WHERE queueing_lock = %s AND status IN ('todo', 'doing') "
+        b"UNION ALL SELECT 1 FROM procrastinate_jobs WHERE lock = %s AND status = 'doing'",
+        (lock, lock),
+    ).fetchone()
+    if pending is not None:
+        return False
+    if replace:
+        db.execute(
+            b"DELETE FROM results WHERE day=%s AND student=%s AND submission_hash=%s AND grader_version=%s",
+            key,
+        )
+    task = app.configure_task(
+        TASK,
+        queue=queue_name(kind, submission.day, version),
+        lock=lock,
+        queueing_lock=lock,
+        priority=priority,
+        connection=db,  # the job goes in with the submission, in this transaction
+    )
+    task.defer(
+        day=submission.day,
+        student=submission.student,
+        submission_hash=submission.submission_hash,
+        grader_version=version,
+        options=options.arguments(),
+    )
+    return True
 
 
 def init_database(url: str) -> list[str]:
@@ -137,6 +153,39 @@ def init_database(url: str) -> list[str]:
             raise StoreError(f"cannot create the job queue in {shown_url(url)}: {exc}") from None
         created.append("the job queue")
     return created
+
+
+COURSE_VERSIONS = b"""CREATE TABLE IF NOT EXISTS course_versions (
+    kind TEXT NOT NULL,
+    day TEXT NOT NULL,
+    grader_version TEXT NOT NULL,
+    published_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (kind, day)
+)"""
+
+
+def publish_versions(store: PostgresStore, kind: str, queues: dict[str, str]) -> None:
+    """Say which graders' version this worker grades each day with: a web front without the
+    course puts a student's hand-in in the queue of the version the workers hold."""
+
+    def write(db: psycopg.Connection[Any]) -> None:
+        db.execute(COURSE_VERSIONS)
+        for day, queue in queues.items():
+            db.execute(
+                b"INSERT INTO course_versions VALUES (%s, %s, %s, now()) ON CONFLICT (kind, day) DO UPDATE "
+                b"SET grader_version = excluded.grader_version, published_at = excluded.published_at",
+                (kind, day, queue.rsplit(".", 1)[-1]),
+            )
+
+    store.atomically(write, "publish the graders' versions")
+
+
+def published_versions(db: psycopg.Connection[Any], kind: str) -> dict[str, str]:
+    """Day -> the graders' version the workers of ``kind`` announced last."""
+    if db.execute(b"SELECT to_regclass('course_versions') IS NULL").fetchone() == (True,):
+        return {}
+    rows = db.execute(b"SELECT day, grader_version FROM course_versions WHERE kind = %s", (kind,)).fetchall()
+    return {str(day): str(version) for day, version in rows}
 
 
 def course_queues(kind: str) -> dict[str, str]:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tpgrade import paths
-from tpgrade.cluster.jobs import TASK, JobOptions, course_queues, new_app, parse_queue
+from tpgrade.cluster.jobs import TASK, JobOptions, course_queues, new_app, parse_queue, publish_versions
 from tpgrade.cluster.reaper import reap
 from tpgrade.cohort.batch import grade_candidate
 from tpgrade.cohort.intake import Candidate
@@ -199,6 +199,11 @@ def other_versions_waiting(url: str, kind: str, queues: dict[str, str]) -> list[
 def serve(spec: WorkerSpec, say: Callable[[str], None]) -> int:
     """Run the worker until SIGTERM or SIGINT; the exit code."""
     queues = course_queues(spec.kind)
+    store = PostgresStore(spec.url)
+    try:
+        publish_versions(store, spec.kind, queues)
+    finally:
+        store.close()
     for line in other_versions_waiting(spec.url, spec.kind, queues):
         say(line)
     say(f"serving {spec.kind} queues for {', '.join(spec.days)} with {spec.processes} process(es)")

@@ -26,8 +26,8 @@ from tpgrade.cohort.store import (
     SCHEMA_VERSION,
     Statement,
     Store,
-    _parse,
     now,
+    parse_result,
     result_row,
 )
 from tpgrade.errors import StoreError
@@ -229,7 +229,7 @@ class PostgresStore(Store):
             "(day, student, submission_hash, grader_version)",
             tuple(list(column) for column in zip(*keys, strict=True)),
         )
-        results = [_parse(row[0]) for row in rows]
+        results = [parse_result(row[0]) for row in rows]
         return {(r.day, r.student, r.submission_hash, r.grader_version): r for r in results}
 
 

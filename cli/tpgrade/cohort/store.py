@@ -145,7 +145,7 @@ class Store(ABC):
             "AND grader_version=?",
             (day, student, submission_hash, grader_version),
         )
-        return _parse(rows[0][0]) if rows else None
+        return parse_result(rows[0][0]) if rows else None
 
     def save(self, result: SubmissionResult) -> None:
         """Write a result (shortened if too large: see :func:`bounded`) and make it its
@@ -168,7 +168,7 @@ class Store(ABC):
             "WHERE l.day = ? ORDER BY l.student",
             (MAX_STORED_RESULT_BYTES, day),
         )
-        return [_parse(row[0]) if row[0] is not None else _oversized(row[1:]) for row in rows]
+        return [parse_result(row[0]) if row[0] is not None else _oversized(row[1:]) for row in rows]
 
     def save_override(self, day: str, student: str, question: str, answer_hash: str, points: float) -> None:
         """An instructor's decision on one answer; it holds while the answer stays the same."""
@@ -240,7 +240,7 @@ def _oversized(columns: tuple[Any, ...]) -> SubmissionResult:
     )
 
 
-def _parse(text: str) -> SubmissionResult:
+def parse_result(text: str) -> SubmissionResult:
     try:
         return SubmissionResult.model_validate_json(text)
     except ValidationError as exc:

@@ -24,6 +24,7 @@ from tpgrade.commands.common import (
     user_errors,
 )
 from tpgrade.commands.exam import exam_app
+from tpgrade.commands.service import instructor_app, receipt_app, roster_app, serve
 from tpgrade.display import shown, shown_id, shown_markup
 from tpgrade.errors import EXIT_FAILED, StoreError, UsageError
 from tpgrade.sandbox import Limits
@@ -564,6 +565,10 @@ app.add_typer(image_app, name="image")
 app.add_typer(exam_app, name="exam")
 app.add_typer(db_app, name="db")
 app.command("worker")(worker)
+app.command("serve")(serve)
+app.add_typer(roster_app, name="roster")
+app.add_typer(instructor_app, name="instructor")
+app.add_typer(receipt_app, name="receipt")
 
 
 @image_app.command("build")

@@ -1,0 +1,128 @@
+"""The web side's guards, as ASGI middleware: a bounded body, security headers, a quiet log.
+
+The body limit counts the bytes as they arrive (a missing or false
+``Content-Length`` changes nothing): past the limit the request is answered
+413 and what was read is dropped, so an oversize upload stores nothing. The
+access log never holds a login token (``/login/…`` is logged without it) and
+never a header.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from starlette.responses import PlainTextResponse
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+log = logging.getLogger("tpgrade.service")
+
+SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cache-control", b"no-store"),
+]
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class Guards:
+    """Wraps the app: body limit, headers on every response, one log line per request."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.monotonic()
+        status = {"code": 0}
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body:
+                    raise BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = int(message["status"])
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+                message["headers"] = [*headers, *SECURITY_HEADERS]
+            await send(message)
+
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_body:
+            await _too_large(guarded_send, self.max_body)
+            _log(scope, status["code"], started)
+            return
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except BodyTooLarge:  # read outside a route (the app's handler answers inside one)
+            if status["code"] == 0:
+                await _too_large(guarded_send, self.max_body)
+        finally:
+            _log(scope, status["code"], started)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for key, value in scope.get("headers", []):
+        if key == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def too_large_response(limit: int) -> PlainTextResponse:
+    said = f"Envoi trop volumineux : la limite est de {limit / 1e6:g} Mo.\n"
+    return PlainTextResponse(said, 413, headers={"connection": "close"})
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    await too_large_response(limit)({"type": "http"}, _nothing, send)
+
+
+async def _nothing() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def logged_path(path: str) -> str:
+    """The path as the log keeps it: a login link's token left out."""
+    return "/login/…" if path.startswith("/login/") else path
+
+
+def _log(scope: Scope, status: int, started: float) -> None:
+    client = scope.get("client") or ("-", 0)
+    elapsed = (time.monotonic() - started) * 1000
+    log.info(
+        "%s %s %s %d %.0f ms",
+        client[0],
+        scope.get("method", "-"),
+        logged_path(scope["path"]),
+        status,
+        elapsed,
+    )

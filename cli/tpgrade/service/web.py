@@ -1,0 +1,389 @@
+"""The web front: students hand in and read their feedback, in pages and in the JSON API.
+
+This process receives, stores, queues and shows; it never runs a student's
+file nor reads a grader (the workers do, from the queue). Pages are rendered
+on the server in French with autoescaping; they run no inline script. A page
+session is a signed HttpOnly cookie holding the login token's hash, checked
+against the accounts at every request (a revoked token ends its sessions);
+every form carries the session's CSRF token. The API takes the token as a
+bearer token and never a cookie, so no other site can use it on a student's
+behalf.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import markdown
+import psycopg
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.middleware.sessions import SessionMiddleware
+
+from tpgrade.cluster.jobs import new_app, published_versions, queue_state
+from tpgrade.errors import StoreError
+from tpgrade.models import QuestionResult
+from tpgrade.reports.feedback import feedback_markdown
+from tpgrade.service.accounts import Account, by_token_hash, token_hash
+from tpgrade.service.guards import BodyTooLarge, Guards, too_large_response
+from tpgrade.service.handin import NotReady, hand_in
+from tpgrade.service.pool import StorePool
+from tpgrade.service.receipts import new_key, public_jwk
+from tpgrade.service.schema import create_service_tables, secret
+from tpgrade.service.status import HandIn, hand_in_of, history
+
+HERE = Path(__file__).parent
+T = TypeVar("T")
+STATE_LABELS = {
+    "queued": "en attente",
+    "running": "en cours de correction",
+    "graded": "corrigé",
+    "rejected": "refusé",
+    "system_error": "erreur du correcteur (nous le corrigerons de nouveau)",
+}
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    database: str
+    public_url: str = "http://127.0.0.1:8000"
+    kind: str = "cpu"  # the workers' kind whose queues hand-ins go to
+    max_upload_bytes: int = 20_000_000
+    uploads_per_hour: int = 30  # per account
+    logins_per_minute: int = 20  # per address
+
+
+class Service:
+    """What the routes share: the stores, the queue, the secrets, the rate windows."""
+
+    def __init__(self, config: ServiceConfig) -> None:
+        self.config = config
+        self.pool = StorePool(config.database)
+        self.queue = new_app(config.database)
+        self.session_secret, self.signing_key = self.run(_prepare, "prepare the service's tables")
+        self.public_key = public_jwk(self.signing_key)
+        self._logins: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def run(self, action: Callable[[psycopg.Connection[Any]], T], what: str) -> T:
+        with self.pool.borrow() as store:
+            return store.atomically(action, what)
+
+    def account(self, digest: str) -> Account | None:
+        return self.run(lambda db: by_token_hash(db, digest), "read the account")
+
+    def open_days(self) -> list[str]:
+        return sorted(self.run(lambda db: published_versions(db, self.config.kind), "read the open days"))
+
+    def login_allowed(self, address: str) -> bool:
+        """At most ``logins_per_minute`` attempts per address (a token is not to be guessed)."""
+        now = time.monotonic()
+        with self._lock:
+            window = self._logins.setdefault(address, deque())
+            while window and now - window[0] > 60:
+                window.popleft()
+            if len(window) >= self.config.logins_per_minute:
+                return False
+            window.append(now)
+            return True
+
+
+def _prepare(db: psycopg.Connection[Any]) -> tuple[str, str]:
+    create_service_tables(db)
+    return secret(db, "session", lambda: secrets.token_hex(32)), secret(db, "receipt_key", new_key)
+
+
+class ReceiptOut(BaseModel):
+    id: str
+    day: str
+    student: str
+    sha256: str
+    received_at: datetime
+    file_name: str
+    size: int
+    status: str
+    rejection: str
+    receipt: str  # the signed receipt, a compact JWS
+
+
+class SubmissionOut(ReceiptOut):
+    score: float | None = None
+    max_score: float | None = None
+    questions: dict[str, QuestionResult] = {}
+    queue_position: int | None = None
+    estimate_s: float | None = None
+    superseded: bool = False
+    message: str = ""
+
+
+def _out(item: HandIn) -> SubmissionOut:
+    result = item.result
+    return SubmissionOut(
+        id=item.id,
+        day=item.day,
+        student=item.student,
+        sha256=item.sha256,
+        received_at=item.received_at,
+        file_name=item.file_name,
+        size=item.size,
+        status=item.state,
+        rejection=item.rejection,
+        receipt=item.receipt,
+        score=result.score if result and item.state == "graded" else None,
+        max_score=result.max_score if result and item.state == "graded" else None,
+        questions=dict(result.questions) if result and item.state == "graded" else {},
+        queue_position=item.position,
+        estimate_s=item.estimate_s,
+        superseded=item.superseded,
+        message=result.message if result else "",
+    )
+
+
+def create_app(config: ServiceConfig) -> Any:
+    """The ASGI application (the FastAPI app inside its guards)."""
+    service = Service(config)
+    api = FastAPI(
+        title="tpgrade",
+        summary="Hand in a TP and read its grading.",
+        docs_url=None,  # the interactive pages load scripts from elsewhere: the CSP forbids them
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    api.state.service = service
+    api.add_middleware(
+        SessionMiddleware,
+        secret_key=service.session_secret,
+        session_cookie="tpgrade_session",
+        max_age=14 * 24 * 3600,
+        same_site="lax",
+        https_only=config.public_url.startswith("https://"),
+    )
+    api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals["labels"] = STATE_LABELS
+    _routes(api, service, templates)
+    return Guards(api, config.max_upload_bytes)
+
+
+def page_account(request: Request) -> Account:
+    """The page session's account, or a 401 page."""
+    service: Service = request.app.state.service
+    digest = request.session.get("token")
+    account = service.account(str(digest)) if digest else None
+    if account is None:
+        request.session.clear()
+        raise HTTPException(401, "Connectez-vous avec votre lien personnel (reçu de l'enseignant).")
+    return account
+
+
+def api_account(request: Request) -> Account:
+    """The bearer token's account (the API never reads the cookie), or a 401."""
+    service: Service = request.app.state.service
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    account = service.account(token_hash(token.strip())) if scheme.lower() == "bearer" and token else None
+    if account is None:
+        raise HTTPException(401, "missing, wrong or revoked token", headers={"WWW-Authenticate": "Bearer"})
+    return account
+
+
+PageAccount = Annotated[Account, Depends(page_account)]
+ApiAccount = Annotated[Account, Depends(api_account)]
+
+
+def _routes(api: FastAPI, service: Service, templates: Jinja2Templates) -> None:
+    def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        context.setdefault("csrf", request.session.get("csrf", ""))
+        return templates.TemplateResponse(request, name, context, status_code=status)
+
+    def check_csrf(request: Request, sent: object) -> None:
+        expected = str(request.session.get("csrf", ""))
+        if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
+            raise HTTPException(
+                403, "Formulaire expiré ou venu d'ailleurs : rechargez la page et recommencez."
+            )
+
+    @api.exception_handler(HTTPException)
+    async def errors(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            return await http_exception_handler(request, exc)
+        response = render(request, "error.html", exc.status_code, message=exc.detail)
+        for name, value in (exc.headers or {}).items():
+            if name.lower() != "www-authenticate":
+                response.headers[name] = value
+        return response
+
+    @api.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, exc: BodyTooLarge) -> Response:
+        return too_large_response(service.config.max_upload_bytes)
+
+    @api.exception_handler(StoreError)
+    async def store_down(request: Request, exc: StoreError) -> Response:
+        said = "Le service est momentanément indisponible : réessayez dans une minute."
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "the database is unreachable; try again in a minute"}, 503)
+        return render(request, "error.html", 503, message=said)
+
+    @api.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request) -> Response:
+        digest = request.session.get("token")
+        account = service.account(str(digest)) if digest else None
+        if account is None:
+            return render(request, "welcome.html")
+        days = service.open_days()
+        if account.role == "instructor":
+            state = service.run(queue_state, "read the queue")
+            return render(request, "instructor.html", account=account, days=days, state=state)
+        mine = service.run(lambda db: history(db, account.id), "read the submissions")
+        return render(request, "home.html", account=account, days=days, submissions=mine)
+
+    @api.get("/login/{token}", include_in_schema=False)
+    def login(request: Request, token: str) -> Response:
+        address = request.client.host if request.client else "-"
+        if not service.login_allowed(address):
+            raise HTTPException(429, "Trop de tentatives de connexion : attendez une minute.")
+        digest = token_hash(token)
+        if service.account(digest) is None:
+            raise HTTPException(
+                403, "Ce lien de connexion n'est pas (ou plus) valide : demandez-en un nouveau."
+            )
+        request.session.clear()
+        request.session.update(token=digest, csrf=secrets.token_urlsafe(24))
+        return RedirectResponse("/", 303)
+
+    @api.post("/logout", include_in_schema=False)
+    async def logout(request: Request) -> Response:
+        async with request.form(max_files=0, max_fields=4) as form:
+            check_csrf(request, form.get("csrf"))
+        request.session.clear()
+        return RedirectResponse("/", 303)
+
+    @api.get("/days/{day}", response_class=HTMLResponse, include_in_schema=False)
+    def day_page(request: Request, day: str, account: PageAccount) -> Response:
+        _open(service, day)
+        if account.role != "student":
+            raise HTTPException(403, "Seuls les étudiants rendent un TP.")
+        mine = service.run(lambda db: history(db, account.id, day), "read the submissions")
+        return render(request, "day.html", account=account, day=day, submissions=mine)
+
+    @api.post("/days/{day}/submissions", include_in_schema=False)
+    async def upload_page(request: Request, day: str, account: PageAccount) -> Response:
+        async with request.form(max_files=1, max_fields=4) as form:
+            check_csrf(request, form.get("csrf"))
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                raise HTTPException(
+                    400, "Choisissez un fichier (le notebook .ipynb ou le .py) avant d'envoyer."
+                )
+            name, content = upload.filename, await upload.read()
+        item = await run_in_threadpool(_receive, service, account, day, name, content)
+        return RedirectResponse(f"/submissions/{item.id}", 303)
+
+    @api.get("/submissions/{submission_id}", response_class=HTMLResponse, include_in_schema=False)
+    def submission_page(request: Request, submission_id: str, account: PageAccount) -> Response:
+        item = _own(service, account, submission_id)
+        feedback = ""
+        if item.result is not None and item.state == "graded":
+            feedback = markdown.markdown(feedback_markdown(item.result, item.day), extensions=["tables"])
+        return render(request, "submission.html", account=account, item=item, feedback=feedback)
+
+    @api.get("/submissions/{submission_id}/receipt.jws", include_in_schema=False)
+    def receipt_page(submission_id: str, account: PageAccount) -> Response:
+        item = _own(service, account, submission_id)
+        disposition = f'attachment; filename="recu-{item.day}-{item.id}.jws"'
+        return Response(
+            item.receipt + "\n", media_type="application/jose", headers={"content-disposition": disposition}
+        )
+
+    @api.get("/.well-known/jwks.json", tags=["receipts"])
+    def keys() -> dict[str, Any]:
+        """The public key that signs receipts (``tpgrade receipt verify`` checks them with it)."""
+        return {"keys": [service.public_key]}
+
+    @api.get("/api/v1/days", tags=["submissions"])
+    def api_days(account: ApiAccount) -> list[str]:
+        """The days open for hand-in."""
+        return service.open_days()
+
+    @api.post("/api/v1/submissions", status_code=201, tags=["submissions"])
+    async def api_upload(request: Request, account: ApiAccount) -> ReceiptOut:
+        """Hand in ``file`` for ``day`` (multipart); the receipt, rejected or queued."""
+        async with request.form(max_files=1, max_fields=4) as form:
+            upload, day = form.get("file"), form.get("day")
+            if not isinstance(upload, UploadFile) or not isinstance(day, str):
+                raise HTTPException(422, "multipart fields 'day' and 'file' are required")
+            name, content = upload.filename or "", await upload.read()
+        item = await run_in_threadpool(_receive, service, account, day, name, content)
+        return ReceiptOut(**_out(item).model_dump(include=set(ReceiptOut.model_fields)))
+
+    @api.get("/api/v1/submissions", tags=["submissions"])
+    def api_list(account: ApiAccount, day: str | None = None) -> list[SubmissionOut]:
+        """The account's own submissions, newest first."""
+        return [_out(item) for item in service.run(lambda db: history(db, account.id, day), "read")]
+
+    @api.get("/api/v1/submissions/{submission_id}", tags=["submissions"], responses={404: {}})
+    def api_submission(submission_id: str, account: ApiAccount) -> SubmissionOut:
+        """One of the account's submissions: its status, and its scores once graded."""
+        return _out(_own(service, account, submission_id))
+
+
+def _open(service: Service, day: str) -> None:
+    if day not in service.open_days():
+        raise HTTPException(404, "Ce TP n'est pas ouvert au rendu.")
+
+
+def _own(service: Service, account: Account, submission_id: str) -> HandIn:
+    item = service.run(lambda db: hand_in_of(db, account.id, submission_id), "read the submission")
+    if item is None:
+        raise HTTPException(404, "Rendu introuvable.")
+    return item
+
+
+def _receive(service: Service, account: Account, day: str, file_name: str, content: bytes) -> HandIn:
+    """Store, queue and sign one upload, within the account's hourly allowance."""
+    if account.role != "student" or account.student is None:
+        raise HTTPException(403, "Seuls les étudiants rendent un TP.")
+    _open(service, day)
+    recent = service.run(
+        lambda db: db.execute(
+            b"SELECT count(*) FROM web_submissions WHERE account = %s AND received_at > now() - interval '1 hour'",
+            (account.id,),
+        ).fetchone(),
+        "count the recent uploads",
+    )
+    limit = service.config.uploads_per_hour
+    if recent is not None and int(recent[0]) >= limit:
+        raise HTTPException(429, f"Limite atteinte : {limit} rendus par heure. Réessayez plus tard.")
+    with service.pool.borrow() as store:
+        try:
+            done = hand_in(
+                store,
+                service.queue,
+                account,
+                day,
+                file_name,
+                content,
+                service.signing_key,
+                service.config.kind,
+            )
+        except NotReady:
+            raise HTTPException(
+                503, "Aucun correcteur n'est prêt pour ce TP : réessayez dans une minute."
+            ) from None
+    item = service.run(lambda db: hand_in_of(db, account.id, done.receipt.id), "read the submission")
+    assert item is not None
+    return item

@@ -2,7 +2,8 @@
 
 The per-submission seed comes from the file's content, so every correct
 implementation must get full marks whatever the seed. For each day, this
-grades in this process (trusted code only), with seeds 0 to N - 1:
+grades in this process (trusted code only), with seeds 0 to N - 1 (``--first-seed``
+F extends a sweep: seeds F to F + N - 1):
 
 - the reference, and the whole alternative solutions of the test suite
   (``tests/fixtures/DAY/alt_correct*.py``);
@@ -65,7 +66,7 @@ class Sweep:
     day: str
     implementation: str
     graders: str  # "cheap" or "training"
-    seeds: int
+    seeds: range
     failures: dict[str, list[int]] = field(default_factory=dict)  # question -> failing seeds
     seconds: float = 0.0
 
@@ -149,7 +150,7 @@ def one_thread() -> None:
     torch.set_num_threads(1)
 
 
-Job = tuple[str, str, str, str, int, "frozenset[str] | None"]
+Job = tuple[str, str, str, str, range, "frozenset[str] | None"]
 
 
 def sweep(job: Job) -> Sweep:
@@ -160,7 +161,7 @@ def sweep(job: Job) -> Sweep:
     if kind == "training" and changed is not None:
         # Only the training graders of what the variant changes (the others re-run the reference).
         tests = [test for test in tests if test[0] in changed]
-    for seed in range(seeds):
+    for seed in seeds:
         client = client_of(source)
         failed = {
             question
@@ -177,6 +178,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=1000)
     parser.add_argument("--training-seeds", type=int, default=50)
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="start there (to extend a sweep already run on 0..N-1)"
+    )
     parser.add_argument("--days", nargs="*", default=list(DAYS))
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--no-training", action="store_true", help="leave out the graders that train")
@@ -194,16 +198,24 @@ def main() -> None:
                 # A variant of a function no training grader calls would only re-run the reference.
                 if kind == "training" and changed is not None and not changed & training_questions(day):
                     continue
-                jobs.append((day, name, source, kind, seeds, changed))
+                jobs.append(
+                    (day, name, source, kind, range(args.first_seed, args.first_seed + seeds), changed)
+                )
     total_failures = 0
     with ProcessPoolExecutor(max_workers=args.workers, initializer=one_thread) as pool:
         for result in pool.map(sweep, jobs):
             failed = sum(len(s) for s in result.failures.values())
             total_failures += failed
-            head = f"{result.day} {result.implementation} ({result.graders} graders, {result.seeds} seeds)"
+            shown = f"{len(result.seeds)} seeds" + (
+                f" from {result.seeds.start}" if result.seeds.start else ""
+            )
+            head = f"{result.day} {result.implementation} ({result.graders} graders, {shown})"
             print(f"{head}: {failed} failure(s) in {result.seconds:.0f} s", flush=True)
             for question, seeds in sorted(result.failures.items()):
-                print(f"    {question}: {len(seeds)} of {result.seeds} seeds, first {seeds[:5]}", flush=True)
+                print(
+                    f"    {question}: {len(seeds)} of {len(result.seeds)} seeds, first {seeds[:5]}",
+                    flush=True,
+                )
     print(f"total: {total_failures} failure(s) over {len(jobs)} sweeps")
 
 

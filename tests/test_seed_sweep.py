@@ -27,10 +27,10 @@ def test_the_sweep_passes_correct_code_and_catches_a_mutant_on_every_seed() -> N
     assert {"reference", "alt_correct", "reference + fit_temperature_golden"} <= set(implementations)
     for name in ("reference", "reference + auroc_trapezoid"):
         source, changed = implementations[name]
-        assert sweep.sweep(("day5", name, source, "cheap", 3, changed)).failures == {}
+        assert sweep.sweep(("day5", name, source, "cheap", range(3), changed)).failures == {}
     mutant = paths.mutants_dir("day5") / "auroc__classes_swapped.py"
     wrong = implementations["reference"][0] + "\n\n" + mutant.read_text(encoding="utf-8")
-    assert sweep.sweep(("day5", "mutant", wrong, "cheap", 3, None)).failures == {"auroc": [0, 1, 2]}
+    assert sweep.sweep(("day5", "mutant", wrong, "cheap", range(3), None)).failures == {"auroc": [0, 1, 2]}
 
 
 def test_a_seed_variant_is_swept_only_on_what_it_defines() -> None:

@@ -402,32 +402,30 @@ def test_the_api_hands_in_and_reports_the_status(app: Any, url: str, tokens: dic
         )
 
 
+def tpgrade_process(log: Path, *args: str) -> subprocess.Popen[bytes]:
+    with log.open("wb") as stream:
+        command = [sys.executable, "-m", "tpgrade", *args]
+        return subprocess.Popen(command, stdout=stream, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def wait_until(condition: Any, process: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert process.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.2)
+
+
 @pytest.mark.slow
 def test_a_real_worker_grades_a_hand_in_and_its_feedback_shows(
     alice: TestClient, url: str, tmp_path: Path
 ) -> None:
     ident = submission_id(upload(alice, "tp_day2.py", REFERENCE.encode()))
     log = tmp_path / "worker.log"
-    command = [
-        sys.executable,
-        "-m",
-        "tpgrade",
-        "worker",
-        "--database",
-        url,
-        "--processes",
-        "1",
-        "--sandbox",
-        "process",
-    ]
-    with log.open("wb") as stream:
-        worker = subprocess.Popen(command, stdout=stream, stderr=subprocess.STDOUT, start_new_session=True)
+    worker = tpgrade_process(log, "worker", "--database", url, "--processes", "1", "--sandbox", "process")
     try:
-        deadline = time.monotonic() + 240
-        while "corrigé" not in (page := alice.get(f"/submissions/{ident}").text):
-            assert worker.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.5)
+        wait_until(lambda: "corrigé" in alice.get(f"/submissions/{ident}").text, worker, log, 240)
+        page = alice.get(f"/submissions/{ident}").text
         assert re.search(r"Note : (\d+) / \1", page), page
     finally:
         worker.terminate()
@@ -535,3 +533,43 @@ def test_receipt_verify_checks_a_receipt_offline(alice: TestClient, url: str, tm
     receipt.write_text(receipt.read_text().strip()[:-3] + "AAA")
     forged = cli("receipt", "verify", str(receipt), "--key", str(key))
     assert forged.exit_code == 3 and "do not trust" in forged.output
+
+
+@pytest.mark.slow
+def test_serve_without_a_database_runs_its_own_server_and_prints_the_instructor_link(tmp_path: Path) -> None:
+    from postgres_server import server_or_skip, stop_quietly
+
+    stop_quietly(server_or_skip(tmp_path / "probe"))  # skipped where PostgreSQL is missing
+    from tpgrade.cluster.private_postgres import PostgresCluster, free_port
+
+    data, port = tmp_path / "own", free_port()
+    log = tmp_path / "serve.log"
+    serving = tpgrade_process(log, "serve", "--data", str(data), "--port", str(port), "--workers", "0")
+    try:
+        wait_until(lambda: "instructor: http" in log.read_text(), serving, log, 120)
+        link = log.read_text().split("instructor: ", 1)[1].split()[0]
+        assert link.startswith(f"http://127.0.0.1:{port}/login/")
+        roster = tmp_path / "roster.csv"
+        roster.write_text("student,email\nAlice Martin,a@x.fr\n", encoding="utf-8")
+        links = tmp_path / "links.csv"
+        done = cli("roster", "import", str(roster), "--data", str(data), "--out", str(links))
+        assert done.exit_code == 0, done.output
+        import httpx2
+
+        with httpx2.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            for _ in range(100):
+                try:
+                    client.get("/")
+                    break
+                except httpx2.TransportError:
+                    time.sleep(0.1)
+            client.get(link.split(str(port), 1)[1])
+            assert "File d'attente" in client.get("/").text
+        assert PostgresCluster(data).running()  # the command above left the service's server up
+    finally:
+        serving.terminate()
+        serving.wait(timeout=60)
+    assert not PostgresCluster(data).running()  # stopped with the service
+    again = cli("receipt", "key", "--data", str(data))  # started for the command, stopped after
+    assert again.exit_code == 0 and '"kty": "OKP"' in again.output
+    assert not PostgresCluster(data).running()

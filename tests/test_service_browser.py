@@ -8,21 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-import uvicorn
+from live_service import running_service
 from test_service import REFERENCE, grade_as_a_worker
-
-from tpgrade.cluster.jobs import course_queues, init_database, publish_versions
-from tpgrade.cohort.postgres_store import PostgresStore
-from tpgrade.service.accounts import import_students
-from tpgrade.service.web import ServiceConfig, create_app
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -41,38 +32,12 @@ def _browser_or_skip() -> None:
         pytest.skip(f"no browser here: {missing}; CI sets TPGRADE_REQUIRE_BROWSER=1")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def site(database_url: str) -> Iterator[tuple[str, str, dict[str, str]]]:
     """A running service on loopback: (its address, its database, students' tokens)."""
     _browser_or_skip()
-    init_database(database_url)
-    store = PostgresStore(database_url)
-    try:
-        publish_versions(store, "cpu", course_queues("cpu"))
-    finally:
-        store.close()
-    port = _free_port()
-    address = f"http://127.0.0.1:{port}"
-    app = create_app(ServiceConfig(database=database_url, public_url=address))
-    with psycopg.connect(database_url, autocommit=True) as db, db.transaction():
-        issued, _ = import_students(db, [("Alice Martin", "a@x.fr"), ("Bruno Petit", "b@x.fr")])
-    tokens = {item.account.name.split()[0].lower(): item.token for item in issued}
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the service did not start"
-        time.sleep(0.05)
-    yield address, database_url, tokens
-    server.should_exit = True
-    thread.join(timeout=30)
+    with running_service(database_url) as live:
+        yield live.address, live.database, live.tokens
 
 
 @pytest.fixture

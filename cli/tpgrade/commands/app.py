@@ -24,7 +24,7 @@ from tpgrade.commands.common import (
     user_errors,
 )
 from tpgrade.commands.exam import exam_app
-from tpgrade.commands.service import instructor_app, receipt_app, roster_app, serve
+from tpgrade.commands.service import instructor_app, login, receipt_app, roster_app, serve, submit
 from tpgrade.display import shown, shown_id, shown_markup
 from tpgrade.errors import EXIT_FAILED, StoreError, UsageError
 from tpgrade.sandbox import Limits
@@ -566,6 +566,8 @@ app.add_typer(exam_app, name="exam")
 app.add_typer(db_app, name="db")
 app.command("worker")(worker)
 app.command("serve")(serve)
+app.command("submit")(submit)
+app.command("login")(login)
 app.add_typer(roster_app, name="roster")
 app.add_typer(instructor_app, name="instructor")
 app.add_typer(receipt_app, name="receipt")

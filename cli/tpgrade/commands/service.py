@@ -3,6 +3,7 @@ the web service, its accounts and its signed receipts."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -10,13 +11,12 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from tpgrade.commands.cluster import Url
 from tpgrade.commands.common import err, out, user_errors
 from tpgrade.errors import InputError, UsageError
 
@@ -33,6 +33,22 @@ instructor_app = typer.Typer(
 )
 receipt_app = typer.Typer(rich_markup_mode=None, help="The service's signed receipts.", no_args_is_help=True)
 
+Database = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        metavar="URL",
+        envvar="TPGRADE_DATABASE",
+        help="postgresql://USER:PASSWORD@HOST:PORT/DB (or TPGRADE_DATABASE); without it, "
+        "tpgrade's own PostgreSQL server under --data.",
+        show_envvar=False,
+    ),
+]
+DataFolder = Annotated[
+    Path,
+    typer.Option("--data", metavar="FOLDER", help="The own server's folder (without --database)."),
+]
+DEFAULT_DATA = Path("tpgrade-service")
 PublicUrl = Annotated[
     str,
     typer.Option(
@@ -54,6 +70,26 @@ def _service() -> None:
         import uvicorn  # noqa: F401
     except ImportError:
         raise UsageError("this command needs the service extra: pip install 'tpgrade[service]'") from None
+
+
+@contextlib.contextmanager
+def reached(database: str | None, data: Path) -> Iterator[str]:
+    """The database's URL: the one given, else tpgrade's own server under ``data`` (created and
+    started if need be; stopped after if this command started it)."""
+    if database:
+        yield database
+        return
+    from tpgrade.cluster.private_postgres import PostgresCluster
+
+    cluster = PostgresCluster(data)
+    started = not cluster.running()
+    if started:
+        cluster.start()
+    try:
+        yield cluster.ensure_database("tpgrade")
+    finally:
+        if started:
+            cluster.stop()
 
 
 def _in_database(url: str, action: Callable[[psycopg.Connection[Any]], T], what: str) -> T:
@@ -80,7 +116,8 @@ def login_link(public_url: str, token: str) -> str:
 
 @user_errors
 def serve(
-    database: Url,
+    database: Database = None,
+    data: DataFolder = DEFAULT_DATA,
     host: Annotated[str, typer.Option(metavar="ADDRESS", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(metavar="PORT", min=1, max=65535, help="Port to listen on.")] = 8000,
     public_url: PublicUrl = "",
@@ -104,37 +141,51 @@ def serve(
     from tpgrade.service.web import ServiceConfig, create_app
 
     public = public_url or f"http://{host}:{port}"
-    instructors = _in_database(
-        database,
-        lambda db: db.execute(b"SELECT count(*) FROM accounts WHERE role = 'instructor'").fetchone(),
-        "read",
-    )
-    app = create_app(ServiceConfig(database=database, public_url=public))
-    worker = None
-    if workers and not no_workers:
-        command = [sys.executable, "-m", "tpgrade", "worker", "--database", database]
-        command += ["--processes", str(workers), "--sandbox", sandbox]
-        worker = subprocess.Popen(command, env={**os.environ, "TPGRADE_DATABASE": database})
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    logging.getLogger("procrastinate").setLevel(logging.WARNING)  # a line per job is the workers' to say
-    err.print(
-        f"tpgrade service on {public} (database {shown_url(database)})",
-        highlight=False,
-        markup=False,
-        soft_wrap=True,
-    )
-    if not instructors or not instructors[0]:
-        err.print(
-            "no instructor yet: `tpgrade instructor add EMAIL` prints a login link",
-            highlight=False,
-            soft_wrap=True,
-        )
-    try:
-        uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning", proxy_headers=True)
-    finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=300)
+    with reached(database, data) as url:
+        own = database is None
+        if own:  # one machine: a fresh instructor link at each start (the others stay valid)
+            from tpgrade.service.accounts import add_instructor
+
+            issued = _in_database(
+                url, lambda db: add_instructor(db, "instructor@localhost"), "add the instructor"
+            )
+            instructor = login_link(public, issued.token)
+        else:
+            count = _in_database(
+                url,
+                lambda db: db.execute(b"SELECT count(*) FROM accounts WHERE role = 'instructor'").fetchone(),
+                "read",
+            )
+            instructor = (
+                "" if count and count[0] else "none yet: `tpgrade instructor add EMAIL` prints a login link"
+            )
+        app = create_app(ServiceConfig(database=url, public_url=public))
+        worker = None
+        if workers and not no_workers:
+            command = [
+                sys.executable,
+                "-m",
+                "tpgrade",
+                "worker",
+                "--processes",
+                str(workers),
+                "--sandbox",
+                sandbox,
+            ]
+            worker = subprocess.Popen(command, env={**os.environ, "TPGRADE_DATABASE": url})  # not in ps
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+        logging.getLogger("procrastinate").setLevel(logging.WARNING)  # a line per job is the workers' to say
+        where = f"its own PostgreSQL server in {data}" if own else shown_url(url)
+        say = f"tpgrade service on {public} (database: {where}); workers: {0 if worker is None else workers}"
+        err.print(say, highlight=False, markup=False, soft_wrap=True)
+        if instructor:
+            err.print(f"instructor: {instructor}", highlight=False, markup=False, soft_wrap=True)
+        try:
+            uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning", proxy_headers=True)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=300)
 
 
 @roster_app.command("import")
@@ -143,7 +194,8 @@ def roster_import(
     roster: Annotated[
         Path, typer.Argument(metavar="CSV", help="Moodle's participants export, or student,email.")
     ],
-    database: Url,
+    database: Database = None,
+    data: DataFolder = DEFAULT_DATA,
     links: Annotated[
         Path, typer.Option("--out", metavar="FILE", help="Where to write the new login links.")
     ] = Path("links.csv"),
@@ -162,7 +214,8 @@ def roster_import(
     except UnicodeDecodeError:
         raise InputError(f"{roster} is not UTF-8 text: export it again as CSV (UTF-8)") from None
     people = read_roster(text)
-    issued, kept = _in_database(database, lambda db: import_students(db, people), "create the accounts")
+    with reached(database, data) as url:
+        issued, kept = _in_database(url, lambda db: import_students(db, people), "create the accounts")
     table = io.StringIO()
     writer = csv.writer(table)
     writer.writerow(["student", "email", "token", "link"])
@@ -180,13 +233,15 @@ def roster_import(
 @user_errors
 def roster_revoke(
     who: Annotated[str, typer.Argument(metavar="STUDENT_OR_EMAIL")],
-    database: Url,
+    database: Database = None,
+    data: DataFolder = DEFAULT_DATA,
 ) -> None:
     """Revoke an account's login tokens (its sessions end at once)."""
     _service()
     from tpgrade.service.accounts import revoke
 
-    count = _in_database(database, lambda db: revoke(db, who), "revoke the tokens")
+    with reached(database, data) as url:
+        count = _in_database(url, lambda db: revoke(db, who), "revoke the tokens")
     if not count:
         raise InputError(f"no live token for {who!r} (a student's name as in the roster, or an email)")
     out.print(f"{count} token(s) of {who} revoked", highlight=False, markup=False, soft_wrap=True)
@@ -196,7 +251,8 @@ def roster_revoke(
 @user_errors
 def instructor_add(
     email: Annotated[str, typer.Argument(metavar="EMAIL")],
-    database: Url,
+    database: Database = None,
+    data: DataFolder = DEFAULT_DATA,
     public_url: PublicUrl = "http://127.0.0.1:8000",
 ) -> None:
     """Create an instructor account (or give it a new token); print its login link."""
@@ -205,19 +261,21 @@ def instructor_add(
 
     if "@" not in email:
         raise UsageError(f"{email!r} is not an email address")
-    issued = _in_database(database, lambda db: add_instructor(db, email), "create the account")
+    with reached(database, data) as url:
+        issued = _in_database(url, lambda db: add_instructor(db, email), "create the account")
     out.print(login_link(public_url, issued.token), highlight=False, markup=False, soft_wrap=True)
 
 
 @receipt_app.command("key")
 @user_errors
-def receipt_key(database: Url) -> None:
+def receipt_key(database: Database = None, data: DataFolder = DEFAULT_DATA) -> None:
     """Print the public key that signs receipts (as /.well-known/jwks.json gives it)."""
     _service()
     from tpgrade.service.receipts import new_key, public_jwk
     from tpgrade.service.schema import secret
 
-    private = _in_database(database, lambda db: secret(db, "receipt_key", new_key), "read the key")
+    with reached(database, data) as url:
+        private = _in_database(url, lambda db: secret(db, "receipt_key", new_key), "read the key")
     out.print(
         json.dumps({"keys": [public_jwk(private)]}, indent=2), highlight=False, markup=False, soft_wrap=True
     )
@@ -273,3 +331,66 @@ def _read(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+@user_errors
+def submit(
+    day: Annotated[str, typer.Argument(metavar="DAY", help="day1 … day5")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Your saved notebook (.ipynb) or .py file.")],
+    server: Annotated[
+        str | None, typer.Option(metavar="URL", help="The service (default: the one you logged in to).")
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(metavar="TOKEN", help="Your token (default: TPGRADE_TOKEN, or tpgrade login's)."),
+    ] = None,
+    no_check: Annotated[
+        bool, typer.Option("--no-check", help="Hand in without the local public check.")
+    ] = False,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="Do not wait for the grading.")] = False,
+) -> None:
+    """Hand in your work to the grading service: local check, upload, receipt, then your score."""
+    from tpgrade.course.submit import Service, hand_in_file, summary_lines
+
+    if not file.is_file():
+        raise InputError(f"{file} introuvable : enregistrez le notebook et donnez son chemin")
+    service = Service.reached(server, token)
+
+    shown = {"line": ""}
+    live = sys.stderr.isatty()
+
+    def progress(line: str) -> None:
+        if line != shown["line"]:  # one line rewritten in a terminal, one line per change otherwise
+            sys.stderr.write(f"\r{line:<70}" if live else f"{line}\n")
+            sys.stderr.flush()
+            shown["line"] = line
+
+    def say(line: str) -> None:
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+
+    found = hand_in_file(day, file, service, say, progress, check=not no_check, wait=not no_wait)
+    if live and shown["line"]:
+        sys.stderr.write("\n")
+    for line in summary_lines(found, service.url):
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+    if found["status"] in ("rejected", "system_error"):
+        raise typer.Exit(1)
+
+
+@user_errors
+def login(
+    server: Annotated[str, typer.Argument(metavar="URL", help="The service's address.")],
+    token: Annotated[
+        str,
+        typer.Option(metavar="TOKEN", prompt="Jeton (la fin de votre lien de connexion)", hide_input=True),
+    ],
+) -> None:
+    """Remember your token for a service (checked with it first), for tpgrade submit."""
+    from tpgrade.course.submit import Service, normal, save_login
+
+    token = token.strip().rsplit("/login/", 1)[-1]  # the whole link works too
+    days = Service(normal(server), token).days()
+    path = save_login(server, token)
+    out.print(
+        f"Connecté à {normal(server)} ; TP ouverts : {', '.join(days) or 'aucun'} ({path})", highlight=False
+    )

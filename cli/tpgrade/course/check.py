@@ -31,6 +31,17 @@ def check_file(day: str, path: Path, sandbox: Sandbox) -> SubmissionResult:
     return grade_file(path, config)
 
 
+def check_in_process(day: str, path: Path) -> SubmissionResult:
+    """:func:`check_file` in a plain process (the student's own code on their own machine)."""
+    from tpgrade.sandbox.none import NoSandbox
+
+    backend = NoSandbox()
+    try:
+        return check_file(day, path, backend)
+    finally:
+        backend.close()
+
+
 def check_namespace(day: str, namespace: dict[str, Any]) -> dict[str, QuestionResult]:
     """Run the public tests of ``day`` on functions defined in ``namespace`` (a live notebook)."""
     history = namespace.get("In")

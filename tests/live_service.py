@@ -15,7 +15,7 @@ import uvicorn
 from tpgrade.cluster.jobs import course_queues, init_database, publish_versions
 from tpgrade.cluster.private_postgres import free_port
 from tpgrade.cohort.postgres_store import PostgresStore
-from tpgrade.service.accounts import import_students
+from tpgrade.service.accounts import add_instructor, import_students
 from tpgrade.service.web import ServiceConfig, create_app
 
 STUDENTS = [("Alice Martin", "a@x.fr"), ("Bruno Petit", "b@x.fr")]
@@ -25,7 +25,7 @@ STUDENTS = [("Alice Martin", "a@x.fr"), ("Bruno Petit", "b@x.fr")]
 class Live:
     address: str
     database: str
-    tokens: dict[str, str]  # first name, lower case -> login token
+    tokens: dict[str, str]  # first name, lower case -> login token; "prof": the instructor's
 
 
 @contextlib.contextmanager
@@ -41,7 +41,9 @@ def running_service(database: str, uploads_per_hour: int = 30) -> Iterator[Live]
     app = create_app(ServiceConfig(database=database, public_url=address, uploads_per_hour=uploads_per_hour))
     with psycopg.connect(database, autocommit=True) as db, db.transaction():
         issued, _ = import_students(db, STUDENTS)
+        instructor = add_instructor(db, "prof@x.fr")
     tokens = {item.account.name.split()[0].lower(): item.token for item in issued}
+    tokens["prof"] = instructor.token
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -573,3 +573,158 @@ def test_serve_without_a_database_runs_its_own_server_and_prints_the_instructor_
     again = cli("receipt", "key", "--data", str(data))  # started for the command, stopped after
     assert again.exit_code == 0 and '"kty": "OKP"' in again.output
     assert not PostgresCluster(data).running()
+
+
+# --- the instructor ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def instructor(app: Any, url: str) -> Iterator[TestClient]:
+    from tpgrade.service.accounts import add_instructor
+
+    with psycopg.connect(url, autocommit=True) as db, db.transaction():
+        issued = add_instructor(db, "prof@x.fr")
+    yield from _logged_in(app, issued.token)
+
+
+def instructor_csrf(client: TestClient) -> str:
+    return csrf(client, "/instructor/days/day2")
+
+
+def test_the_instructor_follows_the_cohort_adjusts_and_the_student_sees_it(
+    alice: TestClient, instructor: TestClient, url: str
+) -> None:
+    ident = submission_id(upload(alice, "tp.py", REFERENCE.encode()))
+    page = instructor.get("/instructor/days/day2").text
+    assert "Alice Martin" in page and "Bruno Petit" in page and "1 en attente" in page
+    grade_as_a_worker(url, score=21.0)
+    token = instructor_csrf(instructor)
+    form = {
+        "csrf": token,
+        "student": "Alice Martin",
+        "question": "mlp_forward",
+        "points": "19,5",
+        "comment": "voir TP",
+    }
+    assert (
+        instructor.post("/instructor/days/day2/adjust", data=form, follow_redirects=False).status_code == 303
+    )
+    shown = alice.get(f"/submissions/{ident}").text
+    assert (
+        "19,5 / 21" in shown and "ajusté par l&#39;enseignant" in shown
+    ) or "ajusté par l'enseignant" in shown
+    assert "voir TP" in shown
+    cohort = instructor.get("/instructor/days/day2?sort=score&q=alice").text
+    assert "19,5" in cohort and "Bruno Petit" not in cohort
+    student = instructor.get("/instructor/days/day2/student", params={"name": "Alice Martin"}).text
+    assert "Ajuster une question" in student and "voir TP" in student
+    gradebook = instructor.get("/instructor/days/day2/download/gradebook.csv")
+    assert gradebook.status_code == 200 and "Alice Martin" in gradebook.text and "19.5" in gradebook.text
+    results = instructor.get("/instructor/days/day2/download/results.json").json()
+    assert results["submissions"][0]["score"] == 19.5
+    bad = dict(form, points="beaucoup")
+    assert instructor.post("/instructor/days/day2/adjust", data=bad).status_code == 400
+    too_many = dict(form, points="30")
+    refused = instructor.post("/instructor/days/day2/adjust", data=too_many)
+    assert refused.status_code == 400 and "out of 21 points" in refused.text
+    cleared = dict(form, clear="1")
+    assert (
+        instructor.post("/instructor/days/day2/adjust", data=cleared, follow_redirects=False).status_code
+        == 303
+    )
+    assert "21 / 21" in alice.get(f"/submissions/{ident}").text
+
+
+def test_held_scores_wait_for_the_release(
+    alice: TestClient, instructor: TestClient, url: str, tokens: dict[str, str]
+) -> None:
+    token = instructor_csrf(instructor)
+    instructor.post("/instructor/days/day2/release", data={"csrf": token, "action": "hold"})
+    ident = submission_id(upload(alice, "tp.py", REFERENCE.encode()))
+    grade_as_a_worker(url)
+    page = alice.get(f"/submissions/{ident}").text
+    assert "corrigé" in page and "21 / 21" not in page and "quand l'enseignant les publiera" in page
+    bearer = {"authorization": f"Bearer {tokens['alice']}"}
+    held = alice.get(f"/api/v1/submissions/{ident}", headers=bearer).json()
+    assert (held["status"], held["score"], held["questions"], held["held"]) == ("graded", None, {}, True)
+    instructor.post("/instructor/days/day2/release", data={"csrf": token, "action": "release"})
+    assert "21 / 21" in alice.get(f"/submissions/{ident}").text
+    assert alice.get(f"/api/v1/submissions/{ident}", headers=bearer).json()["score"] == 21.0
+
+
+def test_a_regrade_goes_after_the_students_hand_ins(
+    alice: TestClient, bruno: TestClient, instructor: TestClient, url: str, tokens: dict[str, str]
+) -> None:
+    ident = submission_id(upload(alice, "tp.py", REFERENCE.encode()))
+    grade_as_a_worker(url)
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(b"UPDATE procrastinate_jobs SET status = 'succeeded'")
+    token = instructor_csrf(instructor)
+    assert (
+        instructor.post(
+            "/instructor/days/day2/regrade", data={"csrf": token}, follow_redirects=False
+        ).status_code
+        == 303
+    )
+    assert "en attente" in alice.get(f"/submissions/{ident}").text  # its result goes with the re-grade
+    fresh = submission_id(upload(bruno, "tp.py", (REFERENCE + "\n# Bruno\n").encode()))
+    bearer = {"authorization": f"Bearer {tokens['bruno']}"}
+    assert bruno.get(f"/api/v1/submissions/{fresh}", headers=bearer).json()["queue_position"] == 0
+    mine = {"authorization": f"Bearer {tokens['alice']}"}
+    assert alice.get(f"/api/v1/submissions/{ident}", headers=mine).json()["queue_position"] == 1
+
+
+def test_students_and_strangers_find_no_instructor_route(
+    alice: TestClient, app: Any, tokens: dict[str, str], instructor: TestClient
+) -> None:
+    token = csrf(alice)
+    pages = [
+        "/instructor/days/day2",
+        "/instructor/days/day2/student?name=Alice%20Martin",
+        "/instructor/days/day2/download/gradebook.csv",
+    ]
+    posts = ["/instructor/days/day2/adjust", "/instructor/days/day2/regrade", "/instructor/days/day2/release"]
+    for path in pages:
+        assert alice.get(path).status_code == 404, path
+    for path in posts:
+        assert alice.post(path, data={"csrf": token, "action": "release"}).status_code == 404, path
+    bearer = {"authorization": f"Bearer {tokens['alice']}"}
+    assert alice.get("/api/v1/days/day2/results", headers=bearer).status_code == 404
+    for path, body in [
+        ("adjustments", {"student": "Alice Martin", "question": "q", "points": 1}),
+        ("regrade", {}),
+        ("release", {"held": False, "released": True}),
+    ]:
+        assert alice.post(f"/api/v1/days/day2/{path}", headers=bearer, json=body).status_code == 404
+    for stranger in client_of(app):
+        assert stranger.get("/instructor/days/day2").status_code == 401
+        assert stranger.get("/api/v1/days/day2/results").status_code == 401
+    forged = instructor.post("/instructor/days/day2/release", data={"csrf": "forged", "action": "release"})
+    assert forged.status_code == 403
+
+
+def test_the_instructor_api_adjusts_regrades_and_releases(alice: TestClient, url: str, app: Any) -> None:
+    from tpgrade.service.accounts import add_instructor
+
+    with psycopg.connect(url, autocommit=True) as db, db.transaction():
+        bearer = {"authorization": f"Bearer {add_instructor(db, 'prof@x.fr').token}"}
+    submission_id(upload(alice, "tp.py", REFERENCE.encode()))
+    grade_as_a_worker(url)
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(b"UPDATE procrastinate_jobs SET status = 'succeeded'")  # as the worker leaves it
+    for client in client_of(app):
+        body = {"student": "Alice Martin", "question": "mlp_forward", "points": 20, "comment": "ok"}
+        assert client.post("/api/v1/days/day2/adjustments", headers=bearer, json=body).status_code == 200
+        results = client.get("/api/v1/days/day2/results", headers=bearer).json()
+        assert results[0]["score"] == 20 and "ajusté" in results[0]["questions"]["mlp_forward"]["adjustment"]
+        unknown = client.post(
+            "/api/v1/days/day2/adjustments", headers=bearer, json=dict(body, question="nope")
+        )
+        assert unknown.status_code == 400 and "no question" in unknown.json()["detail"]
+        assert client.post("/api/v1/days/day2/release", headers=bearer, json={"held": True}).json() == {
+            "done": "held"
+        }
+        assert client.post("/api/v1/days/day2/regrade", headers=bearer, json={}).json() == {
+            "done": "1 job(s) queued"
+        }
+        assert client.get("/api/v1/days/day9/results", headers=bearer).status_code == 404

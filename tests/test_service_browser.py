@@ -1,6 +1,7 @@
 """The service in a real browser (headless Chromium driven by Playwright): a student logs
 in by link, hands in, sees the receipt and the queue, then the feedback; another student
-cannot open it. Screenshots of each page are saved (``TPGRADE_SCREENSHOTS`` names the
+cannot open it; the instructor holds the scores, adjusts a question and releases, and the
+student then sees the adjusted score. Screenshots of each page are saved (``TPGRADE_SCREENSHOTS`` names the
 folder; by default one under pytest's temporary folder) for a person to look at.
 """
 
@@ -72,8 +73,32 @@ def test_a_student_hands_in_in_a_browser_and_another_cannot_look(
         assert "en attente" in page.content() and "Reçu" in page.content()
         page.screenshot(path=str(shots / "service_receipt_queued.png"), full_page=True)
         own = page.url
+
+        prof = browser.new_context(viewport={"width": 1300, "height": 900}).new_page()
+        prof.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        prof.goto(f"{address}/login/{tokens['prof']}")
+        prof.click("text=TP day2")
+        prof.click("button:has-text('Retenir les notes')")
         grade_as_a_worker(url)
-        page.get_by_text("Note : 21 / 21").wait_for(timeout=15_000)  # the page refreshes itself
+        page.get_by_text("quand l'enseignant les publiera").wait_for(
+            timeout=15_000
+        )  # the page refreshes itself
+        page.screenshot(path=str(shots / "service_graded_held.png"), full_page=True)
+        prof.reload()
+        prof.screenshot(path=str(shots / "service_instructor_cohort.png"), full_page=True)
+        prof.click("text=Alice Martin")
+        prof.select_option("select[name=question]", "mlp_forward")
+        prof.fill("input[name=points]", "18,5")
+        prof.fill("input[name=comment]", "variable globale utilisée")
+        prof.click("button:has-text('Ajuster')")
+        assert "18,5 / 21" in prof.content()
+        prof.screenshot(path=str(shots / "service_instructor_student.png"), full_page=True)
+        prof.click("text=← la promotion")
+        prof.click("button:has-text('Publier les notes')")
+        assert "Notes publiées le" in prof.content()
+        page.reload()
+        page.get_by_text("Note : 18,5 / 21").wait_for(timeout=15_000)
+        assert "variable globale utilisée" in page.content()
         page.screenshot(path=str(shots / "service_feedback.png"), full_page=True)
         with page.expect_download() as download:
             page.click("text=Télécharger le reçu signé")
@@ -93,7 +118,10 @@ def test_a_student_hands_in_in_a_browser_and_another_cannot_look(
     assert sorted(path.name for path in shots.glob("service_*.png")) == [
         "service_day.png",
         "service_feedback.png",
+        "service_graded_held.png",
         "service_home.png",
+        "service_instructor_cohort.png",
+        "service_instructor_student.png",
         "service_other_student_404.png",
         "service_receipt_queued.png",
     ]

@@ -49,9 +49,10 @@ SERVICE_SCHEMA = (
         name TEXT PRIMARY KEY,
         value TEXT NOT NULL
     )""",
-    """CREATE TABLE IF NOT EXISTS releases (
+    """CREATE TABLE IF NOT EXISTS day_releases (
         day TEXT PRIMARY KEY,
-        released_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        held BOOLEAN NOT NULL,
+        released_at TIMESTAMPTZ
     )""",
 )
 

@@ -41,6 +41,7 @@ class HandIn:
     position: int | None = None  # jobs to be taken before this one (queued only)
     estimate_s: float | None = None  # seconds until its feedback, roughly (queued or running)
     superseded: bool = False  # a later upload of the same day is the one that counts
+    held: bool = False  # graded, but its scores wait for the instructor's release
 
 
 _COLUMNS = (
@@ -70,6 +71,14 @@ def history(db: psycopg.Connection[Any], account: str, day: str | None = None) -
     found = [_hand_in(row) for row in rows.fetchall()]
     pending = {"queued", "running"}
     return [_with_queue(db, item) if item.state in pending else item for item in found]
+
+
+def student_history(db: psycopg.Connection[Any], student: str, day: str) -> list[HandIn]:
+    """A student's uploads of ``day``, newest first, for the instructor (no queue figures)."""
+    rows = db.execute(
+        _COLUMNS + b"WHERE w.student = %s AND w.day = %s ORDER BY w.received_at DESC", (student, day)
+    ).fetchall()
+    return [_hand_in(row) for row in rows]
 
 
 def _hand_in(row: tuple[Any, ...]) -> HandIn:

@@ -2,30 +2,22 @@
 
 This process receives, stores, queues and shows; it never runs a student's
 file nor reads a grader (the workers do, from the queue). Pages are rendered
-on the server in French with autoescaping; they run no inline script. A page
-session is a signed HttpOnly cookie holding the login token's hash, checked
-against the accounts at every request (a revoked token ends its sessions);
-every form carries the session's CSRF token. The API takes the token as a
-bearer token and never a cookie, so no other site can use it on a student's
-behalf.
+on the server in French with autoescaping; they run no inline script. Who
+may see what is :mod:`tpgrade.service.context`'s; the instructor's routes are
+:mod:`tpgrade.service.instructor_web`'s.
 """
 
 from __future__ import annotations
 
-import hmac
 import secrets
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Any
 
 import markdown
-import psycopg
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -35,77 +27,29 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.middleware.sessions import SessionMiddleware
 
-from tpgrade.cluster.jobs import new_app, published_versions, queue_state
-from tpgrade.errors import StoreError
+from tpgrade.cluster.jobs import queue_state
+from tpgrade.cohort.adjustments import apply_adjustments
+from tpgrade.errors import InputError, StoreError
 from tpgrade.models import QuestionResult
 from tpgrade.reports.feedback import feedback_markdown
-from tpgrade.service.accounts import Account, by_token_hash, token_hash
+from tpgrade.service.accounts import Account, token_hash
+from tpgrade.service.context import (
+    STATE_LABELS,
+    ApiAccount,
+    PageAccount,
+    Service,
+    ServiceConfig,
+    check_csrf,
+    render,
+)
 from tpgrade.service.guards import BodyTooLarge, Guards, too_large_response
 from tpgrade.service.handin import NotReady, hand_in
-from tpgrade.service.pool import StorePool
-from tpgrade.service.receipts import new_key, public_jwk
-from tpgrade.service.schema import create_service_tables, secret
+from tpgrade.service.instructor import scores_visible
+from tpgrade.service.instructor_web import instructor_routes
 from tpgrade.service.status import HandIn, hand_in_of, history
 
 HERE = Path(__file__).parent
-T = TypeVar("T")
-STATE_LABELS = {
-    "queued": "en attente",
-    "running": "en cours de correction",
-    "graded": "corrigé",
-    "rejected": "refusé",
-    "system_error": "erreur du correcteur (nous le corrigerons de nouveau)",
-}
-
-
-@dataclass(frozen=True)
-class ServiceConfig:
-    database: str
-    public_url: str = "http://127.0.0.1:8000"
-    kind: str = "cpu"  # the workers' kind whose queues hand-ins go to
-    max_upload_bytes: int = 20_000_000
-    uploads_per_hour: int = 30  # per account
-    logins_per_minute: int = 20  # per address
-
-
-class Service:
-    """What the routes share: the stores, the queue, the secrets, the rate windows."""
-
-    def __init__(self, config: ServiceConfig) -> None:
-        self.config = config
-        self.pool = StorePool(config.database)
-        self.queue = new_app(config.database)
-        self.session_secret, self.signing_key = self.run(_prepare, "prepare the service's tables")
-        self.public_key = public_jwk(self.signing_key)
-        self._logins: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def run(self, action: Callable[[psycopg.Connection[Any]], T], what: str) -> T:
-        with self.pool.borrow() as store:
-            return store.atomically(action, what)
-
-    def account(self, digest: str) -> Account | None:
-        return self.run(lambda db: by_token_hash(db, digest), "read the account")
-
-    def open_days(self) -> list[str]:
-        return sorted(self.run(lambda db: published_versions(db, self.config.kind), "read the open days"))
-
-    def login_allowed(self, address: str) -> bool:
-        """At most ``logins_per_minute`` attempts per address (a token is not to be guessed)."""
-        now = time.monotonic()
-        with self._lock:
-            window = self._logins.setdefault(address, deque())
-            while window and now - window[0] > 60:
-                window.popleft()
-            if len(window) >= self.config.logins_per_minute:
-                return False
-            window.append(now)
-            return True
-
-
-def _prepare(db: psycopg.Connection[Any]) -> tuple[str, str]:
-    create_service_tables(db)
-    return secret(db, "session", lambda: secrets.token_hex(32)), secret(db, "receipt_key", new_key)
+__all__ = ["ServiceConfig", "create_app"]
 
 
 class ReceiptOut(BaseModel):
@@ -128,6 +72,7 @@ class SubmissionOut(ReceiptOut):
     queue_position: int | None = None
     estimate_s: float | None = None
     superseded: bool = False
+    held: bool = False  # graded; the scores are shown once the instructor releases them
     message: str = ""
 
 
@@ -150,6 +95,7 @@ def _out(item: HandIn) -> SubmissionOut:
         queue_position=item.position,
         estimate_s=item.estimate_s,
         superseded=item.superseded,
+        held=item.held,
         message=result.message if result else "",
     )
 
@@ -176,46 +122,14 @@ def create_app(config: ServiceConfig) -> Any:
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["labels"] = STATE_LABELS
-    _routes(api, service, templates)
+    templates.env.filters["points"] = lambda value: f"{value:g}".replace(".", ",")  # French decimals
+    api.state.templates = templates
+    _routes(api, service)
+    instructor_routes(api, service)
     return Guards(api, config.max_upload_bytes)
 
 
-def page_account(request: Request) -> Account:
-    """The page session's account, or a 401 page."""
-    service: Service = request.app.state.service
-    digest = request.session.get("token")
-    account = service.account(str(digest)) if digest else None
-    if account is None:
-        request.session.clear()
-        raise HTTPException(401, "Connectez-vous avec votre lien personnel (reçu de l'enseignant).")
-    return account
-
-
-def api_account(request: Request) -> Account:
-    """The bearer token's account (the API never reads the cookie), or a 401."""
-    service: Service = request.app.state.service
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    account = service.account(token_hash(token.strip())) if scheme.lower() == "bearer" and token else None
-    if account is None:
-        raise HTTPException(401, "missing, wrong or revoked token", headers={"WWW-Authenticate": "Bearer"})
-    return account
-
-
-PageAccount = Annotated[Account, Depends(page_account)]
-ApiAccount = Annotated[Account, Depends(api_account)]
-
-
-def _routes(api: FastAPI, service: Service, templates: Jinja2Templates) -> None:
-    def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        context.setdefault("csrf", request.session.get("csrf", ""))
-        return templates.TemplateResponse(request, name, context, status_code=status)
-
-    def check_csrf(request: Request, sent: object) -> None:
-        expected = str(request.session.get("csrf", ""))
-        if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
-            raise HTTPException(
-                403, "Formulaire expiré ou venu d'ailleurs : rechargez la page et recommencez."
-            )
+def _routes(api: FastAPI, service: Service) -> None:
 
     @api.exception_handler(HTTPException)
     async def errors(request: Request, exc: HTTPException) -> Response:
@@ -230,6 +144,12 @@ def _routes(api: FastAPI, service: Service, templates: Jinja2Templates) -> None:
     @api.exception_handler(BodyTooLarge)
     async def too_large(request: Request, exc: BodyTooLarge) -> Response:
         return too_large_response(service.config.max_upload_bytes)
+
+    @api.exception_handler(InputError)
+    async def refused(request: Request, exc: InputError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": str(exc)}, 400)
+        return render(request, "error.html", 400, message=str(exc))
 
     @api.exception_handler(StoreError)
     async def store_down(request: Request, exc: StoreError) -> Response:
@@ -248,7 +168,7 @@ def _routes(api: FastAPI, service: Service, templates: Jinja2Templates) -> None:
         if account.role == "instructor":
             state = service.run(queue_state, "read the queue")
             return render(request, "instructor.html", account=account, days=days, state=state)
-        mine = service.run(lambda db: history(db, account.id), "read the submissions")
+        mine = _mine(service, account)
         return render(request, "home.html", account=account, days=days, submissions=mine)
 
     @api.get("/login/{token}", include_in_schema=False)
@@ -277,7 +197,7 @@ def _routes(api: FastAPI, service: Service, templates: Jinja2Templates) -> None:
         _open(service, day)
         if account.role != "student":
             raise HTTPException(403, "Seuls les étudiants rendent un TP.")
-        mine = service.run(lambda db: history(db, account.id, day), "read the submissions")
+        mine = _mine(service, account, day)
         return render(request, "day.html", account=account, day=day, submissions=mine)
 
     @api.post("/days/{day}/submissions", include_in_schema=False)
@@ -333,7 +253,7 @@ def _routes(api: FastAPI, service: Service, templates: Jinja2Templates) -> None:
     @api.get("/api/v1/submissions", tags=["submissions"])
     def api_list(account: ApiAccount, day: str | None = None) -> list[SubmissionOut]:
         """The account's own submissions, newest first."""
-        return [_out(item) for item in service.run(lambda db: history(db, account.id, day), "read")]
+        return [_out(item) for item in _mine(service, account, day)]
 
     @api.get("/api/v1/submissions/{submission_id}", tags=["submissions"], responses={404: {}})
     def api_submission(submission_id: str, account: ApiAccount) -> SubmissionOut:
@@ -350,7 +270,37 @@ def _own(service: Service, account: Account, submission_id: str) -> HandIn:
     item = service.run(lambda db: hand_in_of(db, account.id, submission_id), "read the submission")
     if item is None:
         raise HTTPException(404, "Rendu introuvable.")
-    return item
+    return _as_shown(service, [item])[0]
+
+
+def _mine(service: Service, account: Account, day: str | None = None) -> list[HandIn]:
+    return _as_shown(service, service.run(lambda db: history(db, account.id, day), "read the submissions"))
+
+
+def _as_shown(service: Service, items: list[HandIn]) -> list[HandIn]:
+    """What the student may see: scores held until the day is released; the instructor's
+    adjustments of that very submission applied."""
+    graded = {item.day for item in items if item.state == "graded" and item.result is not None}
+    if not graded:
+        return items
+    with service.pool.borrow() as store:
+        visible = {day: store.atomically(partial(scores_visible, day=day), "read") for day in graded}
+        adjustments = {day: store.adjustments(day) for day in graded if visible[day]}
+    shown = []
+    for item in items:
+        if item.state != "graded" or item.result is None:
+            shown.append(item)
+        elif not visible[item.day]:
+            shown.append(replace(item, result=None, held=True))
+        else:
+            mine = [
+                a
+                for a in adjustments[item.day]
+                if a.student == item.student and a.submission_hash == item.sha256
+            ]
+            (result,), _ = apply_adjustments([item.result], mine)
+            shown.append(replace(item, result=result))
+    return shown
 
 
 def _receive(service: Service, account: Account, day: str, file_name: str, content: bytes) -> HandIn:

@@ -1,0 +1,185 @@
+"""What the instructor's pages and API do: the cohort at a glance, adjustments, re-grading,
+releasing the scores, downloads.
+
+All of it reads and writes the shared store and queue, as the command line
+does on the same database: an adjustment made here is the one ``tpgrade
+report --database`` applies, and the other way round. A re-grade puts the
+students' latest submissions back in the queue under the graders' version the
+workers announce, at a lower priority than the students' own hand-ins.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import procrastinate
+import psycopg
+
+from tpgrade.cluster.jobs import JobOptions, QueueState, enqueue_in, published_versions, queue_state
+from tpgrade.cohort.adjustments import apply_adjustments, decide
+from tpgrade.cohort.postgres_store import PostgresStore
+from tpgrade.errors import InputError
+from tpgrade.models import SubmissionResult
+from tpgrade.reports.exports import write_moodle_csv
+from tpgrade.reports.gradebook import question_names, write_gradebook
+from tpgrade.reports.jsonexport import as_json
+
+REGRADE_PRIORITY = 0  # below a student's hand-in (10): fresh submissions go first
+
+
+@dataclass(frozen=True)
+class CohortRow:
+    student: str
+    email: str
+    submissions: int
+    last_hand_in: datetime | None
+    pending: int  # hand-ins not graded yet
+    result: SubmissionResult | None  # the current one, adjustments applied
+
+
+@dataclass(frozen=True)
+class Cohort:
+    day: str
+    rows: list[CohortRow]
+    questions: list[str]
+    state: QueueState
+    held: bool  # scores kept from the students until released
+    released_at: datetime | None
+
+
+def adjusted_latest(store: PostgresStore, day: str) -> list[SubmissionResult]:
+    results, _ = apply_adjustments(store.latest(day), store.adjustments(day))
+    return results
+
+
+def cohort(store: PostgresStore, day: str, sort: str = "student", find: str = "") -> Cohort:
+    """Every student account with its hand-ins and current result for ``day``."""
+    results = {result.student: result for result in adjusted_latest(store, day)}
+
+    def read(
+        db: psycopg.Connection[Any],
+    ) -> tuple[list[tuple[Any, ...]], QueueState, tuple[bool, datetime | None]]:
+        rows = db.execute(
+            b"SELECT a.student, a.email, count(w.id), max(w.received_at), "
+            b"count(w.id) FILTER (WHERE w.rejection = '' AND r.status IS NULL) "
+            b"FROM accounts a LEFT JOIN web_submissions w ON w.account = a.id AND w.day = %s "
+            b"LEFT JOIN results r ON r.day = w.day AND r.student = w.student "
+            b"AND r.submission_hash = w.submission_hash AND r.grader_version = w.grader_version "
+            b"WHERE a.role = 'student' GROUP BY a.student, a.email",
+            (day,),
+        ).fetchall()
+        return rows, queue_state(db), release_state(db, day)
+
+    rows, state, (held, released_at) = store.atomically(read, "read the cohort")
+    found = [
+        CohortRow(str(student), str(email), int(count), last, int(pending), results.pop(str(student), None))
+        for student, email, count, last, pending in rows
+    ]
+    # Students graded from the command line, without an account here, are part of the cohort too.
+    found += [CohortRow(student, "", 0, None, 0, result) for student, result in results.items()]
+    needle = find.casefold().strip()
+    if needle:
+        found = [row for row in found if needle in row.student.casefold() or needle in row.email.casefold()]
+    found.sort(key=_sort_key(sort))
+    names = question_names([row.result for row in found if row.result is not None])
+    return Cohort(day, found, names, state, held, released_at)
+
+
+def _sort_key(sort: str) -> Any:
+    if sort == "score":
+        return lambda row: (-(row.result.score if row.result else -1.0), row.student.casefold())
+    if sort == "last":
+        return lambda row: (
+            row.last_hand_in is None,
+            -(row.last_hand_in.timestamp() if row.last_hand_in else 0),
+        )
+    if sort == "submissions":
+        return lambda row: (-row.submissions, row.student.casefold())
+    return lambda row: row.student.casefold()
+
+
+def adjust(
+    store: PostgresStore,
+    day: str,
+    student: str,
+    question: str,
+    points: float | None,
+    comment: str,
+    author: str,
+) -> str:
+    """Record (or with ``points`` None, clear) an adjustment; what was done, in a sentence."""
+    if points is None:
+        if not store.clear_adjustment(day, student, question):
+            raise InputError(f"no adjustment of {student} / {question} to clear")
+        return f"ajustement de {student} / {question} retiré"
+    current = {result.student: result for result in store.latest(day)}.get(student)
+    if current is None:
+        raise InputError(f"{student} has no graded submission for {day}")
+    store.save_adjustment(decide(current, question, points, comment, author))
+    return f"{student} / {question} : {points:g} point(s)"
+
+
+def regrade(
+    store: PostgresStore, app: procrastinate.App, day: str, kind: str, student: str | None = None
+) -> int:
+    """Put the latest submission of ``student`` (or of everyone) back in the queue; how many."""
+    submissions = [s for s in store.latest_submissions(day) if student is None or s.student == student]
+    if student is not None and not submissions:
+        raise InputError(f"{student} has no submission for {day}")
+
+    def write(db: psycopg.Connection[Any]) -> int:
+        version = published_versions(db, kind).get(day)
+        if not version:
+            raise InputError(f"no worker holds the graders of {day}: start one (tpgrade worker) first")
+        queued = 0
+        for submission in submissions:
+            queued += enqueue_in(db, app, submission, version, kind, JobOptions(), True, REGRADE_PRIORITY)
+            db.execute(
+                b"UPDATE web_submissions SET grader_version = %s WHERE day = %s AND student = %s "
+                b"AND submission_hash = %s AND rejection = ''",
+                (version, day, submission.student, submission.submission_hash),
+            )
+        return queued
+
+    return store.atomically(write, "put the re-grading jobs in")
+
+
+def release_state(db: psycopg.Connection[Any], day: str) -> tuple[bool, datetime | None]:
+    """(scores held back from the students, when they were released)."""
+    row = db.execute(b"SELECT held, released_at FROM day_releases WHERE day = %s", (day,)).fetchone()
+    return (bool(row[0]), row[1]) if row else (False, None)
+
+
+def set_release(db: psycopg.Connection[Any], day: str, held: bool, released: bool) -> None:
+    """Hold a day's scores until release, show them at once, or release them now."""
+    db.execute(
+        b"INSERT INTO day_releases VALUES (%s, %s, CASE WHEN %s THEN now() END) ON CONFLICT (day) DO UPDATE "
+        b"SET held = excluded.held, released_at = excluded.released_at",
+        (day, held, released),
+    )
+
+
+def scores_visible(db: psycopg.Connection[Any], day: str) -> bool:
+    held, released_at = release_state(db, day)
+    return not held or released_at is not None
+
+
+def download(store: PostgresStore, day: str, kind: str) -> tuple[bytes, str, str]:
+    """(content, media type, file name) of the gradebook, the Moodle CSV or the results JSON."""
+    import json
+
+    results = adjusted_latest(store, day)
+    if kind == "results.json":
+        text = json.dumps(as_json(results), indent=2, ensure_ascii=False) + "\n"
+        return text.encode(), "application/json", f"results_{day}.json"
+    writers = {"gradebook.csv": (write_gradebook, "gradebook"), "moodle.csv": (write_moodle_csv, "moodle")}
+    if kind not in writers:
+        raise InputError(f"unknown download {kind!r}")
+    writer, stem = writers[kind]
+    with tempfile.TemporaryDirectory(prefix="tpgrade-download-") as folder:
+        path = writer(results, Path(folder) / f"{stem}_{day}.csv")
+        return path.read_bytes(), "text/csv; charset=utf-8", path.name

@@ -728,3 +728,11 @@ def test_the_instructor_api_adjusts_regrades_and_releases(alice: TestClient, url
             "done": "1 job(s) queued"
         }
         assert client.get("/api/v1/days/day9/results", headers=bearer).status_code == 404
+
+
+def test_a_damaged_own_server_folder_is_one_clear_line(tmp_path: Path) -> None:
+    data = tmp_path / "own"
+    data.mkdir()
+    (data / "server.json").write_text("{not json", encoding="utf-8")
+    done = cli("receipt", "key", "--data", str(data))
+    assert done.exit_code == 5 and "is damaged" in done.output and "Traceback" not in done.output

@@ -104,6 +104,7 @@ def test_each_failure_is_one_sentence(live: Live, tmp_path: Path, monkeypatch: p
         assert done.exit_code in (2, 3) and said in done.output and "Traceback" not in done.output, (
             done.output
         )
+        assert "Erreur :" in done.output  # the student's commands speak French
     closed = cli(
         "submit", "day9", str(path), "--no-check", "--server", live.address, "--token", live.tokens["alice"]
     )

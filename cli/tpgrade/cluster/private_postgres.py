@@ -65,8 +65,13 @@ class PostgresCluster:
         self.user = "postgres" if os.geteuid() == 0 else None
         settings = self.root / "server.json"
         if settings.is_file():
-            saved = json.loads(settings.read_text(encoding="utf-8"))
-            self.port, self.password = int(saved["port"]), str(saved["password"])
+            try:
+                saved = json.loads(settings.read_text(encoding="utf-8"))
+                self.port, self.password = int(saved["port"]), str(saved["password"])
+            except (ValueError, KeyError, TypeError):
+                raise StoreError(
+                    f"{settings} is damaged: it should hold the server's port and password"
+                ) from None
         else:
             self.port, self.password = free_port(), password or secrets.token_urlsafe(18)
         if not (self.data / "PG_VERSION").is_file():

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from tpgrade.commands.common import err, out, user_errors
+from tpgrade.commands.common import err, out, student_errors, user_errors
 from tpgrade.errors import InputError, UsageError
 
 if TYPE_CHECKING:
@@ -295,7 +295,10 @@ def receipt_verify(
     ] = None,
 ) -> None:
     """Check a receipt offline: signed by the service, and (with --file) for these bytes."""
-    _service()
+    try:  # offline: the signature library only, not the service's
+        import joserfc  # noqa: F401
+    except ImportError:
+        raise UsageError("checking a receipt needs joserfc: pip install joserfc") from None
     import hashlib
 
     from tpgrade.service.receipts import verify
@@ -333,7 +336,7 @@ def _read(path: Path) -> str:
         raise InputError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
-@user_errors
+@student_errors
 def submit(
     day: Annotated[str, typer.Argument(metavar="DAY", help="day1 … day5")],
     file: Annotated[Path, typer.Argument(metavar="FILE", help="Your saved notebook (.ipynb) or .py file.")],
@@ -377,7 +380,7 @@ def submit(
         raise typer.Exit(1)
 
 
-@user_errors
+@student_errors
 def login(
     server: Annotated[str, typer.Argument(metavar="URL", help="The service's address.")],
     token: Annotated[

@@ -96,7 +96,7 @@ def grading_process(spec: WorkerSpec, number: int) -> None:
             spec.image,
             paths.preloaded_libraries(*spec.days),
         )
-        self_test(sandbox, Limits())
+        self_test(sandbox, Limits(), slot)
         store = PostgresStore(spec.url)
     except TpgradeError as exc:
         print(f"worker process {number}: {exc}", file=sys.stderr, flush=True)

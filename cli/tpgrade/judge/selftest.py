@@ -19,14 +19,16 @@ PROBE = "def tpgrade_self_test(x):\n    return x + 1\n"
 BUDGET = 120.0  # seconds: a first docker container or a cold torch import can take a while
 
 
-def self_test(sandbox: Sandbox, limits: Limits) -> None:
-    """Raise :class:`SandboxUnavailable` unless ``sandbox`` runs one cell and answers one call."""
+def self_test(sandbox: Sandbox, limits: Limits, slot: int = 0) -> None:
+    """Raise :class:`SandboxUnavailable` unless ``sandbox`` runs one cell and answers one call
+    (in ``slot``: a warm sandbox's zygote for that slot is then started, ready for the first job)."""
     remote = RemoteStudent(
         sandbox,
         program_from_source(PROBE),
         limits,
         cell_timeout=BUDGET,
         load_budget=BUDGET,
+        slot=slot,
         submission_budget=BUDGET,
     )
     try:

@@ -144,7 +144,7 @@ class Runner:
         the ``end``; any other end (a crash, ``os._exit``) is answered as a
         crash of the request the fork was serving.
         """
-        _import_lazy_parts()
+        import_lazy_parts()
         state = mmap.mmap(-1, _FORK_STATE.size)
         _FORK_STATE.pack_into(state, 0, False, request.id)
         child = os.fork()
@@ -272,11 +272,16 @@ class Runner:
 
 
 # Parts of a loaded library that it imports only on first use, once per process: the
-# first optimizer a fresh fork builds imports torch._dynamo (1.5 s), in every fork.
-LAZY_PARTS = {"torch": ("torch._dynamo",)}
+# first optimizer a fresh fork builds imports torch._dynamo (1.5 s), the first random
+# generator numpy.random (17 ms; NumPy 2 loads its submodules lazily), in every fork.
+# Imported by the zygote after its preloads, and by a runner before its first fork.
+LAZY_PARTS = {
+    "torch": ("torch._dynamo",),
+    "numpy": ("numpy.random", "numpy.linalg", "numpy.fft", "numpy.ma", "numpy.polynomial"),
+}
 
 
-def _import_lazy_parts() -> None:
+def import_lazy_parts() -> None:
     """Import, before forking, what each library in use would import in every fork."""
     for library, parts in LAZY_PARTS.items():
         if library in sys.modules:

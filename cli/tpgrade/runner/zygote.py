@@ -268,7 +268,9 @@ def main(preload: list[str], control_fd: int = CONTROL_FD) -> None:
     for name in preload:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
-    import tpgrade.runner.server  # noqa: F401 - imported once for every runner
+    import tpgrade.runner.server  # imported once for every runner
+
+    tpgrade.runner.server.import_lazy_parts()
 
     control = socket.socket(fileno=control_fd)
     control.send(json.dumps({"ready": os.getpid()}).encode())

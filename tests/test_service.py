@@ -108,10 +108,12 @@ def rows(url: str, table: str) -> int:
     return int(found[0]) if found else 0
 
 
-def grade_as_a_worker(url: str, score: float = 21.0) -> None:
-    """Store, for every queued job, the result a worker would store."""
+def grade_as_a_worker(url: str, score: float = 21.0, status: str = "todo") -> None:
+    """Store, for every job in ``status``, the result a worker would store."""
     with psycopg.connect(url, autocommit=True) as db:
-        jobs = db.execute(b"SELECT args FROM procrastinate_jobs WHERE status = 'todo'").fetchall()
+        jobs = db.execute(
+            b"SELECT args FROM procrastinate_jobs WHERE status = %s::procrastinate_job_status", (status,)
+        ).fetchall()
     store = PostgresStore(url)
     try:
         for (args,) in jobs:

@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from live_service import running_service
 from test_service import REFERENCE, grade_as_a_worker
@@ -79,10 +80,14 @@ def test_a_student_hands_in_in_a_browser_and_another_cannot_look(
         prof.goto(f"{address}/login/{tokens['prof']}")
         prof.click("text=TP day2")
         prof.click("button:has-text('Retenir les notes')")
-        grade_as_a_worker(url)
-        page.get_by_text("quand l'enseignant les publiera").wait_for(
-            timeout=15_000
-        )  # the page refreshes itself
+        page.evaluate("window.stillTheSamePage = true")
+        with psycopg.connect(url, autocommit=True) as db:  # a worker takes the job
+            db.execute(b"UPDATE procrastinate_jobs SET status = 'doing'")
+        page.get_by_text("Correction en cours").wait_for(timeout=15_000)  # pushed over SSE
+        assert page.evaluate("window.stillTheSamePage === true"), "updated in place, not reloaded"
+        page.screenshot(path=str(shots / "service_running_live.png"), full_page=True)
+        grade_as_a_worker(url, status="doing")
+        page.get_by_text("quand l'enseignant les publiera").wait_for(timeout=15_000)  # reloaded when done
         page.screenshot(path=str(shots / "service_graded_held.png"), full_page=True)
         prof.reload()
         prof.screenshot(path=str(shots / "service_instructor_cohort.png"), full_page=True)
@@ -124,4 +129,5 @@ def test_a_student_hands_in_in_a_browser_and_another_cannot_look(
         "service_instructor_student.png",
         "service_other_student_404.png",
         "service_receipt_queued.png",
+        "service_running_live.png",
     ]

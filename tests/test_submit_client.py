@@ -118,3 +118,44 @@ def test_each_failure_is_one_sentence(live: Live, tmp_path: Path, monkeypatch: p
     assert "limite de rendus atteinte" in codes[-1].output
     missing = cli("submit", "day2", str(tmp_path / "absent.ipynb"), "--server", live.address)
     assert missing.exit_code == 3 and "introuvable" in missing.output
+
+
+def test_submit_follows_the_event_stream_until_done(live: Live, grader: None, tmp_path: Path) -> None:
+    from tpgrade.course.submit import Service
+
+    service = Service(live.address, live.tokens["alice"])
+    ident = service.upload("day2", work(tmp_path))["id"]
+    seen: list[dict[str, Any]] = []
+    found = service.follow(ident, seen.append, deadline=float("inf"))
+    assert found is not None and found["status"] == "graded" and found["score"] == 21.0
+    assert seen[-1] is found and all(item["id"] == ident for item in seen)
+
+
+def test_without_a_stream_submit_falls_back_to_asking(tmp_path: Path) -> None:
+    import http.server
+    import json as json_module
+
+    from tpgrade.course.submit import Service
+
+    class Plain(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # every path: a graded submission, as JSON (no event stream)
+            body = json_module.dumps({"id": "x", "status": "graded"}).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Plain)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        service = Service(f"http://127.0.0.1:{server.server_address[1]}", "t")
+        assert service.follow("x", lambda _: None, deadline=float("inf")) is None
+        assert service.wait("x", lambda _: None)["status"] == "graded"
+    finally:
+        server.shutdown()
+        server.server_close()

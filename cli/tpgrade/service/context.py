@@ -26,9 +26,11 @@ from fastapi.templating import Jinja2Templates
 
 from tpgrade.cluster.jobs import new_app, published_versions
 from tpgrade.service.accounts import Account, by_token_hash, token_hash
+from tpgrade.service.live import Watcher
 from tpgrade.service.pool import StorePool
 from tpgrade.service.receipts import new_key, public_jwk
 from tpgrade.service.schema import create_service_tables, secret
+from tpgrade.service.status import HandIn, hand_ins
 
 T = TypeVar("T")
 
@@ -50,6 +52,8 @@ class ServiceConfig:
     max_upload_bytes: int = 20_000_000
     uploads_per_hour: int = 30  # per account
     logins_per_minute: int = 20  # per address
+    live_interval_s: float = 0.5  # how often the live pages' shared poll reads the database
+    stream_s: float = 300.0  # a live stream's longest life (the browser reconnects by itself)
 
 
 class Service:
@@ -61,12 +65,16 @@ class Service:
         self.queue = new_app(config.database)
         self.session_secret, self.signing_key = self.run(_prepare, "prepare the service's tables")
         self.public_key = public_jwk(self.signing_key)
+        self.watcher = Watcher(self._follow, config.live_interval_s)
         self._logins: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def run(self, action: Callable[[psycopg.Connection[Any]], T], what: str) -> T:
         with self.pool.borrow() as store:
             return store.atomically(action, what)
+
+    def _follow(self, ids: list[str]) -> dict[str, HandIn]:
+        return self.run(lambda db: hand_ins(db, ids), "follow the hand-ins")
 
     def account(self, digest: str) -> Account | None:
         return self.run(lambda db: by_token_hash(db, digest), "read the account")

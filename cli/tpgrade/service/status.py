@@ -61,16 +61,15 @@ def hand_in_of(db: psycopg.Connection[Any], account: str, submission_id: str) ->
 
 
 def history(db: psycopg.Connection[Any], account: str, day: str | None = None) -> list[HandIn]:
-    """``account``'s uploads, newest first (of ``day`` only when given); no queue figures."""
+    """``account``'s uploads, newest first (of ``day`` only when given), the pending ones with
+    their queue figures."""
     if day is None:
         rows = db.execute(_COLUMNS + b"WHERE w.account = %s ORDER BY w.received_at DESC", (account,))
     else:
         rows = db.execute(
             _COLUMNS + b"WHERE w.account = %s AND w.day = %s ORDER BY w.received_at DESC", (account, day)
         )
-    found = [_hand_in(row) for row in rows.fetchall()]
-    pending = {"queued", "running"}
-    return [_with_queue(db, item) if item.state in pending else item for item in found]
+    return _with_queues(db, [_hand_in(row) for row in rows.fetchall()])
 
 
 def student_history(db: psycopg.Connection[Any], student: str, day: str) -> list[HandIn]:
@@ -125,32 +124,68 @@ def _hand_in(row: tuple[Any, ...]) -> HandIn:
 
 
 def _with_queue(db: psycopg.Connection[Any], item: HandIn) -> HandIn:
-    if item.state not in ("queued", "running"):
-        return item
-    lock = job_lock(item.day, item.student, item.sha256, item.grader_version)
-    job = db.execute(
-        b"SELECT id, status::text, priority, queue_name FROM procrastinate_jobs WHERE lock = %s "
-        b"ORDER BY id DESC LIMIT 1",
-        (lock,),
-    ).fetchone()
-    if job is None:
-        return item
-    job_id, status, priority, queue = job
-    grading_s = median_grading_s(db, item.day)
+    return _with_queues(db, [item])[0]
+
+
+def hand_ins(db: psycopg.Connection[Any], ids: list[str]) -> dict[str, HandIn]:
+    """Many uploads at once, by id, with their queue figures (a live page's poll: a few
+    queries whatever the number of ids). No owner check: the caller checked it."""
+    rows = db.execute(_COLUMNS + b"WHERE w.id = ANY(%s)", (ids,)).fetchall()
+    return {item.id: item for item in _with_queues(db, [_hand_in(row) for row in rows])}
+
+
+def _with_queues(db: psycopg.Connection[Any], items: list[HandIn]) -> list[HandIn]:
+    """``items`` with the queue's view of the pending ones: running, or queued with a position."""
+    locks = {
+        item.id: job_lock(item.day, item.student, item.sha256, item.grader_version)
+        for item in items
+        if item.state in ("queued", "running")
+    }
+    if not locks:
+        return items
+    jobs = {
+        str(lock): (int(job_id), str(status), str(queue))
+        for lock, job_id, status, queue in db.execute(
+            b"SELECT DISTINCT ON (lock) lock, id, status::text, queue_name FROM procrastinate_jobs "
+            b"WHERE lock = ANY(%s) ORDER BY lock, id DESC",
+            (list(locks.values()),),
+        ).fetchall()
+    }
+    waiting = [job_id for job_id, status, _ in jobs.values() if status == "todo"]
+    ahead: dict[int, int] = {}
+    if waiting:
+        queues = sorted({queue for _, status, queue in jobs.values() if status == "todo"})
+        ahead = {
+            int(job_id): int(count)
+            for job_id, count in db.execute(
+                b"SELECT id, ahead FROM (SELECT id, row_number() OVER (PARTITION BY queue_name "
+                b"ORDER BY priority DESC, id) - 1 AS ahead FROM procrastinate_jobs "
+                b"WHERE status = 'todo' AND queue_name = ANY(%s)) ranked WHERE id = ANY(%s)",
+                (queues, waiting),
+            ).fetchall()
+        }
+    days = {item.day for item in items if item.id in locks}
+    grading = {day: median_grading_s(db, day) for day in days}
     workers = max(1, alive_workers(db))
-    if status == "doing":
-        return replace(item, state="running", position=0, estimate_s=grading_s)
-    if status == "failed":
-        return replace(item, state="system_error")
-    if status != "todo":
-        return item
-    ahead = db.execute(
-        b"SELECT count(*) FROM procrastinate_jobs WHERE queue_name = %s AND status = 'todo' "
-        b"AND (priority > %s OR (priority = %s AND id < %s))",
-        (queue, priority, priority, job_id),
-    ).fetchone()
-    position = int(ahead[0]) if ahead else 0
-    return replace(item, position=position, estimate_s=(position // workers + 1) * grading_s)
+    placed = []
+    for item in items:
+        job = jobs.get(locks[item.id]) if item.id in locks else None
+        if job is None:
+            placed.append(item)
+            continue
+        job_id, status, _ = job
+        grading_s = grading[item.day]
+        if status == "doing":
+            placed.append(replace(item, state="running", position=0, estimate_s=grading_s))
+        elif status == "failed":
+            placed.append(replace(item, state="system_error"))
+        elif status == "todo":
+            position = ahead.get(job_id, 0)
+            estimate = (position // workers + 1) * grading_s
+            placed.append(replace(item, position=position, estimate_s=estimate))
+        else:
+            placed.append(item)
+    return placed
 
 
 def median_grading_s(db: psycopg.Connection[Any], day: str) -> float:

@@ -10,16 +10,18 @@ may see what is :mod:`tpgrade.service.context`'s; the instructor's routes are
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import markdown
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
@@ -46,6 +48,7 @@ from tpgrade.service.guards import BodyTooLarge, Guards, too_large_response
 from tpgrade.service.handin import NotReady, hand_in
 from tpgrade.service.instructor import scores_visible
 from tpgrade.service.instructor_web import instructor_routes
+from tpgrade.service.live import FINAL
 from tpgrade.service.status import HandIn, hand_in_of, history
 
 HERE = Path(__file__).parent
@@ -122,11 +125,34 @@ def create_app(config: ServiceConfig) -> Any:
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["labels"] = STATE_LABELS
+    templates.env.globals["waiting"] = waiting_text
     templates.env.filters["points"] = lambda value: f"{value:g}".replace(".", ",")  # French decimals
     api.state.templates = templates
     _routes(api, service)
     instructor_routes(api, service)
     return Guards(api, config.max_upload_bytes)
+
+
+def waiting_text(item: HandIn) -> str:
+    """Where a pending hand-in stands, in one French sentence (the page and its live updates)."""
+    if item.state == "running":
+        about = f" (environ {round(item.estimate_s)} s)" if item.estimate_s else ""
+        return f"Correction en cours{about}."
+    ahead = f"{item.position} rendu(s) avant le vôtre." if item.position else "Le vôtre est le prochain."
+    about = f" Retour estimé dans {round(item.estimate_s)} s environ." if item.estimate_s else ""
+    return ahead + about
+
+
+def owned_page(request: Request, submission_id: str, account: PageAccount) -> HandIn:
+    return _own(request.app.state.service, account, submission_id)
+
+
+def owned_api(request: Request, submission_id: str, account: ApiAccount) -> HandIn:
+    return _own(request.app.state.service, account, submission_id)
+
+
+OwnedPage = Annotated[HandIn, Depends(owned_page)]
+OwnedApi = Annotated[HandIn, Depends(owned_api)]
 
 
 def _routes(api: FastAPI, service: Service) -> None:
@@ -221,6 +247,22 @@ def _routes(api: FastAPI, service: Service) -> None:
             feedback = markdown.markdown(feedback_markdown(item.result, item.day), extensions=["tables"])
         return render(request, "submission.html", account=account, item=item, feedback=feedback)
 
+    @api.get(
+        "/submissions/{submission_id}/events", response_class=EventSourceResponse, include_in_schema=False
+    )
+    async def submission_events(item: OwnedPage) -> AsyncIterator[ServerSentEvent]:
+        """The page's live updates: its state and queue position, then "done" (the page reloads)."""
+        async for seen in service.watcher.changes(item, service.config.stream_s):
+            if seen.state in FINAL:
+                yield ServerSentEvent(event="done", data={"state": seen.state})
+                return
+            label = STATE_LABELS[seen.state]
+            yield ServerSentEvent(
+                event="state",
+                retry=2000,
+                data={"state": seen.state, "label": label, "text": waiting_text(seen)},
+            )
+
     @api.get("/submissions/{submission_id}/receipt.jws", include_in_schema=False)
     def receipt_page(submission_id: str, account: PageAccount) -> Response:
         item = _own(service, account, submission_id)
@@ -259,6 +301,23 @@ def _routes(api: FastAPI, service: Service) -> None:
     def api_submission(submission_id: str, account: ApiAccount) -> SubmissionOut:
         """One of the account's submissions: its status, and its scores once graded."""
         return _out(_own(service, account, submission_id))
+
+    @api.get(
+        "/api/v1/submissions/{submission_id}/events",
+        response_class=EventSourceResponse,
+        tags=["submissions"],
+        responses={404: {}},
+    )
+    async def api_submission_events(item: OwnedApi) -> AsyncIterator[ServerSentEvent]:
+        """Server-Sent Events of one submission: ``state`` at each change of its status or queue
+        position, then ``done`` with its final view (scores as the student may see them). The
+        stream ends after a few minutes if it is still pending: open it again."""
+        async for seen in service.watcher.changes(item, service.config.stream_s):
+            if seen.state in FINAL:
+                shown = await run_in_threadpool(_as_shown, service, [seen])
+                yield ServerSentEvent(event="done", data=_out(shown[0]).model_dump(mode="json"))
+                return
+            yield ServerSentEvent(event="state", data=_out(seen).model_dump(mode="json"))
 
 
 def _open(service: Service, day: str) -> None:

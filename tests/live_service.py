@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 import uvicorn
@@ -29,7 +30,7 @@ class Live:
 
 
 @contextlib.contextmanager
-def running_service(database: str, uploads_per_hour: int = 30) -> Iterator[Live]:
+def running_service(database: str, uploads_per_hour: int = 30, **settings: Any) -> Iterator[Live]:
     init_database(database)
     store = PostgresStore(database)
     try:
@@ -38,7 +39,9 @@ def running_service(database: str, uploads_per_hour: int = 30) -> Iterator[Live]
         store.close()
     port = free_port()
     address = f"http://127.0.0.1:{port}"
-    app = create_app(ServiceConfig(database=database, public_url=address, uploads_per_hour=uploads_per_hour))
+    app = create_app(
+        ServiceConfig(database=database, public_url=address, uploads_per_hour=uploads_per_hour, **settings)
+    )
     with psycopg.connect(database, autocommit=True) as db, db.transaction():
         issued, _ = import_students(db, STUDENTS)
         instructor = add_instructor(db, "prof@x.fr")

@@ -50,6 +50,7 @@ class ServiceConfig:
     public_url: str = "http://127.0.0.1:8000"
     kind: str = "cpu"  # the workers' kind whose queues hand-ins go to
     max_upload_bytes: int = 20_000_000
+    body_idle_s: float = 20.0  # a request body silent this long is dropped (408)
     uploads_per_hour: int = 30  # per account
     logins_per_minute: int = 20  # per address
     live_interval_s: float = 0.5  # how often the live pages' shared poll reads the database

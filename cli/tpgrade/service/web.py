@@ -44,7 +44,7 @@ from tpgrade.service.context import (
     check_csrf,
     render,
 )
-from tpgrade.service.guards import BodyTooLarge, Guards, too_large_response
+from tpgrade.service.guards import BodyTooLarge, BodyTooSlow, Guards, too_large_response, too_slow_response
 from tpgrade.service.handin import NotReady, hand_in
 from tpgrade.service.instructor import scores_visible
 from tpgrade.service.instructor_web import instructor_routes
@@ -130,7 +130,7 @@ def create_app(config: ServiceConfig) -> Any:
     api.state.templates = templates
     _routes(api, service)
     instructor_routes(api, service)
-    return Guards(api, config.max_upload_bytes)
+    return Guards(api, config.max_upload_bytes, config.body_idle_s)
 
 
 def waiting_text(item: HandIn) -> str:
@@ -170,6 +170,10 @@ def _routes(api: FastAPI, service: Service) -> None:
     @api.exception_handler(BodyTooLarge)
     async def too_large(request: Request, exc: BodyTooLarge) -> Response:
         return too_large_response(service.config.max_upload_bytes)
+
+    @api.exception_handler(BodyTooSlow)
+    async def too_slow(request: Request, exc: BodyTooSlow) -> Response:
+        return too_slow_response()
 
     @api.exception_handler(InputError)
     async def refused(request: Request, exc: InputError) -> Response:

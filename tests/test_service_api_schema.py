@@ -187,3 +187,29 @@ def test_the_openapi_document_is_valid_and_lists_the_submission_routes(app: Any)
     (body,) = upload.body
     assert body.definition["schema"]["required"] == ["day", "file"]
     assert {"401", "403", "404", "413", "422", "429", "503"} <= set(upload.definition.raw["responses"])
+
+
+def test_what_no_generated_case_reaches_answers_as_documented_too(url: str) -> None:
+    """No token (401), a body over the limit (413), an upload past the hour's allowance (429)."""
+    app = create_app(ServiceConfig(database=url, max_upload_bytes=50_000, uploads_per_hour=1))
+    loaded = schemathesis.openapi.from_asgi(OPENAPI, app, config=CONFIG)
+    with psycopg.connect(url, autocommit=True) as db, db.transaction():
+        (alice,), _ = import_students(db, [("Alice Martin", "a@x.fr")])
+    bearer = {"authorization": f"Bearer {alice.token}"}
+    at = {"day": DAY, "submission_id": "unknown"}
+    for result in loaded.get_all_operations():
+        assert isinstance(result, Ok)
+        operation = result.ok()
+        if operation.path != "/.well-known/jwks.json":
+            case = operation.Case(
+                path_parameters={name: at[name] for name in at if f"{{{name}}}" in operation.path}
+            )
+            assert case.call_and_validate(checks=CHECKS).status_code == 401, operation.label
+    upload = loaded["/api/v1/submissions"]["POST"].Case(body={"day": DAY, "file": ""})
+    codes = [
+        upload.call_and_validate(
+            headers=bearer, checks=CHECKS, data={"day": DAY}, files={"file": file}
+        ).status_code
+        for file in [("tp.py", b"x" * 60_000), ("tp.py", REFERENCE.encode()), ("tp.py", REFERENCE.encode())]
+    ]
+    assert codes == [413, 201, 429]

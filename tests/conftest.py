@@ -17,6 +17,15 @@ os.environ["COLUMNS"] = "80"
 from tpgrade import paths
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Hypothesis (schemathesis's engine) caches what it reads of the sources from collection on:
+    under pytest's temporary folder, never a .hypothesis folder in the checkout."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    factory: pytest.TempPathFactory = session.config._tmp_path_factory  # type: ignore[attr-defined]
+    set_hypothesis_home_dir(factory.getbasetemp() / "hypothesis")
+
+
 @pytest.fixture(scope="session")
 def reference_source() -> str:
     return paths.reference_file("day2").read_text(encoding="utf-8")

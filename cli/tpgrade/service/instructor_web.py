@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from tpgrade.models import SubmissionResult
 from tpgrade.reports.feedback import feedback_markdown
+from tpgrade.service.api_docs import answers
 from tpgrade.service.context import InstructorApi, InstructorPage, Service, check_csrf, render
 from tpgrade.service.instructor import (
     adjust,
@@ -134,14 +135,14 @@ def instructor_routes(api: FastAPI, service: Service) -> None:
             content, media_type=media, headers={"content-disposition": f'attachment; filename="{name}"'}
         )
 
-    @api.get("/api/v1/days/{day}/results", tags=["instructors"])
+    @api.get("/api/v1/days/{day}/results", tags=["instructors"], responses=answers(401, 404, 503))
     def api_results(day: str, account: InstructorApi) -> list[SubmissionResult]:
         """Each student's current result, the adjustments applied (instructors only)."""
         known(day)
         with service.pool.borrow() as store:
             return adjusted_latest(store, day)
 
-    @api.post("/api/v1/days/{day}/adjustments", tags=["instructors"])
+    @api.post("/api/v1/days/{day}/adjustments", tags=["instructors"], responses=answers(400, 401, 404, 503))
     def api_adjust(day: str, body: AdjustIn, account: InstructorApi) -> Done:
         """Give one question of one student the points decided (``points`` null clears it)."""
         known(day)
@@ -149,7 +150,7 @@ def instructor_routes(api: FastAPI, service: Service) -> None:
             said = adjust(store, day, body.student, body.question, body.points, body.comment, account.email)
         return Done(done=said)
 
-    @api.post("/api/v1/days/{day}/regrade", tags=["instructors"])
+    @api.post("/api/v1/days/{day}/regrade", tags=["instructors"], responses=answers(400, 401, 404, 503))
     def api_regrade(day: str, body: RegradeIn, account: InstructorApi) -> Done:
         """Grade one student's (or everyone's) latest submission again, after students' hand-ins."""
         known(day)
@@ -157,7 +158,7 @@ def instructor_routes(api: FastAPI, service: Service) -> None:
             count = regrade(store, service.queue, day, service.config.kind, body.student)
         return Done(done=f"{count} job(s) queued")
 
-    @api.post("/api/v1/days/{day}/release", tags=["instructors"])
+    @api.post("/api/v1/days/{day}/release", tags=["instructors"], responses=answers(400, 401, 404, 503))
     def api_release(day: str, body: ReleaseIn, account: InstructorApi) -> Done:
         """Hold the day's scores until release, release them, or show them at once."""
         known(day)

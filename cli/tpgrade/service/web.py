@@ -35,6 +35,7 @@ from tpgrade.errors import InputError, StoreError
 from tpgrade.models import QuestionResult
 from tpgrade.reports.feedback import feedback_markdown
 from tpgrade.service.accounts import Account, token_hash
+from tpgrade.service.api_docs import UPLOAD_BODY, answers
 from tpgrade.service.context import (
     STATE_LABELS,
     ApiAccount,
@@ -280,12 +281,18 @@ def _routes(api: FastAPI, service: Service) -> None:
         """The public key that signs receipts (``tpgrade receipt verify`` checks them with it)."""
         return {"keys": [service.public_key]}
 
-    @api.get("/api/v1/days", tags=["submissions"])
+    @api.get("/api/v1/days", tags=["submissions"], responses=answers(401, 503))
     def api_days(account: ApiAccount) -> list[str]:
         """The days open for hand-in."""
         return service.open_days()
 
-    @api.post("/api/v1/submissions", status_code=201, tags=["submissions"])
+    @api.post(
+        "/api/v1/submissions",
+        status_code=201,
+        tags=["submissions"],
+        responses=answers(400, 401, 403, 404, 413, 422, 429, 503),
+        openapi_extra=UPLOAD_BODY,
+    )
     async def api_upload(request: Request, account: ApiAccount) -> ReceiptOut:
         """Hand in ``file`` for ``day`` (multipart); the receipt, rejected or queued."""
         async with request.form(max_files=1, max_fields=4) as form:
@@ -296,12 +303,12 @@ def _routes(api: FastAPI, service: Service) -> None:
         item = await run_in_threadpool(_receive, service, account, day, name, content)
         return ReceiptOut(**_out(item).model_dump(include=set(ReceiptOut.model_fields)))
 
-    @api.get("/api/v1/submissions", tags=["submissions"])
+    @api.get("/api/v1/submissions", tags=["submissions"], responses=answers(401, 503))
     def api_list(account: ApiAccount, day: str | None = None) -> list[SubmissionOut]:
         """The account's own submissions, newest first."""
         return [_out(item) for item in _mine(service, account, day)]
 
-    @api.get("/api/v1/submissions/{submission_id}", tags=["submissions"], responses={404: {}})
+    @api.get("/api/v1/submissions/{submission_id}", tags=["submissions"], responses=answers(401, 404, 503))
     def api_submission(submission_id: str, account: ApiAccount) -> SubmissionOut:
         """One of the account's submissions: its status, and its scores once graded."""
         return _out(_own(service, account, submission_id))

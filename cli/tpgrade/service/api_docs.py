@@ -1,0 +1,63 @@
+"""What the JSON API's OpenAPI document says beyond the routes' signatures: the error answers
+each route may give, and the multipart body of an upload (read by hand, so FastAPI cannot
+describe it).
+
+Every error a route gives is a JSON object ``{"detail": "..."}``, except the body limit's
+413, which the guard answers in plain text before any route reads the body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class ApiError(BaseModel):
+    detail: str
+
+
+_SAID = {
+    400: "Refused: a body that cannot be parsed, or a value the service cannot use (an unknown student)",
+    401: "Missing, wrong or revoked bearer token",
+    403: "Not for this account (only students hand in)",
+    404: "Not found: a day not open, a submission not the account's, or an instructor's route",
+    422: "The multipart fields 'day' and 'file' are required",
+    429: "Too many uploads in the last hour",
+    503: "The database is unreachable, or no grader is ready for the day yet",
+}
+
+TOO_LARGE = {
+    "description": "The body is over the upload limit",
+    "content": {"text/plain": {"schema": {"type": "string"}}},
+}
+
+
+def answers(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of a route that may answer these error statuses."""
+    return {
+        code: TOO_LARGE if code == 413 else {"model": ApiError, "description": _SAID[code]} for code in codes
+    }
+
+
+UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["day", "file"],
+                    "properties": {
+                        "day": {"type": "string", "description": "A day open for hand-in (GET /api/v1/days)"},
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "The notebook (.ipynb) or the Python file (.py)",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}

@@ -46,7 +46,7 @@ CONFIG = schemathesis.Config.from_dict(
 
 @pytest.fixture
 def app(url: str) -> Any:
-    return create_app(ServiceConfig(database=url, uploads_per_hour=40))
+    return create_app(ServiceConfig(database=url, uploads_per_hour=40, stream_s=0.5))
 
 
 @pytest.fixture(params=["student", "instructor"])

@@ -61,3 +61,23 @@ UPLOAD_BODY: dict[str, Any] = {
         },
     }
 }
+
+
+def openapi_31(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` made valid and true for an event stream's route. FastAPI describes the
+    stream's items with ``itemSchema``, a 3.2 keyword: in 3.1 the stream's ``schema`` is that of
+    each event (as schemathesis reads it), the original kept as the extension ``x-itemSchema``.
+    It also gives the route's errors the stream's media type; they are JSON like all others."""
+    for path in document.get("paths", {}).values():
+        for operation in path.values():
+            for code, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                stream = content.get("text/event-stream")
+                if stream is None:
+                    continue
+                if not str(code).startswith("2"):
+                    content["application/json"] = content.pop("text/event-stream")
+                elif "itemSchema" in stream:
+                    stream["x-itemSchema"] = stream.pop("itemSchema")
+                    stream["schema"] = stream["x-itemSchema"]
+    return document

@@ -35,7 +35,7 @@ from tpgrade.errors import InputError, StoreError
 from tpgrade.models import QuestionResult
 from tpgrade.reports.feedback import feedback_markdown
 from tpgrade.service.accounts import Account, token_hash
-from tpgrade.service.api_docs import UPLOAD_BODY, answers
+from tpgrade.service.api_docs import UPLOAD_BODY, answers, openapi_31
 from tpgrade.service.context import (
     STATE_LABELS,
     ApiAccount,
@@ -115,6 +115,7 @@ def create_app(config: ServiceConfig) -> Any:
         openapi_url="/api/v1/openapi.json",
     )
     api.state.service = service
+    api.openapi = partial(_documented, api)  # type: ignore[method-assign]
     api.add_middleware(
         SessionMiddleware,
         secret_key=service.session_secret,
@@ -154,6 +155,13 @@ def owned_api(request: Request, submission_id: str, account: ApiAccount) -> Hand
 
 OwnedPage = Annotated[HandIn, Depends(owned_page)]
 OwnedApi = Annotated[HandIn, Depends(owned_api)]
+
+
+def _documented(api: FastAPI) -> dict[str, Any]:
+    if api.openapi_schema is None:
+        api.openapi_schema = FastAPI.openapi(api)
+        openapi_31(api.openapi_schema)
+    return api.openapi_schema
 
 
 def _routes(api: FastAPI, service: Service) -> None:
@@ -317,7 +325,7 @@ def _routes(api: FastAPI, service: Service) -> None:
         "/api/v1/submissions/{submission_id}/events",
         response_class=EventSourceResponse,
         tags=["submissions"],
-        responses={404: {}},
+        responses=answers(401, 404, 503),
     )
     async def api_submission_events(item: OwnedApi) -> AsyncIterator[ServerSentEvent]:
         """Server-Sent Events of one submission: ``state`` at each change of its status or queue

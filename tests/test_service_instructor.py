@@ -451,3 +451,34 @@ def test_the_report_routes_are_in_the_openapi_document_under_instructors(app: An
         ]:
             assert document["paths"][path][method]["tags"] == ["instructors"], path
         assert "/instructor/days/{day}/summary" not in document["paths"]
+
+
+# --- the cohort page in a browser --------------------------------------------------------
+
+
+def test_the_cohort_page_reloads_itself_but_not_while_a_worksheet_is_chosen(
+    database_url: str, tmp_path: Path
+) -> None:
+    from live_service import running_service
+    from test_service_browser import CHROMIUM, FLAGS, _browser_or_skip
+
+    _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    sheet = tmp_path / "feuille.csv"
+    sheet.write_bytes(worksheet(ALICE_ROW))
+    with running_service(database_url) as live, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.goto(f"{live.address}/login/{live.tokens['prof']}")
+        page.goto(f"{live.address}/instructor/days/day2")
+        page.evaluate("window.marked = true")
+        page.wait_for_function("() => window.marked === undefined", timeout=15_000)  # reloaded
+        page.set_input_files("#worksheet", str(sheet))
+        page.evaluate("window.marked = true")
+        page.wait_for_timeout(11_000)
+        assert page.evaluate("window.marked") is True  # the chosen file is kept
+        browser.close()
+    assert errors == []  # no script refused by the CSP

@@ -298,6 +298,9 @@ def test_similarity_without_the_stub_is_refused_clearly(
     for client in client_of(app):
         answer = client.get("/api/v1/days/day2/similarity", headers=prof)
         assert answer.status_code == 400 and "stub notebook" in answer.json()["detail"]
+    monkeypatch.setenv("TPGRADE_COURSE", str(tmp_path / "no-course-here"))  # no assignments/ at all
+    page = instructor.get("/instructor/days/day2/similarity")
+    assert page.status_code == 400 and "TPGRADE_COURSE" in page.text
 
 
 # --- Moodle ------------------------------------------------------------------------------

@@ -55,11 +55,11 @@ def similarity(store: PostgresStore, day: str, threshold: float) -> Comparison:
     """Pairs of each student's latest submissions at least ``threshold`` similar, the stub's
     code left out."""
     try:
-        stub = paths.stub_notebook(day)
-    except UsageError:
-        stub = Path(f"assignments/{day}/tp_{day}.ipynb")
-    if not stub.is_file():
-        shown = "/".join(stub.parts[-3:])
+        stub: Path | None = paths.stub_notebook(day)
+    except UsageError:  # no course material beside the service
+        stub = None
+    if stub is None or not stub.is_file():
+        shown = f"assignments/{day}/tp_{day}.ipynb"
         raise Refused(
             f"the stub notebook {shown} is not found: without it, the code everyone is given would count as"
             " copied; set TPGRADE_COURSE to the course's folder",

@@ -26,8 +26,10 @@ import re
 import stat
 import time
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Protocol
 
 from tpgrade.errors import InputError
 from tpgrade.identity import Identity, of_file, of_folder, participant_of
@@ -359,3 +361,22 @@ def _refuse_clash(group: list[Candidate], intake: Intake) -> None:
     )
     intake.rejected.append((group[0], message))
     intake.duplicates.extend((other, message) for other in group[1:])
+
+
+class Stored(Protocol):
+    """A submission kept in a database (:class:`tpgrade.cohort.postgres_store.Submission`)."""
+
+    @property
+    def student(self) -> str: ...
+
+    def written(self, folder: Path) -> Path: ...
+
+
+def stored_intake(stored: Iterable[Stored], scratch: Path) -> Intake:
+    """Stored submissions as an intake: each file written in a folder of its own under ``scratch``."""
+    candidates = []
+    for index, submission in enumerate(stored):
+        folder = scratch / str(index)
+        folder.mkdir()
+        candidates.append(Candidate(submission.student, submission.written(folder)))
+    return Intake(candidates=candidates)

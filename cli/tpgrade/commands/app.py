@@ -459,7 +459,7 @@ def similarity(
     threshold: Annotated[
         float,
         typer.Option(metavar="X", help="Report pairs at least this similar (0 to 1).", min=0.0, max=1.0),
-    ] = 0.8,
+    ] = 0.8,  # similarity.DEFAULT_THRESHOLD (not imported: the CLI starts without it)
     output: Annotated[
         Path, typer.Option("--out", metavar="FILE", help="CSV of the pairs found.", dir_okay=False)
     ] = DEFAULT_RESULTS / "similarity.csv",
@@ -504,7 +504,7 @@ def _gathered(submissions: list[Path], scratch: Path, day: str) -> Intake:
 
 def _stored_submissions(url: str, day: str, scratch: Path) -> Intake:
     """Each student's latest submission in the database, written under ``scratch``."""
-    from tpgrade.cohort.intake import Candidate, Intake
+    from tpgrade.cohort.intake import stored_intake
 
     database = open_database(url)
     try:
@@ -515,12 +515,7 @@ def _stored_submissions(url: str, day: str, scratch: Path) -> Intake:
         raise StoreError(
             f"the database holds no {day} submission: run `tpgrade grade {day} … --database` first"
         )
-    candidates = []
-    for index, submission in enumerate(stored):
-        folder = scratch / str(index)
-        folder.mkdir()
-        candidates.append(Candidate(submission.student, submission.written(folder)))
-    return Intake(candidates=candidates)
+    return stored_intake(stored, scratch)
 
 
 gradescope_app = typer.Typer(

@@ -154,6 +154,17 @@ def _row_of(worksheet: Worksheet, result: SubmissionResult, by_participant: dict
     return named[0] if len(named) == 1 else None
 
 
+def with_participants(worksheet: Worksheet, results: list[SubmissionResult]) -> list[SubmissionResult]:
+    """``results`` given the participant number of their worksheet row, found by full name, where
+    they came without one (handed in on the service rather than from Moodle's zip)."""
+    numbered = []
+    for result in results:
+        found = None if result.participant else _row_of(worksheet, result, {})
+        participant = worksheet.participant(worksheet.rows[found]) if found is not None else None
+        numbered.append(result.model_copy(update={"participant": participant}) if participant else result)
+    return numbered
+
+
 def fill_worksheet(worksheet: Worksheet, results: list[SubmissionResult], out: Path) -> Filled:
     """Write ``out``: the worksheet with the grades and comments of ``results`` filled in."""
     by_participant: dict[str, int] = {}

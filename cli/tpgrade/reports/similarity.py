@@ -46,6 +46,7 @@ K = 6
 WINDOW = 4
 SHINGLE = K  # the name of the run length before winnowing
 MIN_FINGERPRINTS = 4  # fewer: too little code of one's own to say anything
+DEFAULT_THRESHOLD = 0.8  # what `tpgrade similarity` reports by default
 
 _PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError)
 _QUIET = (ast.expr_context, ast.operator, ast.cmpop, ast.boolop, ast.unaryop, ast.type_ignore)

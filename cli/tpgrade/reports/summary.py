@@ -5,7 +5,8 @@ totals and of each question's points (one bar per reachable value: bins at the
 question's point granularity, so 0 and 0.5 are never merged), mean and median,
 the share of full marks per question, the most frequent failure messages, the
 rejected files with their reason, every student linked to their feedback
-page, and how long grading took.
+page, and how long grading took. The same figures, as a model
+(:func:`summary_figures`), are what the service's summary page and API show.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import statistics
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
+
+from pydantic import BaseModel
 
 from tpgrade.identity import file_name
 from tpgrade.models import SubmissionResult
@@ -45,12 +48,10 @@ STATUS_WORDS = {
 }
 
 
-def _png(figure: object) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")  # type: ignore[attr-defined]
+def _img(png: bytes) -> str:
     return (
         '<img alt="histogrammes des points" src="data:image/png;base64,'
-        + base64.b64encode(buffer.getvalue()).decode()
+        + base64.b64encode(png).decode()
         + '">'
     )
 
@@ -80,17 +81,17 @@ def _steps(graded: list[SubmissionResult], names: list[str]) -> dict[str, float]
     return steps
 
 
-def _histograms(graded: list[SubmissionResult], names: list[str]) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def histograms_png(graded: list[SubmissionResult], names: list[str]) -> bytes:
+    """The distribution of totals and of each question's points, as one PNG."""
+    from matplotlib.figure import Figure
 
     steps = _steps(graded, names)
     panels = ["total", *names]
     columns = 4
     rows = -(-len(panels) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 2.6 * rows), squeeze=False)
+    # A Figure of its own, not pyplot's: no global state, so threads may draw at once.
+    figure = Figure(figsize=(4 * columns, 2.6 * rows))
+    axes = figure.subplots(rows, columns, squeeze=False)
     for axis, panel in zip(axes.flat, panels, strict=False):
         if panel == "total":
             values = [r.score for r in graded]
@@ -108,9 +109,9 @@ def _histograms(graded: list[SubmissionResult], names: list[str]) -> str:
     for axis in list(axes.flat)[len(panels) :]:
         axis.set_visible(False)
     figure.tight_layout()
-    image = _png(figure)
-    plt.close(figure)
-    return image
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    return buffer.getvalue()
 
 
 def _failure_key(message: str) -> str:
@@ -164,57 +165,127 @@ def _rejected_html(results: list[SubmissionResult]) -> str:
     return f"<h2>Fichiers refusés ou non notés</h2><ul>{items}</ul>"
 
 
-def summary_html(results: list[SubmissionResult], day: str, notes: list[str] | None = None) -> str:
+class Failure(BaseModel):
+    message: str  # numbers replaced by #
+    count: int
+
+
+class QuestionFigures(BaseModel):
+    name: str
+    max_score: float
+    mean: float
+    median: float
+    full_marks_share: float  # 0 to 1
+    failures: list[Failure]  # the most frequent, most frequent first
+
+
+class Timings(BaseModel):
+    """Seconds per graded submission."""
+
+    median_s: float
+    p90_s: float
+    max_s: float
+    total_s: float
+
+
+class Figures(BaseModel):
+    """The figures of a day's cohort summary; ``histograms_png`` the plots, base64."""
+
+    day: str
+    statuses: dict[str, int]
+    graded: int
+    max_score: float | None = None
+    mean: float | None = None
+    median: float | None = None
+    full_marks: int = 0
+    questions: list[QuestionFigures] = []
+    timings: Timings | None = None
+    histograms_png: str | None = None
+
+
+def summary_figures(results: list[SubmissionResult], day: str, plots: bool = True) -> Figures:
+    """Scores, questions, failures and times of ``results``; the histograms too with ``plots``."""
     graded = [r for r in results if r.status == "graded"]
+    statuses = dict(sorted(Counter(str(r.status) for r in results).items()))
+    if not graded:
+        return Figures(day=day, statuses=statuses, graded=0)
     names = names_in_notebook_order(day, question_names(graded))
-    counts = Counter(r.status for r in results)
+    totals = [r.score for r in graded]
+    top = max(r.max_score for r in graded)
+    times = sorted(r.timings.total_s for r in graded)
+    return Figures(
+        day=day,
+        statuses=statuses,
+        graded=len(graded),
+        max_score=top,
+        mean=statistics.mean(totals),
+        median=statistics.median(totals),
+        full_marks=sum(t == top for t in totals),
+        questions=[_question(graded, name) for name in names],
+        timings=Timings(
+            median_s=statistics.median(times),
+            p90_s=times[min(len(times) - 1, int(0.9 * len(times)))],
+            max_s=times[-1],
+            total_s=sum(times),
+        ),
+        histograms_png=base64.b64encode(histograms_png(graded, names)).decode() if plots else None,
+    )
+
+
+def _question(graded: list[SubmissionResult], name: str) -> QuestionFigures:
+    answered = [r.questions[name] for r in graded if name in r.questions]
+    scores = [q.score for q in answered]
+    failures = Counter(_failure_key(q.message) for q in answered if q.score < q.max_score and q.message)
+    return QuestionFigures(
+        name=name,
+        max_score=answered[0].max_score,
+        mean=statistics.mean(scores),
+        median=statistics.median(scores),
+        full_marks_share=sum(q.score == q.max_score for q in answered) / len(answered),
+        failures=[Failure(message=m, count=c) for m, c in failures.most_common(TOP_FAILURES)],
+    )
+
+
+def summary_html(results: list[SubmissionResult], day: str, notes: list[str] | None = None) -> str:
+    figures = summary_figures(results, day)
     parts = [f"<h1>Bilan de la promotion — {html.escape(day)}</h1>"]
     parts.append(
         "<p>"
         + ", ".join(
             f"{count} {html.escape(STATUS_WORDS.get(status, status))}"
-            for status, count in sorted(counts.items())
+            for status, count in figures.statuses.items()
         )
         + "</p>"
     )
     parts.append(_rejected_html(results))
     parts.append(_notes_html(notes or []))
-    if not graded:
+    if figures.timings is None or figures.max_score is None or figures.histograms_png is None:
         parts.append("<p>Aucun rendu noté.</p>")
         parts.append(_students_html(results))
         return PAGE.format(title=f"Bilan {day}", body="\n".join(parts))
-    totals = [r.score for r in graded]
-    top = max(r.max_score for r in graded)
     parts.append(
-        f"<p>Note sur {_fr(top)} : moyenne {_fr(statistics.mean(totals), 2)}, médiane"
-        f" {_fr(statistics.median(totals))} ; {sum(t == top for t in totals)} sur {len(totals)} ont la note"
+        f"<p>Note sur {_fr(figures.max_score)} : moyenne {_fr(figures.mean or 0.0, 2)}, médiane"
+        f" {_fr(figures.median or 0.0)} ; {figures.full_marks} sur {figures.graded} ont la note"
         " maximale.</p>"
     )
-    parts.append(_histograms(graded, names))
+    parts.append(_img(base64.b64decode(figures.histograms_png)))
     parts.append(
         "<h2>Questions</h2><table><tr><th>question</th><th>points</th><th>moyenne</th><th>médiane</th>"
         "<th>points pleins</th><th>échecs les plus fréquents</th></tr>"
     )
-    for name in names:
-        answered = [r.questions[name] for r in graded if name in r.questions]
-        scores = [q.score for q in answered]
-        full = sum(q.score == q.max_score for q in answered)
-        failures = Counter(_failure_key(q.message) for q in answered if q.score < q.max_score and q.message)
-        listed = "<br>".join(
-            f"{count} × {html.escape(message)}" for message, count in failures.most_common(TOP_FAILURES)
-        )
+    for question in figures.questions:
+        listed = "<br>".join(f"{f.count} × {html.escape(f.message)}" for f in question.failures)
         parts.append(
-            f"<tr><td>{html.escape(name)}</td><td>{_fr(answered[0].max_score)}</td>"
-            f"<td>{_fr(statistics.mean(scores), 2)}</td><td>{_fr(statistics.median(scores))}</td>"
-            f"<td>{100 * full / len(answered):.0f} %</td><td>{listed or '—'}</td></tr>"
+            f"<tr><td>{html.escape(question.name)}</td><td>{_fr(question.max_score)}</td>"
+            f"<td>{_fr(question.mean, 2)}</td><td>{_fr(question.median)}</td>"
+            f"<td>{100 * question.full_marks_share:.0f} %</td><td>{listed or '—'}</td></tr>"
         )
     parts.append("</table>")
     parts.append(_students_html(results))
-    times = sorted(r.timings.total_s for r in graded)
-    p90 = times[min(len(times) - 1, int(0.9 * len(times)))]
+    times = figures.timings
     parts.append(
-        f"<h2>Temps de correction</h2><p>par rendu : médiane {_fr(statistics.median(times), 2)} s, "
-        f"90e centile {_fr(p90, 2)} s, maximum {_fr(times[-1], 2)} s, total {_fr(sum(times), 1)} s.</p>"
+        f"<h2>Temps de correction</h2><p>par rendu : médiane {_fr(times.median_s, 2)} s, "
+        f"90e centile {_fr(times.p90_s, 2)} s, maximum {_fr(times.max_s, 2)} s, total {_fr(times.total_s, 1)} s.</p>"
     )
     return PAGE.format(title=f"Bilan {day}", body="\n".join(parts))
 

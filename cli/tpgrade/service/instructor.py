@@ -1,5 +1,5 @@
-"""What the instructor's pages and API do: the cohort at a glance, adjustments, re-grading,
-releasing the scores, downloads.
+"""What the instructor's pages and API do: the cohort at a glance (and the workers heard
+from), adjustments, re-grading, releasing the scores, downloads.
 
 All of it reads and writes the shared store and queue, as the command line
 does on the same database: an adjustment made here is the one ``tpgrade
@@ -27,6 +27,7 @@ from tpgrade.models import SubmissionResult
 from tpgrade.reports.exports import write_moodle_csv
 from tpgrade.reports.gradebook import question_names, write_gradebook
 from tpgrade.reports.jsonexport import as_json
+from tpgrade.service.status import ALIVE_WITHIN_S
 
 REGRADE_PRIORITY = 0  # below a student's hand-in (10): fresh submissions go first
 
@@ -49,6 +50,25 @@ class Cohort:
     state: QueueState
     held: bool  # scores kept from the students until released
     released_at: datetime | None
+    workers: list[Heartbeat]
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """A worker the queue knows, and when it last said it was alive."""
+
+    id: int
+    last_heartbeat: datetime
+    alive: bool  # heard from within the last ALIVE_WITHIN_S seconds
+
+
+def heartbeats(db: psycopg.Connection[Any]) -> list[Heartbeat]:
+    rows = db.execute(
+        b"SELECT id, last_heartbeat, last_heartbeat > now() - make_interval(secs => %s) "
+        b"FROM procrastinate_workers ORDER BY last_heartbeat DESC, id",
+        (ALIVE_WITHIN_S,),
+    ).fetchall()
+    return [Heartbeat(int(ident), beat, bool(alive)) for ident, beat, alive in rows]
 
 
 def adjusted_latest(store: PostgresStore, day: str) -> list[SubmissionResult]:
@@ -62,7 +82,7 @@ def cohort(store: PostgresStore, day: str, sort: str = "student", find: str = ""
 
     def read(
         db: psycopg.Connection[Any],
-    ) -> tuple[list[tuple[Any, ...]], QueueState, tuple[bool, datetime | None]]:
+    ) -> tuple[list[tuple[Any, ...]], QueueState, tuple[bool, datetime | None], list[Heartbeat]]:
         rows = db.execute(
             b"SELECT a.student, a.email, count(w.id), max(w.received_at), "
             b"count(w.id) FILTER (WHERE w.rejection = '' AND r.status IS NULL) "
@@ -72,9 +92,9 @@ def cohort(store: PostgresStore, day: str, sort: str = "student", find: str = ""
             b"WHERE a.role = 'student' GROUP BY a.student, a.email",
             (day,),
         ).fetchall()
-        return rows, queue_state(db), release_state(db, day)
+        return rows, queue_state(db), release_state(db, day), heartbeats(db)
 
-    rows, state, (held, released_at) = store.atomically(read, "read the cohort")
+    rows, state, (held, released_at), workers = store.atomically(read, "read the cohort")
     found = [
         CohortRow(str(student), str(email), int(count), last, int(pending), results.pop(str(student), None))
         for student, email, count, last, pending in rows
@@ -86,7 +106,7 @@ def cohort(store: PostgresStore, day: str, sort: str = "student", find: str = ""
         found = [row for row in found if needle in row.student.casefold() or needle in row.email.casefold()]
     found.sort(key=_sort_key(sort))
     names = question_names([row.result for row in found if row.result is not None])
-    return Cohort(day, found, names, state, held, released_at)
+    return Cohort(day, found, names, state, held, released_at, workers)
 
 
 def _sort_key(sort: str) -> Any:

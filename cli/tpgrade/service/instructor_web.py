@@ -1,5 +1,6 @@
 """The instructor's pages and API: the cohort table, one student's grading, adjustments,
-re-grading, release, downloads. A student who finds these addresses gets "not found"."""
+re-grading, release, downloads (the reports' are :mod:`tpgrade.service.instructor_reports_web`'s).
+A student who finds these addresses gets "not found"."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from tpgrade.service.instructor import (
     release_state,
     set_release,
 )
+from tpgrade.service.instructor_reports_web import report_routes
 from tpgrade.service.status import student_history
 
 DOWNLOADS = ("gradebook.csv", "moodle.csv", "results.json")
@@ -165,6 +167,8 @@ def instructor_routes(api: FastAPI, service: Service) -> None:
         service.run(lambda db: set_release(db, day, body.held, body.released), "record the release")
         held, released_at = service.run(lambda db: release_state(db, day), "read the release")
         return Done(done="released" if released_at else ("held" if held else "shown at once"))
+
+    report_routes(api, service, known)
 
 
 def _points(text: str) -> float:

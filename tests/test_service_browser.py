@@ -101,6 +101,12 @@ def test_a_student_hands_in_in_a_browser_and_another_cannot_look(
         prof.click("text=← la promotion")
         prof.click("button:has-text('Publier les notes')")
         assert "Notes publiées le" in prof.content()
+        prof.click("text=bilan et graphiques")
+        assert "18,5" in prof.content() and "data:image/png;base64," in prof.content()
+        prof.screenshot(path=str(shots / "service_instructor_summary.png"), full_page=True)
+        prof.go_back()
+        prof.click("text=code semblable")
+        prof.screenshot(path=str(shots / "service_instructor_similarity.png"), full_page=True)
         page.reload()
         page.get_by_text("Note : 18,5 / 21").wait_for(timeout=15_000)
         assert "variable globale utilisée" in page.content()
@@ -126,7 +132,9 @@ def test_a_student_hands_in_in_a_browser_and_another_cannot_look(
         "service_graded_held.png",
         "service_home.png",
         "service_instructor_cohort.png",
+        "service_instructor_similarity.png",
         "service_instructor_student.png",
+        "service_instructor_summary.png",
         "service_other_student_404.png",
         "service_receipt_queued.png",
         "service_running_live.png",

@@ -81,3 +81,12 @@ def openapi_31(document: dict[str, Any]) -> dict[str, Any]:
                     stream["x-itemSchema"] = stream.pop("itemSchema")
                     stream["schema"] = stream["x-itemSchema"]
     return document
+
+
+def worksheet_body(required: bool) -> dict[str, Any]:
+    """The multipart body of a route that takes Moodle's grading worksheet as ``file``."""
+    upload = {"type": "string", "format": "binary", "description": "Moodle's grading worksheet (CSV)"}
+    schema: dict[str, Any] = {"type": "object", "properties": {"file": upload}}
+    if required:
+        schema["required"] = ["file"]
+    return {"requestBody": {"required": required, "content": {"multipart/form-data": {"schema": schema}}}}

@@ -22,6 +22,7 @@ from tpgrade.cohort.postgres_store import PostgresStore
 from tpgrade.errors import InputError
 from tpgrade.reports.similarity import DEFAULT_THRESHOLD, Comparison
 from tpgrade.reports.summary import STATUS_WORDS, Figures
+from tpgrade.service.api_docs import answers, worksheet_body
 from tpgrade.service.context import InstructorApi, InstructorPage, Service, check_csrf, render
 from tpgrade.service.instructor import heartbeats
 from tpgrade.service.instructor_reports import Refused, feedback_zip, filled_worksheet, similarity, summary
@@ -141,7 +142,7 @@ def report_routes(api: FastAPI, service: Service, known: Callable[[str], None]) 
         except Refused as refused:
             raise InputError(refused.french) from None
 
-    @api.get("/api/v1/days/{day}/summary", tags=["instructors"])
+    @api.get("/api/v1/days/{day}/summary", tags=["instructors"], responses=answers(401, 404, 503))
     async def api_summary(day: str, account: InstructorApi, plots: bool = True) -> Figures:
         """The day's cohort summary: scores, questions, frequent failures, grading times, and
         the histograms as a base64 PNG (``plots=false`` leaves them out)."""
@@ -149,7 +150,7 @@ def report_routes(api: FastAPI, service: Service, known: Callable[[str], None]) 
         figures, _ = await in_thread(lambda store: summary(store, day, plots))
         return figures
 
-    @api.get("/api/v1/days/{day}/similarity", tags=["instructors"])
+    @api.get("/api/v1/days/{day}/similarity", tags=["instructors"], responses=answers(400, 401, 404, 503))
     async def api_similarity(
         day: str, account: InstructorApi, threshold: float = Query(DEFAULT_THRESHOLD, ge=0.0, le=1.0)
     ) -> SimilarityOut:
@@ -162,7 +163,8 @@ def report_routes(api: FastAPI, service: Service, known: Callable[[str], None]) 
         "/api/v1/days/{day}/moodle/worksheet",
         tags=["instructors"],
         response_class=Response,
-        responses={200: {"content": {CSV: {}}}, 400: {}},
+        responses={200: {"content": {CSV: {}}}, **answers(400, 401, 404, 413, 503)},
+        openapi_extra=worksheet_body(required=True),
     )
     async def api_worksheet(request: Request, day: str, account: InstructorApi) -> Response:
         """Moodle's grading worksheet (multipart ``file``) with the day's grades and comments
@@ -175,7 +177,8 @@ def report_routes(api: FastAPI, service: Service, known: Callable[[str], None]) 
         "/api/v1/days/{day}/moodle/feedback.zip",
         tags=["instructors"],
         response_class=Response,
-        responses={200: {"content": {ZIP: {}}}, 400: {}},
+        responses={200: {"content": {ZIP: {}}}, **answers(400, 401, 404, 413, 503)},
+        openapi_extra=worksheet_body(required=False),
     )
     async def api_feedback_zip(request: Request, day: str, account: InstructorApi) -> Response:
         """The zip of feedback pages Moodle's "upload multiple feedback files" takes; the
@@ -185,7 +188,7 @@ def report_routes(api: FastAPI, service: Service, known: Callable[[str], None]) 
         _, worksheet = await _upload(request, page=False)
         return await moodle_file(day, "feedback", worksheet)
 
-    @api.get("/api/v1/workers", tags=["instructors"])
+    @api.get("/api/v1/workers", tags=["instructors"], responses=answers(401, 404, 503))
     def api_workers(account: InstructorApi) -> list[WorkerOut]:
         """The workers the queue knows, with their last heartbeat and whether they are alive."""
         beats = service.run(heartbeats, "read the workers")

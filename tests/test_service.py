@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,8 @@ def rows(url: str, table: str) -> int:
 
 
 def grade_as_a_worker(url: str, score: float = 21.0, status: str = "todo") -> None:
-    """Store, for every job in ``status``, the result a worker would store."""
+    """Store, for every job in ``status``, the result a worker would store (its hand-in time, and
+    a public check's verdict when the job asks for them)."""
     with psycopg.connect(url, autocommit=True) as db:
         jobs = db.execute(
             b"SELECT args FROM procrastinate_jobs WHERE status = %s::procrastinate_job_status", (status,)
@@ -118,6 +120,9 @@ def grade_as_a_worker(url: str, score: float = 21.0, status: str = "todo") -> No
     try:
         for (args,) in jobs:
             question = QuestionResult(name="mlp_forward", score=score, max_score=21.0, status="passed")
+            stored = store.submission(args["day"], args["student"], args["submission_hash"])
+            assert stored is not None
+            public = QuestionResult(name="softmax", score=0.0, max_score=0.0, status="failed")
             store.record_first(
                 SubmissionResult(
                     student=args["student"],
@@ -126,10 +131,12 @@ def grade_as_a_worker(url: str, score: float = 21.0, status: str = "todo") -> No
                     score=score,
                     max_score=21.0,
                     questions={"mlp_forward": question},
+                    public_checks={"softmax": public} if args["options"].get("public_checks") else {},
                     source_name="tp.py",
                     submission_hash=args["submission_hash"],
                     grader_version=args["grader_version"],
                     graded_at="2026-12-03T10:00:00+00:00",
+                    submitted_at=datetime.fromtimestamp(stored.modified, UTC).isoformat(timespec="seconds"),
                 )
             )
     finally:
@@ -422,11 +429,17 @@ def wait_until(condition: Any, process: subprocess.Popen[bytes], log: Path, seco
 def test_a_real_worker_grades_a_hand_in_and_its_feedback_shows(
     alice: TestClient, url: str, tmp_path: Path
 ) -> None:
+    with psycopg.connect(url, autocommit=True) as db:  # scores held: the worker runs the public tests too
+        db.execute(b"INSERT INTO day_releases VALUES ('day2', true, NULL)")
     ident = submission_id(upload(alice, "tp_day2.py", REFERENCE.encode()))
     log = tmp_path / "worker.log"
     worker = tpgrade_process(log, "worker", "--database", url, "--processes", "1", "--sandbox", "process")
     try:
         wait_until(lambda: "corrigé" in alice.get(f"/submissions/{ident}").text, worker, log, 240)
+        held = alice.get(f"/submissions/{ident}").text
+        assert "Verdict des tests publics" in held and "softmax : réussi" in held and "Note :" not in held
+        with psycopg.connect(url, autocommit=True) as db:
+            db.execute(b"UPDATE day_releases SET released_at = now()")
         page = alice.get(f"/submissions/{ident}").text
         assert re.search(r"Note : (\d+) / \1", page), page
     finally:

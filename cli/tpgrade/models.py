@@ -107,6 +107,7 @@ class SubmissionResult(Frozen):
     submitted_at: str = ""  # the file's modification time (a Moodle zip keeps the hand-in time)
     late_penalty: float = 0.0  # points taken off ``score`` by the course's late policy
     participant: str = ""  # the Moodle participant number, from the intake ("" if not from Moodle)
+    public_checks: dict[str, QuestionResult] = Field(default_factory=dict)  # the public tests, when asked
 
 
 MAX_STORED_RESULT_BYTES = 1 << 20  # an honest result is a few tens of kB

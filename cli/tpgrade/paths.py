@@ -52,12 +52,17 @@ def public_tests_dir(day: str, near: Path | None = None) -> Path:
             if bundled.is_dir():
                 return bundled
     try:
-        return course_root() / "assignments" / day / "public_tests"
+        return course_public_tests_dir(day)
     except UsageError:
         raise UsageError(
             f"les tests publics de {day} sont introuvables : lancez la vérification depuis le dossier"
             f" du TP, celui qui contient {BUNDLE_TESTS}/ (voir LISEZMOI.md)"
         ) from None
+
+
+def course_public_tests_dir(day: str) -> Path:
+    """The course's own public tests of ``day`` (what a worker runs; never a student's copy)."""
+    return course_root() / "assignments" / check_day(day) / "public_tests"
 
 
 def reference_file(day: str) -> Path:

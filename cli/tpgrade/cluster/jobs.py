@@ -30,17 +30,24 @@ class JobOptions:
     cell_timeout: float = 30.0
     seed: int | None = None
     limits: Limits = dataclasses.field(default_factory=Limits)
+    public_checks: bool = False  # also run the public tests (the service, while scores are held)
 
     def arguments(self) -> dict[str, Any]:
         return {
             "cell_timeout": self.cell_timeout,
             "seed": self.seed,
             "limits": dataclasses.asdict(self.limits),
+            "public_checks": self.public_checks,
         }
 
     @classmethod
     def of(cls, arguments: dict[str, Any]) -> JobOptions:
-        return cls(arguments["cell_timeout"], arguments["seed"], Limits(**arguments["limits"]))
+        return cls(
+            arguments["cell_timeout"],
+            arguments["seed"],
+            Limits(**arguments["limits"]),
+            bool(arguments.get("public_checks", False)),  # a job queued before the option existed
+        )
 
 
 def queue_name(kind: str, day: str, version: str) -> str:

@@ -132,6 +132,7 @@ def grading_process(spec: WorkerSpec, number: int) -> None:
             cell_timeout=chosen.cell_timeout,
             seed=chosen.seed,
             slot=slot,
+            public_tests_dir=paths.course_public_tests_dir(day) if chosen.public_checks else None,
         )
         try:
             result = grade_candidate(Candidate(student, path), config)

@@ -8,8 +8,8 @@ A small TOML file, one table per day::
     max_days = 5                      # later than this: zero
 
 The hand-in time is the submission file's modification time, which a
-Moodle export keeps. Results graded before this time was recorded are left
-as they are.
+Moodle export keeps (the service sets it to the receipt's time). Results
+graded before this time was recorded are left as they are.
 """
 
 from __future__ import annotations
@@ -55,8 +55,14 @@ def load_policy(path: Path, day: str) -> LatePolicy | None:
 def days_late(result: SubmissionResult, policy: LatePolicy) -> int:
     if not result.submitted_at:
         return 0
-    delay = (datetime.fromisoformat(result.submitted_at) - policy.due).total_seconds()
-    return max(0, math.ceil(delay / 86400))
+    return late_days(datetime.fromisoformat(result.submitted_at), policy)
+
+
+def late_days(moment: datetime, policy: LatePolicy | None) -> int:
+    """Days, or parts of a day, from the due time to ``moment`` (0 when on time)."""
+    if policy is None:
+        return 0
+    return max(0, math.ceil((moment - policy.due).total_seconds() / 86400))
 
 
 def apply_policy(results: list[SubmissionResult], policy: LatePolicy) -> list[SubmissionResult]:

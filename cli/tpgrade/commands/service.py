@@ -132,10 +132,23 @@ def serve(
         typer.Option("--no-workers", help="Run the web front only (workers run `tpgrade worker` elsewhere)."),
     ] = False,
     sandbox: Annotated[str, typer.Option(metavar="BACKEND", help="The local workers' sandbox.")] = "auto",
+    course: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Course file (TOML): [service.DAY] opens, closes, uploads_per_hour, scores "
+            "(immediate or on_release) and [late.DAY] due, penalty_per_day, max_days. Kept in the "
+            "database for every web process; without it, the rules already there stay.",
+        ),
+    ] = None,
 ) -> None:
     """Run the web service: students hand in and read their feedback; local workers grade."""
     _service()
     import uvicorn
+
+    from tpgrade.service.policy import load_course, store_rules
+
+    rules = load_course(course) if course is not None else None
 
     from tpgrade.cohort.postgres_store import shown_url
     from tpgrade.service.web import ServiceConfig, create_app
@@ -159,6 +172,11 @@ def serve(
             instructor = (
                 "" if count and count[0] else "none yet: `tpgrade instructor add EMAIL` prints a login link"
             )
+        if rules is not None:
+            _in_database(url, lambda db: store_rules(db, rules), "store the course's rules")
+            named = sorted(set(rules.days) | set(rules.late))
+            said = f"course rules from {course}: {', '.join(named) or 'none (every day open)'}"
+            err.print(said, highlight=False, markup=False, soft_wrap=True)
         app = create_app(ServiceConfig(database=url, public_url=public))
         worker = None
         if workers and not no_workers:

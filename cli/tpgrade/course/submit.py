@@ -205,7 +205,7 @@ def _detail(error: urllib.error.HTTPError) -> str:
 def _refusal(code: int, detail: str, url: str) -> str:
     said = {
         401: f"jeton refusé par {url} (faux ou révoqué) : reconnectez-vous avec le lien reçu, tpgrade login {url}",
-        403: "ce compte ne peut pas rendre de TP",
+        403: "rendu refusé",
         404: "ce TP n'est pas ouvert au rendu (ou ce rendu n'existe pas)",
         413: "fichier trop volumineux (20 Mo au plus)",
         429: "limite de rendus atteinte : réessayez plus tard",

@@ -31,6 +31,7 @@ class GradingConfig:
     seed: int | None = None
     max_bytes: int = MAX_BYTES
     slot: int = 0  # tells concurrent runners apart (the process sandbox gives each its own uid)
+    public_tests_dir: Path | None = None  # also run the public tests (verdicts shown while scores are held)
 
 
 def grader_version(day: str) -> str:
@@ -133,6 +134,7 @@ def grade_program(
         load = remote.start()
         loaded = time.monotonic()
         questions = run_graders(config.tests_dir, remote, seed)
+        public = {} if config.public_tests_dir is None else run_graders(config.public_tests_dir, remote, seed)
     finally:
         remote.close()
     finished = time.monotonic()
@@ -146,6 +148,7 @@ def grade_program(
         score=sum(q.score for q in questions.values()),
         max_score=sum(q.max_score for q in questions.values()),
         questions=questions,
+        public_checks=public,
         source_name=source_name,
         submission_hash=sha256,
         grader_version=config.grader_version,

@@ -21,12 +21,14 @@ import psycopg
 
 from tpgrade.cluster.jobs import JobOptions, QueueState, enqueue_in, published_versions, queue_state
 from tpgrade.cohort.adjustments import apply_adjustments, decide
+from tpgrade.cohort.latepolicy import apply_policy
 from tpgrade.cohort.postgres_store import PostgresStore
 from tpgrade.errors import InputError
 from tpgrade.models import SubmissionResult
 from tpgrade.reports.exports import write_moodle_csv
 from tpgrade.reports.gradebook import question_names, write_gradebook
 from tpgrade.reports.jsonexport import as_json
+from tpgrade.service.policy import rules_of
 from tpgrade.service.status import ALIVE_WITHIN_S
 
 REGRADE_PRIORITY = 0  # below a student's hand-in (10): fresh submissions go first
@@ -72,8 +74,10 @@ def heartbeats(db: psycopg.Connection[Any]) -> list[Heartbeat]:
 
 
 def adjusted_latest(store: PostgresStore, day: str) -> list[SubmissionResult]:
+    """Each student's current result of ``day``: adjustments, then the late policy, applied."""
     results, _ = apply_adjustments(store.latest(day), store.adjustments(day))
-    return results
+    _, late = store.atomically(lambda db: rules_of(db, day), "read the day's rules")
+    return results if late is None else apply_policy(results, late)
 
 
 def cohort(store: PostgresStore, day: str, sort: str = "student", find: str = "") -> Cohort:
@@ -156,8 +160,9 @@ def regrade(
         if not version:
             raise InputError(f"no worker holds the graders of {day}: start one (tpgrade worker) first")
         queued = 0
+        options = JobOptions(public_checks=not scores_visible(db, day))  # what held scores leave shown
         for submission in submissions:
-            queued += enqueue_in(db, app, submission, version, kind, JobOptions(), True, REGRADE_PRIORITY)
+            queued += enqueue_in(db, app, submission, version, kind, options, True, REGRADE_PRIORITY)
             db.execute(
                 b"UPDATE web_submissions SET grader_version = %s WHERE day = %s AND student = %s "
                 b"AND submission_hash = %s AND rejection = ''",
@@ -171,7 +176,10 @@ def regrade(
 def release_state(db: psycopg.Connection[Any], day: str) -> tuple[bool, datetime | None]:
     """(scores held back from the students, when they were released)."""
     row = db.execute(b"SELECT held, released_at FROM day_releases WHERE day = %s", (day,)).fetchone()
-    return (bool(row[0]), row[1]) if row else (False, None)
+    if row is None:  # the instructor has not chosen: the course file's choice
+        rules, _ = rules_of(db, day)
+        return rules.scores == "on_release", None
+    return bool(row[0]), row[1]
 
 
 def set_release(db: psycopg.Connection[Any], day: str, held: bool, released: bool) -> None:

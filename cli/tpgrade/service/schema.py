@@ -6,7 +6,8 @@ or an instructor; it logs in with a personal token, kept only as its SHA-256
 submission is one upload: its unguessable id, its owner, the server's time,
 and the job key it was put in the queue under. The service's secrets (the
 session cookie's key, the receipts' signing key) live in the database, so
-that every web process of a deployment shares them.
+that every web process of a deployment shares them, as they share the
+course's rules per day (``tpgrade serve --course`` writes them).
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ SERVICE_SCHEMA = (
         day TEXT PRIMARY KEY,
         held BOOLEAN NOT NULL,
         released_at TIMESTAMPTZ
+    )""",
+    """CREATE TABLE IF NOT EXISTS day_rules (
+        day TEXT PRIMARY KEY,
+        rules JSONB NOT NULL,
+        late JSONB
     )""",
 )
 

@@ -7,7 +7,7 @@ nothing about anyone else's work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -15,7 +15,7 @@ import psycopg
 
 from tpgrade.cluster.jobs import job_lock
 from tpgrade.cohort.store import parse_result
-from tpgrade.models import SubmissionResult
+from tpgrade.models import QuestionStatus, SubmissionResult
 
 State = Literal["queued", "running", "graded", "rejected", "system_error"]
 DEFAULT_GRADING_S = 5.0  # the estimate's grading time before any result of the day is known
@@ -42,6 +42,8 @@ class HandIn:
     estimate_s: float | None = None  # seconds until its feedback, roughly (queued or running)
     superseded: bool = False  # a later upload of the same day is the one that counts
     held: bool = False  # graded, but its scores wait for the instructor's release
+    days_late: int = 0  # after the day's due time, by the receipt's time
+    public: dict[str, QuestionStatus] = field(default_factory=dict)  # public tests' verdicts, if held
 
 
 _COLUMNS = (

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,8 +29,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.middleware.sessions import SessionMiddleware
 
-from tpgrade.cluster.jobs import queue_state
+from tpgrade.cluster.jobs import JobOptions, queue_state
 from tpgrade.cohort.adjustments import apply_adjustments
+from tpgrade.cohort.latepolicy import apply_policy, late_days
 from tpgrade.errors import InputError, StoreError
 from tpgrade.models import QuestionResult
 from tpgrade.reports.feedback import feedback_markdown
@@ -50,7 +51,9 @@ from tpgrade.service.handin import NotReady, hand_in
 from tpgrade.service.instructor import scores_visible
 from tpgrade.service.instructor_web import instructor_routes
 from tpgrade.service.live import FINAL
+from tpgrade.service.policy import Window, rules_of, rules_said, shown_time
 from tpgrade.service.status import HandIn, hand_in_of, history
+from tpgrade.statuses import question_label
 
 HERE = Path(__file__).parent
 __all__ = ["ServiceConfig", "create_app"]
@@ -77,6 +80,9 @@ class SubmissionOut(ReceiptOut):
     estimate_s: float | None = None
     superseded: bool = False
     held: bool = False  # graded; the scores are shown once the instructor releases them
+    days_late: int = 0  # by the receipt's time and the day's late policy
+    public_checks: dict[str, str] = {}  # question -> status of the public tests (while scores are held)
+    late_penalty: float = 0.0  # points taken off the score for it
     message: str = ""
 
 
@@ -100,6 +106,9 @@ def _out(item: HandIn) -> SubmissionOut:
         estimate_s=item.estimate_s,
         superseded=item.superseded,
         held=item.held,
+        days_late=item.days_late,
+        public_checks=dict(item.public),
+        late_penalty=result.late_penalty if result and item.state == "graded" else 0.0,
         message=result.message if result else "",
     )
 
@@ -208,7 +217,8 @@ def _routes(api: FastAPI, service: Service) -> None:
             state = service.run(queue_state, "read the queue")
             return render(request, "instructor.html", account=account, days=days, state=state)
         mine = _mine(service, account)
-        return render(request, "home.html", account=account, days=days, submissions=mine)
+        windows = {day: _window(service, day)[0] for day in days}
+        return render(request, "home.html", account=account, days=days, windows=windows, submissions=mine)
 
     @api.get("/login/{token}", include_in_schema=False)
     def login(request: Request, token: str) -> Response:
@@ -237,7 +247,10 @@ def _routes(api: FastAPI, service: Service) -> None:
         if account.role != "student":
             raise HTTPException(403, "Seuls les étudiants rendent un TP.")
         mine = _mine(service, account, day)
-        return render(request, "day.html", account=account, day=day, submissions=mine)
+        window, said = _window(service, day)
+        return render(
+            request, "day.html", account=account, day=day, submissions=mine, window=window, rules=said
+        )
 
     @api.post("/days/{day}/submissions", include_in_schema=False)
     async def upload_page(request: Request, day: str, account: PageAccount) -> Response:
@@ -258,7 +271,10 @@ def _routes(api: FastAPI, service: Service) -> None:
         feedback = ""
         if item.result is not None and item.state == "graded":
             feedback = markdown.markdown(feedback_markdown(item.result, item.day), extensions=["tables"])
-        return render(request, "submission.html", account=account, item=item, feedback=feedback)
+        public = [f"{name} : {question_label(status)}" for name, status in item.public.items()]
+        return render(
+            request, "submission.html", account=account, item=item, feedback=feedback, public=public
+        )
 
     @api.get(
         "/submissions/{submission_id}/events", response_class=EventSourceResponse, include_in_schema=False
@@ -291,8 +307,8 @@ def _routes(api: FastAPI, service: Service) -> None:
 
     @api.get("/api/v1/days", tags=["submissions"], responses=answers(401, 503))
     def api_days(account: ApiAccount) -> list[str]:
-        """The days open for hand-in."""
-        return service.open_days()
+        """The days open for hand-in now."""
+        return [day for day in service.open_days() if _window(service, day)[0] == "open"]
 
     @api.post(
         "/api/v1/submissions",
@@ -344,6 +360,13 @@ def _open(service: Service, day: str) -> None:
         raise HTTPException(404, "Ce TP n'est pas ouvert au rendu.")
 
 
+def _window(service: Service, day: str) -> tuple[Window, list[str]]:
+    """Whether ``day`` takes hand-ins now, and its rules in French."""
+    rules, late = service.run(lambda db: rules_of(db, day), "read the day's rules")
+    now = datetime.now(UTC)
+    return rules.window(now), rules_said(rules, late, now)
+
+
 def _own(service: Service, account: Account, submission_id: str) -> HandIn:
     item = service.run(lambda db: hand_in_of(db, account.id, submission_id), "read the submission")
     if item is None:
@@ -356,20 +379,23 @@ def _mine(service: Service, account: Account, day: str | None = None) -> list[Ha
 
 
 def _as_shown(service: Service, items: list[HandIn]) -> list[HandIn]:
-    """What the student may see: scores held until the day is released; the instructor's
-    adjustments of that very submission applied."""
+    """What the student may see: how late each hand-in is; scores held until the day is
+    released; the instructor's adjustments of that very submission and the late penalty applied."""
+    days = {item.day for item in items}
     graded = {item.day for item in items if item.state == "graded" and item.result is not None}
-    if not graded:
-        return items
     with service.pool.borrow() as store:
+        late = {day: store.atomically(partial(rules_of, day=day), "read")[1] for day in days}
         visible = {day: store.atomically(partial(scores_visible, day=day), "read") for day in graded}
         adjustments = {day: store.adjustments(day) for day in graded if visible[day]}
     shown = []
     for item in items:
+        policy = late[item.day]
+        item = replace(item, days_late=late_days(item.received_at, policy))
         if item.state != "graded" or item.result is None:
             shown.append(item)
         elif not visible[item.day]:
-            shown.append(replace(item, result=None, held=True))
+            public = {name: check.status for name, check in item.result.public_checks.items()}
+            shown.append(replace(item, result=None, held=True, public=public))
         else:
             mine = [
                 a
@@ -377,6 +403,8 @@ def _as_shown(service: Service, items: list[HandIn]) -> list[HandIn]:
                 if a.student == item.student and a.submission_hash == item.sha256
             ]
             (result,), _ = apply_adjustments([item.result], mine)
+            if policy is not None:
+                (result,) = apply_policy([result], policy)
             shown.append(replace(item, result=result))
     return shown
 
@@ -386,17 +414,31 @@ def _receive(service: Service, account: Account, day: str, file_name: str, conte
     if account.role != "student" or account.student is None:
         raise HTTPException(403, "Seuls les étudiants rendent un TP.")
     _open(service, day)
+    now = datetime.now(UTC)
+    rules, _ = service.run(lambda db: rules_of(db, day), "read the day's rules")
+    if rules.window(now) == "not_yet":
+        assert rules.opens is not None
+        raise HTTPException(
+            403, f"Le rendu du TP {day} n'est pas encore ouvert : il ouvre le {shown_time(rules.opens)}."
+        )
+    if rules.window(now) == "closed":
+        assert rules.closes is not None
+        raise HTTPException(403, f"Le rendu du TP {day} est fermé depuis le {shown_time(rules.closes)}.")
     recent = service.run(
         lambda db: db.execute(
-            b"SELECT count(*) FROM web_submissions WHERE account = %s AND received_at > now() - interval '1 hour'",
-            (account.id,),
+            b"SELECT count(*) FROM web_submissions WHERE account = %s AND day = %s "
+            b"AND received_at > now() - interval '1 hour'",
+            (account.id, day),
         ).fetchone(),
         "count the recent uploads",
     )
-    limit = service.config.uploads_per_hour
+    limit = rules.uploads_per_hour or service.config.uploads_per_hour
     if recent is not None and int(recent[0]) >= limit:
-        raise HTTPException(429, f"Limite atteinte : {limit} rendus par heure. Réessayez plus tard.")
+        raise HTTPException(
+            429, f"Limite atteinte : {limit} rendus par heure pour ce TP. Réessayez plus tard."
+        )
     with service.pool.borrow() as store:
+        held = not store.atomically(partial(scores_visible, day=day), "read the day's release")
         try:
             done = hand_in(
                 store,
@@ -407,6 +449,7 @@ def _receive(service: Service, account: Account, day: str, file_name: str, conte
                 content,
                 service.signing_key,
                 service.config.kind,
+                JobOptions(public_checks=held),  # the verdicts a student sees while scores are held
             )
         except NotReady:
             raise HTTPException(

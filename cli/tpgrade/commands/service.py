@@ -132,6 +132,14 @@ def serve(
         typer.Option("--no-workers", help="Run the web front only (workers run `tpgrade worker` elsewhere)."),
     ] = False,
     sandbox: Annotated[str, typer.Option(metavar="BACKEND", help="The local workers' sandbox.")] = "auto",
+    proxy: Annotated[
+        str,
+        typer.Option(
+            metavar="ADDRESSES",
+            help="The reverse proxies whose X-Forwarded-For/-Proto headers are believed "
+            "(comma-separated addresses or networks; '*' for any).",
+        ),
+    ] = "127.0.0.1",
     course: Annotated[
         Path | None,
         typer.Option(
@@ -199,7 +207,15 @@ def serve(
         if instructor:
             err.print(f"instructor: {instructor}", highlight=False, markup=False, soft_wrap=True)
         try:
-            uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning", proxy_headers=True)
+            uvicorn.run(
+                app,
+                host=host,
+                port=port,
+                access_log=False,
+                log_level="warning",
+                proxy_headers=True,
+                forwarded_allow_ips=proxy,
+            )
         finally:
             if worker is not None:
                 worker.terminate()

@@ -157,6 +157,19 @@ def test_a_login_link_opens_a_session_in_an_httponly_samesite_cookie(
         assert "Alice Martin" in client.get("/").text
 
 
+def test_a_cookie_replayed_after_logging_out_opens_nothing(app: Any, alice: TestClient) -> None:
+    kept = dict(alice.cookies)  # a copy taken while logged in (a shared computer, a stolen cookie)
+    assert alice.get("/days/day2").status_code == 200
+    page = alice.get("/days/day2").text
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert token is not None
+    assert alice.post("/logout", data={"csrf": token.group(1)}, follow_redirects=False).status_code == 303
+    for replay in client_of(app):
+        replay.cookies.update(kept)
+        assert replay.get("/days/day2").status_code == 401
+        assert "Alice Martin" not in replay.get("/").text
+
+
 def test_a_wrong_or_revoked_token_opens_nothing_and_revoking_ends_the_session(
     app: Any, url: str, tokens: dict[str, str], alice: TestClient
 ) -> None:
@@ -237,6 +250,16 @@ def test_uploads_per_hour_are_limited(alice: TestClient, url: str) -> None:
     codes = [upload(alice, "tp.py", f"x = {n}\n".encode()).status_code for n in range(6)]
     assert codes == [303] * 5 + [429]
     assert rows(url, "web_submissions") == 5
+
+
+def test_uploads_per_address_are_limited_whoever_sends_them(url: str, tokens: dict[str, str]) -> None:
+    app = create_app(ServiceConfig(database=url, uploads_per_minute_per_address=3))
+    codes: list[int] = []
+    for name in ("alice", "bruno", "chloé", "alice"):  # one address, several accounts
+        for client in _logged_in(app, tokens[name]):
+            codes.append(upload(client, "tp.py", f"x = {len(codes)}\n".encode()).status_code)
+    assert codes == [303, 303, 303, 429]
+    assert rows(url, "web_submissions") == 3
 
 
 # --- what is not theirs ---------------------------------------------------------------

@@ -162,3 +162,32 @@ def by_token_hash(db: psycopg.Connection[Any], digest: str) -> Account | None:
         (digest,),
     ).fetchone()
     return Account(str(row[0]), str(row[1]), row[2], str(row[3]), str(row[4])) if row else None
+
+
+SESSION_DAYS = 14
+
+
+def open_session(db: psycopg.Connection[Any], digest: str) -> str:
+    """A new page session for the live token of hash ``digest``: its id (kept only hashed)."""
+    session = secrets.token_urlsafe(32)
+    db.execute(
+        b"INSERT INTO web_sessions (id_hash, token_hash) VALUES (%s, %s)", (token_hash(session), digest)
+    )
+    return session
+
+
+def by_session(db: psycopg.Connection[Any], session: str) -> Account | None:
+    """The account of a page session still open (not logged out, its token not revoked, not
+    older than ``SESSION_DAYS``)."""
+    row = db.execute(
+        b"SELECT a.id, a.role, a.student, a.email, a.name FROM web_sessions s "
+        b"JOIN account_tokens t ON t.token_hash = s.token_hash JOIN accounts a ON a.id = t.account "
+        b"WHERE s.id_hash = %s AND s.ended_at IS NULL AND t.revoked_at IS NULL "
+        b"AND s.created_at > now() - make_interval(days => %s)",
+        (token_hash(session), SESSION_DAYS),
+    ).fetchone()
+    return Account(str(row[0]), str(row[1]), row[2], str(row[3]), str(row[4])) if row else None
+
+
+def end_session(db: psycopg.Connection[Any], session: str) -> None:
+    db.execute(b"UPDATE web_sessions SET ended_at = now() WHERE id_hash = %s", (token_hash(session),))

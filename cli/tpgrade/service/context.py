@@ -1,9 +1,10 @@
 """What the service's routes share: its configuration, its stores and secrets, who is asking
 (a page session or a bearer token; a student or an instructor), and the page renderer.
 
-A page session is a signed HttpOnly cookie holding the login token's hash,
-checked against the accounts at every request (a revoked token ends its
-sessions); every form carries the session's CSRF token. The API takes the
+A page session is a signed HttpOnly cookie holding a session id, kept in the
+database only hashed and checked at every request: logging out ends it
+there, so a copy of the cookie replayed later opens nothing, and a revoked
+token ends all its sessions; every form carries the session's CSRF token. The API takes the
 token as a bearer token and never a cookie, so no other site can use it on a
 student's behalf.
 """
@@ -25,7 +26,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from tpgrade.cluster.jobs import new_app, published_versions
-from tpgrade.service.accounts import Account, by_token_hash, token_hash
+from tpgrade.service.accounts import Account, by_session, by_token_hash, token_hash
 from tpgrade.service.live import Watcher
 from tpgrade.service.pool import StorePool
 from tpgrade.service.receipts import new_key, public_jwk
@@ -53,6 +54,7 @@ class ServiceConfig:
     body_idle_s: float = 20.0  # a request body silent this long is dropped (408)
     uploads_per_hour: int = 30  # per account
     logins_per_minute: int = 20  # per address
+    uploads_per_minute_per_address: int = 600
     live_interval_s: float = 0.5  # how often the live pages' shared poll reads the database
     stream_s: float = 300.0  # a live stream's longest life (the browser reconnects by itself)
 
@@ -67,8 +69,8 @@ class Service:
         self.session_secret, self.signing_key = self.run(_prepare, "prepare the service's tables")
         self.public_key = public_jwk(self.signing_key)
         self.watcher = Watcher(self._follow, config.live_interval_s)
-        self._logins: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self._logins = RateWindow(config.logins_per_minute, 60.0)
+        self._uploads = RateWindow(config.uploads_per_minute_per_address, 60.0)
 
     def run(self, action: Callable[[psycopg.Connection[Any]], T], what: str) -> T:
         with self.pool.borrow() as store:
@@ -76,6 +78,9 @@ class Service:
 
     def _follow(self, ids: list[str]) -> dict[str, HandIn]:
         return self.run(lambda db: hand_ins(db, ids), "follow the hand-ins")
+
+    def session_account(self, session: str) -> Account | None:
+        return self.run(lambda db: by_session(db, session), "read the session")
 
     def account(self, digest: str) -> Account | None:
         return self.run(lambda db: by_token_hash(db, digest), "read the account")
@@ -85,14 +90,33 @@ class Service:
 
     def login_allowed(self, address: str) -> bool:
         """At most ``logins_per_minute`` attempts per address (a token is not to be guessed)."""
+        return self._logins.allow(address)
+
+    def upload_allowed(self, address: str) -> bool:
+        """At most ``uploads_per_minute_per_address`` uploads per address, whoever sends them
+        (a classroom behind one address stays far below it; a flood from one host does not)."""
+        return self._uploads.allow(address)
+
+
+class RateWindow:
+    """At most ``limit`` events per key in any ``seconds`` long window (in this process)."""
+
+    def __init__(self, limit: int, seconds: float) -> None:
+        self.limit, self.seconds = limit, seconds
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
         now = time.monotonic()
         with self._lock:
-            window = self._logins.setdefault(address, deque())
-            while window and now - window[0] > 60:
+            window = self._seen.setdefault(key, deque())
+            while window and now - window[0] > self.seconds:
                 window.popleft()
-            if len(window) >= self.config.logins_per_minute:
+            if len(window) >= self.limit:
                 return False
             window.append(now)
+            if len(self._seen) > 100_000:  # many addresses seen once: keep only the live windows
+                self._seen = {k: w for k, w in self._seen.items() if w and now - w[-1] <= self.seconds}
             return True
 
 
@@ -104,8 +128,8 @@ def _prepare(db: psycopg.Connection[Any]) -> tuple[str, str]:
 def page_account(request: Request) -> Account:
     """The page session's account, or a 401 page."""
     service: Service = request.app.state.service
-    digest = request.session.get("token")
-    account = service.account(str(digest)) if digest else None
+    session = request.session.get("session")
+    account = service.session_account(str(session)) if session else None
     if account is None:
         request.session.clear()
         raise HTTPException(401, "Connectez-vous avec votre lien personnel (reçu de l'enseignant).")

@@ -55,6 +55,12 @@ SERVICE_SCHEMA = (
         held BOOLEAN NOT NULL,
         released_at TIMESTAMPTZ
     )""",
+    """CREATE TABLE IF NOT EXISTS web_sessions (
+        id_hash TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL REFERENCES account_tokens (token_hash),
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        ended_at TIMESTAMPTZ
+    )""",
     """CREATE TABLE IF NOT EXISTS day_rules (
         day TEXT PRIMARY KEY,
         rules JSONB NOT NULL,

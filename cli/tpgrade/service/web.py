@@ -35,7 +35,7 @@ from tpgrade.cohort.latepolicy import apply_policy, late_days
 from tpgrade.errors import InputError, StoreError
 from tpgrade.models import QuestionResult
 from tpgrade.reports.feedback import feedback_markdown
-from tpgrade.service.accounts import Account, token_hash
+from tpgrade.service.accounts import Account, end_session, open_session, token_hash
 from tpgrade.service.api_docs import UPLOAD_BODY, answers, openapi_31
 from tpgrade.service.context import (
     STATE_LABELS,
@@ -208,8 +208,8 @@ def _routes(api: FastAPI, service: Service) -> None:
 
     @api.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request) -> Response:
-        digest = request.session.get("token")
-        account = service.account(str(digest)) if digest else None
+        session = request.session.get("session")
+        account = service.session_account(str(session)) if session else None
         if account is None:
             return render(request, "welcome.html")
         days = service.open_days()
@@ -230,14 +230,18 @@ def _routes(api: FastAPI, service: Service) -> None:
             raise HTTPException(
                 403, "Ce lien de connexion n'est pas (ou plus) valide : demandez-en un nouveau."
             )
+        session = service.run(lambda db: open_session(db, digest), "open the session")
         request.session.clear()
-        request.session.update(token=digest, csrf=secrets.token_urlsafe(24))
+        request.session.update(session=session, csrf=secrets.token_urlsafe(24))
         return RedirectResponse("/", 303)
 
     @api.post("/logout", include_in_schema=False)
     async def logout(request: Request) -> Response:
         async with request.form(max_files=0, max_fields=4) as form:
             check_csrf(request, form.get("csrf"))
+        session = request.session.get("session")
+        if session:
+            await run_in_threadpool(service.run, lambda db: end_session(db, str(session)), "end the session")
         request.session.clear()
         return RedirectResponse("/", 303)
 
@@ -254,6 +258,7 @@ def _routes(api: FastAPI, service: Service) -> None:
 
     @api.post("/days/{day}/submissions", include_in_schema=False)
     async def upload_page(request: Request, day: str, account: PageAccount) -> Response:
+        _address_allowed(service, request)
         async with request.form(max_files=1, max_fields=4) as form:
             check_csrf(request, form.get("csrf"))
             upload = form.get("file")
@@ -319,6 +324,7 @@ def _routes(api: FastAPI, service: Service) -> None:
     )
     async def api_upload(request: Request, account: ApiAccount) -> ReceiptOut:
         """Hand in ``file`` for ``day`` (multipart); the receipt, rejected or queued."""
+        _address_allowed(service, request)
         async with request.form(max_files=1, max_fields=4) as form:
             upload, day = form.get("file"), form.get("day")
             if not isinstance(upload, UploadFile) or not isinstance(day, str):
@@ -353,6 +359,12 @@ def _routes(api: FastAPI, service: Service) -> None:
                 yield ServerSentEvent(event="done", data=_out(shown[0]).model_dump(mode="json"))
                 return
             yield ServerSentEvent(event="state", data=_out(seen).model_dump(mode="json"))
+
+
+def _address_allowed(service: Service, request: Request) -> None:
+    """Refuse an upload before its body is read when its address sends too many."""
+    if not service.upload_allowed(request.client.host if request.client else "-"):
+        raise HTTPException(429, "Trop d'envois depuis cette adresse : attendez une minute.")
 
 
 def _open(service: Service, day: str) -> None:

@@ -24,6 +24,7 @@ from tpgrade.commands.common import (
     user_errors,
 )
 from tpgrade.commands.exam import exam_app
+from tpgrade.commands.lti import lti_app
 from tpgrade.commands.service import instructor_app, login, receipt_app, roster_app, serve, submit
 from tpgrade.display import shown, shown_id, shown_markup
 from tpgrade.errors import EXIT_FAILED, StoreError, UsageError
@@ -566,6 +567,7 @@ app.command("login")(login)
 app.add_typer(roster_app, name="roster")
 app.add_typer(instructor_app, name="instructor")
 app.add_typer(receipt_app, name="receipt")
+app.add_typer(lti_app, name="lti")
 
 
 @image_app.command("build")

@@ -206,6 +206,11 @@ def serve(
         err.print(say, highlight=False, markup=False, soft_wrap=True)
         if instructor:
             err.print(f"instructor: {instructor}", highlight=False, markup=False, soft_wrap=True)
+        from tpgrade.cohort.postgres_store import PostgresStore
+        from tpgrade.service.lti.passback import Passback
+
+        passback = Passback(PostgresStore(url))  # LTI students' scores back to their platforms
+        passback.start()
         try:
             uvicorn.run(
                 app,
@@ -217,6 +222,8 @@ def serve(
                 forwarded_allow_ips=proxy,
             )
         finally:
+            passback.stop()
+            passback.store.close()
             if worker is not None:
                 worker.terminate()
                 worker.wait(timeout=300)

@@ -98,7 +98,8 @@ class Guards:
             if message["type"] == "http.response.start":
                 status["code"] = int(message["status"])
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
-                message["headers"] = [*headers, *SECURITY_HEADERS]
+                own = {k.lower() for k, _ in headers}  # a route's own policy (one form posted elsewhere)
+                message["headers"] = [*headers, *(h for h in SECURITY_HEADERS if h[0] not in own)]
             await send(message)
 
         if declared is not None and declared > self.max_body:

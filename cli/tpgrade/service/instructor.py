@@ -42,6 +42,7 @@ class CohortRow:
     last_hand_in: datetime | None
     pending: int  # hand-ins not graded yet
     result: SubmissionResult | None  # the current one, adjustments applied
+    passback: str | None = None  # where its score stands on the LMS (LTI), said in French
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,26 @@ def heartbeats(db: psycopg.Connection[Any]) -> list[Heartbeat]:
     return [Heartbeat(int(ident), beat, bool(alive)) for ident, beat, alive in rows]
 
 
+def passback_states(db: psycopg.Connection[Any], day: str) -> dict[str, str]:
+    """Each LTI student's score on the platform's side, in a few French words."""
+    rows = db.execute(
+        b"SELECT a.student, o.status, o.score_given, o.score_maximum, o.sent_at, o.attempts, o.last_error "
+        b"FROM lti_outbox o JOIN accounts a ON a.id = o.account WHERE o.day = %s",
+        (day,),
+    ).fetchall()
+    said = {}
+    for student, status, given, maximum, sent_at, attempts, error in rows:
+        if status == "sent":
+            said[str(student)] = f"{given:g}/{maximum:g} envoyée le {sent_at:%Y-%m-%d %H:%M} UTC"
+        elif status == "pending":
+            said[str(student)] = f"{given:g}/{maximum:g} à envoyer" + (
+                f" ({attempts} essai(s) : {error})" if attempts else ""
+            )
+        else:
+            said[str(student)] = f"échec après {attempts} essai(s) : {error}"
+    return said
+
+
 def adjusted_latest(store: PostgresStore, day: str) -> list[SubmissionResult]:
     """Each student's current result of ``day``: adjustments, then the late policy, applied."""
     results, _ = apply_adjustments(store.latest(day), store.adjustments(day))
@@ -99,8 +120,17 @@ def cohort(store: PostgresStore, day: str, sort: str = "student", find: str = ""
         return rows, queue_state(db), release_state(db, day), heartbeats(db)
 
     rows, state, (held, released_at), workers = store.atomically(read, "read the cohort")
+    passback = store.atomically(lambda db: passback_states(db, day), "read the LTI passback")
     found = [
-        CohortRow(str(student), str(email), int(count), last, int(pending), results.pop(str(student), None))
+        CohortRow(
+            str(student),
+            str(email),
+            int(count),
+            last,
+            int(pending),
+            results.pop(str(student), None),
+            passback.get(str(student)),
+        )
         for student, email, count, last, pending in rows
     ]
     # Students graded from the command line, without an account here, are part of the cohort too.

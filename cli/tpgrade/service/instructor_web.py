@@ -75,7 +75,14 @@ def instructor_routes(api: FastAPI, service: Service) -> None:
         with service.pool.borrow() as store:
             found = cohort(store, day, sort, q)
         return render(
-            request, "cohort.html", account=account, cohort=found, sort=sort, q=q, downloads=DOWNLOADS
+            request,
+            "cohort.html",
+            account=account,
+            cohort=found,
+            sort=sort,
+            q=q,
+            downloads=DOWNLOADS,
+            lti=any(row.passback for row in found.rows),
         )
 
     @api.get("/instructor/days/{day}/student", response_class=HTMLResponse, include_in_schema=False)

@@ -61,6 +61,73 @@ SERVICE_SCHEMA = (
         created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
         ended_at TIMESTAMPTZ
     )""",
+    """CREATE TABLE IF NOT EXISTS lti_platforms (
+        issuer TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        deployment_ids TEXT[] NOT NULL,
+        auth_url TEXT NOT NULL,
+        token_url TEXT NOT NULL,
+        jwks_url TEXT NOT NULL,
+        added_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        PRIMARY KEY (issuer, client_id)
+    )""",
+    """CREATE TABLE IF NOT EXISTS lti_keys (
+        kid TEXT PRIMARY KEY,
+        private_jwk TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+        retired_at TIMESTAMPTZ
+    )""",
+    """CREATE TABLE IF NOT EXISTS lti_logins (
+        state_hash TEXT PRIMARY KEY,
+        nonce TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        used_at TIMESTAMPTZ
+    )""",
+    """CREATE TABLE IF NOT EXISTS lti_users (
+        issuer TEXT NOT NULL,
+        sub TEXT NOT NULL,
+        account TEXT NOT NULL REFERENCES accounts (id),
+        PRIMARY KEY (issuer, sub)
+    )""",
+    """CREATE TABLE IF NOT EXISTS lti_links (
+        issuer TEXT NOT NULL,
+        resource_link_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        deployment_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        lineitem TEXT,
+        PRIMARY KEY (issuer, resource_link_id)
+    )""",
+    """CREATE TABLE IF NOT EXISTS lti_grades (
+        account TEXT NOT NULL REFERENCES accounts (id),
+        day TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        lineitem TEXT NOT NULL,
+        sub TEXT NOT NULL,
+        PRIMARY KEY (account, day)
+    )""",
+    """CREATE TABLE IF NOT EXISTS lti_outbox (
+        account TEXT NOT NULL REFERENCES accounts (id),
+        day TEXT NOT NULL,
+        lineitem TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        sub TEXT NOT NULL,
+        score_given DOUBLE PRECISION NOT NULL,
+        score_maximum DOUBLE PRECISION NOT NULL,
+        comment TEXT NOT NULL,
+        scored_at TIMESTAMPTZ NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        last_error TEXT NOT NULL DEFAULT '',
+        sent_at TIMESTAMPTZ,
+        PRIMARY KEY (account, day, lineitem)
+    )""",
     """CREATE TABLE IF NOT EXISTS day_rules (
         day TEXT PRIMARY KEY,
         rules JSONB NOT NULL,

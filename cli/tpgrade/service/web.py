@@ -51,6 +51,8 @@ from tpgrade.service.handin import NotReady, hand_in
 from tpgrade.service.instructor import scores_visible
 from tpgrade.service.instructor_web import instructor_routes
 from tpgrade.service.live import FINAL
+from tpgrade.service.lti.launch import PlatformKeys
+from tpgrade.service.lti.web import lti_routes
 from tpgrade.service.policy import Window, rules_of, rules_said, shown_time
 from tpgrade.service.status import HandIn, hand_in_of, history
 from tpgrade.statuses import question_label
@@ -113,8 +115,9 @@ def _out(item: HandIn) -> SubmissionOut:
     )
 
 
-def create_app(config: ServiceConfig) -> Any:
-    """The ASGI application (the FastAPI app inside its guards)."""
+def create_app(config: ServiceConfig, keys: PlatformKeys | None = None) -> Any:
+    """The ASGI application (the FastAPI app inside its guards); ``keys`` fetches the LTI
+    platforms' key sets (over HTTPS unless a test passes its own)."""
     service = Service(config)
     api = FastAPI(
         title="tpgrade",
@@ -141,6 +144,7 @@ def create_app(config: ServiceConfig) -> Any:
     api.state.templates = templates
     _routes(api, service)
     instructor_routes(api, service)
+    lti_routes(api, service, keys)
     return Guards(api, config.max_upload_bytes, config.body_idle_s)
 
 

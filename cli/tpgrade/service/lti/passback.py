@@ -96,7 +96,7 @@ def _wanted(db: psycopg.Connection[Any], day: str, results: dict[str, Submission
             b"score_maximum, comment, scored_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
             b"ON CONFLICT (account, day, lineitem) DO UPDATE SET score_given = excluded.score_given, "
             b"score_maximum = excluded.score_maximum, comment = excluded.comment, sub = excluded.sub, "
-            b"scored_at = GREATEST(excluded.scored_at, lti_outbox.scored_at + interval '1 millisecond'), "
+            b"scored_at = GREATEST(excluded.scored_at, lti_outbox.scored_at + interval '1 second'), "
             b"version = lti_outbox.version + 1, status = 'pending', attempts = 0, next_at = now(), "
             b"last_error = '' WHERE (lti_outbox.score_given, lti_outbox.score_maximum, lti_outbox.comment) "
             b"IS DISTINCT FROM (excluded.score_given, excluded.score_maximum, excluded.comment)",
@@ -198,7 +198,7 @@ class Sender:
         if answer.status == 401:
             self._tokens.pop((issuer, client_id), None)
             return True, "the platform refused the token (401)"
-        if 200 <= answer.status < 300:
+        if 200 <= answer.status < 300 or answer.status == 409:  # 409: it holds this score or a later one
             return None
         return answer.status >= 500 or answer.status == 429, f"the platform answered {answer.status}"
 

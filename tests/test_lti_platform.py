@@ -16,7 +16,7 @@ import pytest
 from joserfc import jwt
 from joserfc.errors import BadSignatureError, ExpiredTokenError, InvalidKeyIdError
 from joserfc.jwk import KeySet, RSAKey
-from lti_platform import (
+from lti_messages import (
     AGS_ENDPOINT,
     ASSERTION_TYPE,
     DEEP_LINKING,
@@ -27,11 +27,9 @@ from lti_platform import (
     SCOPE_SCORE,
     SCORE_TYPE,
     Hostile,
-    Platform,
     User,
-    follow_launch,
-    running_platform,
 )
+from lti_platform import Platform, follow_launch, running_platform
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -282,6 +280,15 @@ def test_replay_gives_the_last_form_again(platform: Platform, client: httpx2.Cli
     assert platform.last_id_token == fields["id_token"]
 
 
+def test_a_rotated_key_leaves_old_tokens_unverifiable(platform: Platform, client: httpx2.Client) -> None:
+    _, before = launch(platform, client)
+    platform.rotate_key()
+    _, after = launch(platform, client)
+    assert verified(platform, client, after["id_token"])["sub"] == "alice"
+    with pytest.raises(InvalidKeyIdError):
+        verified(platform, client, before["id_token"])
+
+
 def test_token_endpoint_grants_the_ags_scopes(
     platform: Platform, client: httpx2.Client, tool_key: RSAKey
 ) -> None:
@@ -361,6 +368,7 @@ def test_scores_need_a_token_the_media_type_and_a_valid_body(
     assert post_score(client, url, headers, "yesterday").status_code == 400
     assert post_score(client, url, headers, "2025-03-01T10:00:00").status_code == 400
     assert post_score(client, url, headers, "2025-03-01T10:00:00Z", scoreMaximum=None).status_code == 400
+    assert post_score(client, url, headers, "2025-03-01T10:00:00Z", given="7").status_code == 400  # type: ignore[arg-type]
     assert (
         post_score(client, url, headers, "2025-03-01T10:00:00Z", activityProgress="Done").status_code == 400
     )

@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import contextlib
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-import uvicorn
+from uvicorn_thread import serving
 
 from tpgrade.cluster.jobs import course_queues, init_database, publish_versions
 from tpgrade.cluster.private_postgres import free_port
@@ -47,15 +45,5 @@ def running_service(database: str, uploads_per_hour: int = 30, **settings: Any) 
         instructor = add_instructor(db, "prof@x.fr")
     tokens = {item.account.name.split()[0].lower(): item.token for item in issued}
     tokens["prof"] = instructor.token
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the service did not start"
-        time.sleep(0.05)
-    try:
+    with serving(app, port):
         yield Live(address, database, tokens)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)

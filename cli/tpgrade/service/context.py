@@ -28,6 +28,7 @@ from fastapi.templating import Jinja2Templates
 from tpgrade.cluster.jobs import new_app, published_versions
 from tpgrade.service.accounts import Account, by_session, by_token_hash, token_hash
 from tpgrade.service.live import Watcher
+from tpgrade.service.lti.registry import signing_key
 from tpgrade.service.pool import StorePool
 from tpgrade.service.receipts import new_key, public_jwk
 from tpgrade.service.schema import create_service_tables, secret
@@ -122,6 +123,7 @@ class RateWindow:
 
 def _prepare(db: psycopg.Connection[Any]) -> tuple[str, str]:
     create_service_tables(db)
+    signing_key(db)  # the LTI key, made before anyone reads the key set
     return secret(db, "session", lambda: secrets.token_hex(32)), secret(db, "receipt_key", new_key)
 
 

@@ -9,6 +9,7 @@ may see what is :mod:`tpgrade.service.context`'s; the instructor's routes are
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -58,6 +59,7 @@ from tpgrade.service.status import HandIn, hand_in_of, history
 from tpgrade.statuses import question_label
 
 HERE = Path(__file__).parent
+log = logging.getLogger("tpgrade.service")
 __all__ = ["ServiceConfig", "create_app"]
 
 
@@ -205,6 +207,7 @@ def _routes(api: FastAPI, service: Service) -> None:
 
     @api.exception_handler(StoreError)
     async def store_down(request: Request, exc: StoreError) -> Response:
+        log.warning("%s", exc)  # the cause, for whoever runs the service (the page says less)
         said = "Le service est momentanément indisponible : réessayez dans une minute."
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": "the database is unreachable; try again in a minute"}, 503)

@@ -28,6 +28,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import psycopg
 from joserfc import jwt
+from joserfc.jwk import RSAKey
 
 from tpgrade.cohort.postgres_store import PostgresStore
 from tpgrade.models import SubmissionResult
@@ -132,9 +133,10 @@ class Sender:
 
     def send(self, limit: int = 50) -> int:
         """Post what is due (rows locked, so two web processes never post one twice); how many sent."""
-        return self.store.atomically(lambda db: self._send_due(db, limit), "post the scores")
+        key = self.store.atomically(signing_key, "read the tool's key")  # committed: the platform reads it
+        return self.store.atomically(lambda db: self._send_due(db, key, limit), "post the scores")
 
-    def _send_due(self, db: psycopg.Connection[Any], limit: int) -> int:
+    def _send_due(self, db: psycopg.Connection[Any], key: RSAKey, limit: int) -> int:
         due = db.execute(
             b"SELECT account, day, lineitem, issuer, client_id, sub, score_given, score_maximum, comment, "
             b"scored_at, attempts FROM lti_outbox WHERE status = 'pending' AND next_at <= now() "
@@ -144,13 +146,15 @@ class Sender:
         sent = 0
         for row in due:
             account, day, lineitem, issuer, client_id, sub, given, maximum, comment, scored_at, attempts = row
-            error = self._post_one(db, issuer, client_id, lineitem, sub, given, maximum, comment, scored_at)
-            key = (account, day, lineitem)
+            error = self._post_one(
+                db, key, issuer, client_id, lineitem, sub, given, maximum, comment, scored_at
+            )
+            where = (account, day, lineitem)
             if not error:
                 db.execute(
                     b"UPDATE lti_outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1, "
                     b"last_error = '' WHERE account = %s AND day = %s AND lineitem = %s",
-                    key,
+                    where,
                 )
                 sent += 1
                 continue
@@ -161,13 +165,14 @@ class Sender:
             db.execute(
                 b"UPDATE lti_outbox SET status = %s, attempts = %s, last_error = %s, "
                 b"next_at = now() + make_interval(secs => %s) WHERE account = %s AND day = %s AND lineitem = %s",
-                (status, tries, said[:500], wait, *key),
+                (status, tries, said[:500], wait, *where),
             )
         return sent
 
     def _post_one(
         self,
         db: psycopg.Connection[Any],
+        key: RSAKey,
         issuer: str,
         client_id: str,
         lineitem: str,
@@ -178,7 +183,7 @@ class Sender:
         scored_at: datetime,
     ) -> tuple[bool, str] | None:
         """None once posted, else (worth trying again, why not)."""
-        token = self._token(db, issuer, client_id)
+        token = self._token(db, key, issuer, client_id)
         if isinstance(token, tuple):
             return token
         score = {
@@ -202,14 +207,15 @@ class Sender:
             return None
         return answer.status >= 500 or answer.status == 429, f"the platform answered {answer.status}"
 
-    def _token(self, db: psycopg.Connection[Any], issuer: str, client_id: str) -> str | tuple[bool, str]:
+    def _token(
+        self, db: psycopg.Connection[Any], key: RSAKey, issuer: str, client_id: str
+    ) -> str | tuple[bool, str]:
         kept = self._tokens.get((issuer, client_id))
         if kept is not None and kept[1] > time.time() + 30:
             return kept[0]
         found = platform(db, issuer, client_id)
         if found is None:
             return False, "the platform is no longer registered"
-        key = signing_key(db)
         now = int(time.time())
         claims = {
             "iss": client_id,

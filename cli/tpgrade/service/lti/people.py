@@ -84,7 +84,7 @@ def remember_link(db: psycopg.Connection[Any], launch: Launch, account: Account)
     issuer = launch.platform.issuer
     db.execute(
         b"INSERT INTO lti_links (issuer, resource_link_id, client_id, deployment_id, day, lineitem) "
-        b"SELECT %s, %s, %s, %s, %s, %s WHERE %s IS NOT NULL ON CONFLICT (issuer, resource_link_id) "
+        b"SELECT %s, %s, %s, %s, %s, %s WHERE %s::text IS NOT NULL ON CONFLICT (issuer, resource_link_id) "
         b"DO UPDATE SET lineitem = COALESCE(excluded.lineitem, lti_links.lineitem)",
         (
             issuer,

@@ -6,11 +6,13 @@ clear page and creates nothing."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx2
 import psycopg
@@ -295,3 +297,46 @@ def test_the_lti_commands_list_remove_and_print_the_tool_configuration(site: Sit
     with httpx2.Client(timeout=30) as client:
         refused = launch(site, client, ALICE, custom={"day": "day2"})
         assert refused.status_code == 403
+
+
+def test_in_a_browser_the_launch_and_the_deep_linking_answer_go_through_by_themselves(
+    site: Site, tmp_path: Path
+) -> None:
+    from test_service_browser import CHROMIUM, FLAGS, _browser_or_skip
+
+    _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    shots = Path(os.environ.get("TPGRADE_SCREENSHOTS", tmp_path / "screenshots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    student = site.platform.login_initiation(site.tool, ALICE, custom={"day": "day2"})
+    teacher = site.platform.login_initiation(
+        site.tool, PROF, roles=("Instructor",), message_type=DEEP_LINKING
+    )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        errors: list[str] = []
+        page = browser.new_context().new_page()  # a new window, as Moodle's recommended setting opens it
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.goto(f"{site.tool}/lti/login?{urlencode(student)}")
+        page.wait_for_url(f"{site.tool}/days/day2")  # the platform's form posted itself, the launch let in
+        assert "Alice Martin" in page.content()
+        page.screenshot(path=str(shots / "lti_student_day.png"), full_page=True)
+        prof = browser.new_context().new_page()
+        prof.on(  # the tool's pages only (the test platform serves no icon)
+            "console",
+            lambda message: (
+                errors.append(message.text)
+                if message.type == "error" and prof.url.startswith(site.tool)
+                else None
+            ),
+        )
+        prof.goto(f"{site.tool}/lti/login?{urlencode(teacher)}")
+        prof.wait_for_url(f"{site.tool}/lti/deep-link")
+        prof.check("input[value=day3]")
+        prof.screenshot(path=str(shots / "lti_deep_link.png"), full_page=True)
+        prof.click("button:has-text('Ajouter au cours')")
+        prof.wait_for_url(site.platform.deep_link_return_url)  # posted back by itself, the CSP allowing it
+        browser.close()
+    assert [item.item["custom"]["day"] for item in site.platform.deep_links] == ["day3"]
+    assert errors == [], errors

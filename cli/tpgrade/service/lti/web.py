@@ -165,7 +165,7 @@ def lti_routes(api: FastAPI, service: Service, keys: PlatformKeys | None = None)
         response = render(request, "lti_return.html", action=target, jwt=signed, count=len(chosen))
         origin = urlparse(target)
         response.headers["content-security-policy"] = (
-            "default-src 'none'; script-src 'self'; style-src 'self'; "
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             f"form-action 'self' {origin.scheme}://{origin.netloc}; frame-ancestors 'none'; base-uri 'none'"
         )
         return response

@@ -258,6 +258,16 @@ def test_a_replayed_launch_or_one_from_another_browser_is_refused(site: Site, br
     assert counts(site.database) == before
 
 
+def test_a_learner_on_an_instructor_link_gets_the_student_pages_only(
+    site: Site, browser: httpx2.Client
+) -> None:
+    aimed = f"{site.tool}/instructor/days/day2?day=day2"
+    arrived = launch(site, browser, ALICE, target_link_uri=aimed, resource_link_id="teachers-only")
+    assert arrived.status_code == 303 and arrived.headers["location"] == "/days/day2"
+    assert browser.get(f"{site.tool}/instructor/days/day2").status_code == 404
+    assert browser.get(f"{site.tool}/lti/deep-link").status_code == 404
+
+
 def test_a_learner_cannot_add_activities_and_unknown_platforms_are_refused(
     site: Site, browser: httpx2.Client
 ) -> None:

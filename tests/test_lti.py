@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx2
 import psycopg
@@ -247,6 +247,13 @@ def test_a_replayed_launch_or_one_from_another_browser_is_refused(site: Site, br
     browser.cookies.set("tpgrade_lti_state", fields["state"])  # even with the cookie kept: used once
     again = browser.post(action, data=fields)
     assert again.status_code == 403 and "déjà servi" in again.text
+    browser.cookies.clear()
+    fresh = browser.get(  # a new login of this browser: a new state, a new nonce
+        f"{site.tool}/lti/login", params=site.platform.login_initiation(site.tool, ALICE)
+    )
+    new_state = parse_qs(urlparse(fresh.headers["location"]).query)["state"][0]
+    again = browser.post(action, data={**fields, "state": new_state})  # the old token, the new state
+    assert again.status_code == 403 and "nonce inattendu" in again.text
     before = counts(site.database)
     params = site.platform.login_initiation(site.tool, ALICE, custom={"day": "day2"})
     with httpx2.Client(timeout=30) as victim, httpx2.Client(timeout=30) as attacker:

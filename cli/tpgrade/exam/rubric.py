@@ -208,6 +208,7 @@ CONFIDENCE = {
     "faulted": 0.6,  # the same, in a clause that finds fault with something ("trop", "mal", "enlever")
     "implied": 0.9,  # no subject named; the prompt's
     "loose": 0.7,  # the phrasing's words spread over the clause
+    "doubled": 0.7,  # stated, and said of another subject of the question too
     "typo": 0.8,
     "no verb": 0.8,  # stated in a clause without a verb ("Solution : early stopping"), verbs elsewhere
     "contradicted": 0.5,
@@ -744,8 +745,10 @@ def _frame(answer: _Answer, keys: frozenset[_Key]) -> _Frame:
         if (word == "," and within) or i == split:
             opening = 2
         if opening == 1:
-            ahead = range(i + 1, min(len(words), i + 4))
-            if word in _RELATIVES:  # "qui n'existent pas": a relative clause negated on its own
+            ahead = _ahead(answer, i)
+            if i > 0 and words[i - 1] in _wordset("ni nor"):
+                opening = 0  # "ni pour empêcher …, ni pour compresser": still the clause "ni" negates
+            elif word in _RELATIVES:  # "qui n'existent pas": a relative clause negated on its own
                 opening = 2 * any(words[j] in _NEGATIONS for j in ahead)
             elif word in ("que", "qu") and any(w in _COMPARATIVES for w in words[max(0, i - 4) : i]):
                 opening = 0  # "plus précise que la segmentation": a comparison, not a clause
@@ -802,6 +805,17 @@ def _frame(answer: _Answer, keys: frozenset[_Key]) -> _Frame:
         dict(by_clause),
         tuple(carried),
     )
+
+
+def _ahead(answer: _Answer, i: int) -> list[int]:
+    """The three words after ``i`` that a link looks at to see whether a statement follows: not
+    past a break ("… pour compresser : c'est …" is no statement after "pour")."""
+    ahead: list[int] = []
+    for j in range(i + 1, min(len(answer.words), i + 4)):
+        if answer.opens[j] == 2:
+            break
+        ahead.append(j)
+    return ahead
 
 
 def _comma_and(words: tuple[str, ...], i: int) -> bool:
@@ -1131,6 +1145,7 @@ class _Evidence:
     kind: str  # a key of CONFIDENCE
     found: _Found | None = None
     phrasing: str = ""
+    rival: _Found | None = None  # "doubled": where another subject is said to do it too
 
     @property
     def confidence(self) -> float:
@@ -1216,7 +1231,7 @@ def _earned_kind(frame: _Frame, found: _Found, said: str, text: str) -> str:
 
 # Evidence that a stated confusion elsewhere in the answer makes doubtful: a lone word, a subject
 # not named, carried or misspelt, a clause without a verb.
-_WEAK = frozenset(("term", "implied", "carried", "typo", "no verb", "loose", "aside"))
+_WEAK = frozenset(("term", "implied", "carried", "typo", "no verb", "loose", "doubled", "aside"))
 _RANK = ["stated", "carried", "implied", "term", "faulted", "loose", "no verb", "typo", "denied", "aside"]
 
 
@@ -1263,8 +1278,9 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str]) -> _Eviden
             return _Evidence("unless", opposite, opposite.phrasing)
     if earned:
         best = min(earned, key=lambda e: _RANK.index(e.kind))
-        if any(e.kind == "swapped" for e in against) and best.kind == "stated":
-            return _Evidence("loose", best.found, best.phrasing)
+        rival = next((e.found for e in against if e.kind == "swapped"), None)
+        if rival is not None and best.kind == "stated":
+            return _Evidence("doubled", best.found, best.phrasing, rival)
         return best
     for kind in ("negated", "swapped", "unbound", "reordered", "scope", "opposite"):
         for evidence in against:
@@ -1282,7 +1298,8 @@ _REASONS = {
     "term": "one rubric word in a clause with a verb",
     "faulted": "one rubric word in a clause that finds fault (trop, mal, enlever …)",
     "implied": "stated, no subject named (the prompt's)",
-    "loose": "its words spread over the clause, or another subject also claims it",
+    "loose": "its words spread over the clause",
+    "doubled": "stated, but said of another subject too (role swap?)",
     "typo": "matched through a typo",
     "no verb": "in a clause without a verb",
     "contradicted": "stated, but a listed confusion is stated too: the confusion wins",
@@ -1325,6 +1342,7 @@ _EARNING = frozenset(
         "term",
         "faulted",
         "loose",
+        "doubled",
         "typo",
         "no verb",
         "denied",
@@ -1372,6 +1390,18 @@ def _confused_sentences(question: ShortAnswer, matcher: _Matcher) -> frozenset[i
     return frozenset(_sentence(matcher.frame.answer, f.start) for f in found if f is not None)
 
 
+def _settled(evidence: _Evidence, evidences: list[_Evidence]) -> _Evidence:
+    """A claim said of another subject too is in doubt, unless that other clause states another
+    idea of the question: "le discriminateur dit si une image est vraie ou fausse" names fake
+    images while saying what the discriminator does, it does not say that it makes them."""
+    rival = evidence.rival
+    if evidence.kind != "doubled" or rival is None:
+        return evidence
+    if any(o.kind == "stated" and o.found is not None and o.found.clause == rival.clause for o in evidences):
+        return _Evidence("stated", evidence.found, evidence.phrasing)
+    return evidence
+
+
 @lru_cache(maxsize=1024)
 def _prompt_stems(prompt: str) -> frozenset[str]:
     return frozenset(normalise(prompt))
@@ -1407,6 +1437,7 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
         if verbless and evidence.kind != "absent":
             evidence = _Evidence("list" if bare else "keywords", evidence.found, evidence.phrasing)
         evidences.append(evidence)
+    evidences = [_settled(e, evidences) for e in evidences]
     if any(e.kind in ("unless", "contradicted", "overruled") for e in evidences):
         tainted = _confused_sentences(question, matcher)
         evidences = [

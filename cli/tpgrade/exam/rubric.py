@@ -43,7 +43,7 @@ from itertools import pairwise
 
 import snowballstemmer
 
-from tpgrade.exam.lexicon import FAMILIES, GENERIC, NUMBERS, STOP_WORDS
+from tpgrade.exam.lexicon import ANTONYMS, FAMILIES, GENERIC, NUMBERS, STOP_WORDS
 from tpgrade.exam.schema import Claim, KeyIdea, ShortAnswer
 
 __all__ = ["IdeaDecision", "ShortDecision", "clauses", "grade_short", "has_verb", "normalise"]
@@ -221,6 +221,8 @@ CONFIDENCE = {
     "mixed": 0.7,  # weak evidence, in an answer that states a listed confusion elsewhere
     "scope": 0.6,  # a negative phrasing, the clause's negation on other words
     "reordered": 0.6,  # a phrasing that starts with a verb, found after a subject doing it
+    "inverted": 0.6,  # the opposite of one of its words between its words
+    "withheld": 0.6,  # followed by "sans" and another word of the idea: "couches cachées, mais sans activation"
     "swapped": 0.6,  # said of another subject, and no confusion listed for it
     "unbound": 0.6,  # said of no subject at all
     "partial": 0.6,  # all but one word of a phrasing of three or more
@@ -299,6 +301,16 @@ def _family_stems() -> dict[str, str]:
         for word in words:
             table.setdefault(_base_stem(word), first)
     return table
+
+
+@lru_cache(maxsize=1)
+def _antonyms() -> dict[str, frozenset[str]]:
+    """Each stem -> the stems that say its opposite (see :data:`ANTONYMS`)."""
+    table: dict[str, set[str]] = defaultdict(set)
+    for a, b in ANTONYMS:
+        table[_stem(a)].add(_stem(b))
+        table[_stem(b)].add(_stem(a))
+    return {stem: frozenset(others) for stem, others in table.items()}
 
 
 @lru_cache(maxsize=1)
@@ -969,9 +981,30 @@ def _bears(frame: _Frame, c: int, start: int, end: int, relevance: bool) -> bool
         elif _next_word(answer, j, last) in _RELEVANCE:
             if relevance:  # "… play no role", "… are not the cause", "… n'ont aucun effet"
                 return True
-        elif answer.words[j] not in _FORWARD_NEGATIONS and not any(answer.verb[k] for k in range(end + 1, j)):
+        elif (
+            answer.words[j] not in _FORWARD_NEGATIONS
+            and not any(answer.verb[k] for k in range(end + 1, j))
+            and not _denies_an_object(answer, j, last)
+        ):
             return True
     return False
+
+
+def _denies_an_object(answer: _Answer, j: int, last: int) -> bool:
+    """Whether the negation at ``j`` denies an action done to something named after it ("le
+    dropout ne désactive aucun neurone": the neurons are not deactivated, the dropout is there),
+    not the words before it ("les variables n'y sont pour rien", "le one-hot n'est pas utile")."""
+    verb = next(
+        (k for k in range(j + 1, last + 1) if answer.verb[k] and answer.words[k] not in _NEGATIONS), -1
+    )
+    if verb < 0 or answer.words[verb] in _COPULAS:
+        return False
+    return any(
+        answer.stems[k] is not None
+        and not answer.verb[k]
+        and answer.words[k] not in _NEGATION_BRIDGES | _RELEVANCE
+        for k in range(verb + 1, last + 1)
+    )
 
 
 # --- phrasings ----------------------------------------------------------------------------
@@ -1216,6 +1249,70 @@ def _avoided(frame: _Frame, found: _Found) -> bool:
     )
 
 
+def _inverted(
+    frame: _Frame, found: _Found, phrasing: _Phrasing, vocabulary: frozenset[str], prompt: frozenset[str]
+) -> bool:
+    """Whether the opposite of one of the phrasing's words stands between its words, or between
+    the first of the idea's words in the clause and them ("la variance diminue quand d_k
+    augmente" for "croît avec d_k"): the right words in the reverse relation. Opposites the
+    idea's phrasings also use, or the prompt (a small and a large batch), tell nothing."""
+    opposites = _opposites(frozenset(phrasing.stems)) - vocabulary - prompt
+    if not opposites:
+        return False
+    first = frame.bounds[found.clause][0]
+    stems = frame.answer.stems
+    start = next((k for k in range(first, found.start) if stems[k] in vocabulary), found.start)
+    return any(stems[k] in opposites for k in range(start + 1, found.end))
+
+
+def _opposites(stems: frozenset[str]) -> frozenset[str]:
+    """The opposites of ``stems`` that they do not hold themselves."""
+    return frozenset().union(*(_antonyms().get(stem, frozenset()) for stem in stems)) - stems
+
+
+_COMPLEMENT = 3  # content words after a lone rubric word that qualify it
+
+
+def _withheld(
+    frame: _Frame, found: _Found, phrasing: _Phrasing, vocabulary: frozenset[str], prompt: frozenset[str]
+) -> bool:
+    """Whether the clause right after ``found`` (past a bare "mais") opens with "sans"/"without"
+    and denies another word of the idea ("on ajoute des couches cachées, mais sans activation"
+    for a hidden layer with a non-linearity): the claim is made without what it needs."""
+    words, stems = frame.answer.words, frame.answer.stems
+    c = found.clause + 1
+    while c < len(frame.bounds) and all(
+        w in _CLAUSE_OPENERS or w in _wordset("et and ,")
+        for w in words[frame.bounds[c][0] : frame.bounds[c][1] + 1]
+    ):
+        c += 1
+    if c >= len(frame.bounds) or words[frame.bounds[c][0]] not in _WITHOUT:
+        return False
+    first, last = frame.bounds[c]
+    if any(w in _SENTENCE_ENDS for w in words[found.end : first]):
+        return False
+    # the noun that "sans" denies: "sans (aucune) activation", not "sans s'évanouir", "sans toucher"
+    noun = next((k for k in range(first + 1, last + 1) if stems[k] is not None), -1)
+    if noun < 0 or frame.answer.verb[noun] or words[noun].endswith(("er", "ir", "ing")):
+        return False
+    others = vocabulary - frozenset(phrasing.stems) - prompt
+    return stems[noun] in others
+
+
+def _qualified_against(
+    frame: _Frame, found: _Found, vocabulary: frozenset[str], prompt: frozenset[str]
+) -> bool:
+    """Whether a lone rubric word is followed closely (its complement) by the opposite of a
+    qualifier the idea's phrasings use, the clause holding not that qualifier ("réentraîner sur
+    les anciennes données" for an idea that says recent data)."""
+    first, last = frame.bounds[found.clause]
+    stems = frame.answer.stems
+    here = {stems[k] for k in range(first, last + 1)} - {None}
+    near = [stems[k] for k in range(found.end + 1, last + 1) if stems[k] is not None][:_COMPLEMENT]
+    opposites = _opposites(vocabulary - here) - vocabulary - prompt
+    return any(stem in opposites for stem in near)
+
+
 def _earned_kind(frame: _Frame, found: _Found, said: str, text: str) -> str:
     phrasing = _phrasing(text)
     if (_AVOIDING | _LESS).isdisjoint(phrasing.all_words) and not phrasing.verb and _avoided(frame, found):
@@ -1235,11 +1332,19 @@ _WEAK = frozenset(("term", "implied", "carried", "typo", "no verb", "loose", "do
 _RANK = ["stated", "carried", "implied", "term", "faulted", "loose", "no verb", "typo", "denied", "aside"]
 
 
-def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str]) -> _Evidence:
+def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: frozenset[str]) -> _Evidence:
     """The evidence for or against one idea; words in ``shared`` (the prompt's, the other
     ideas') found alone make no near miss."""
     frame = matcher.frame
     keys = _keys(idea.subject)
+    vocabulary = frozenset(s for text in idea.phrasings for s in _phrasing(text).stems)
+    # what the idea says is there (not "sans ordre", "ne disparaît pas"): what "sans" may deny
+    present = vocabulary - frozenset(
+        s
+        for text in idea.phrasings
+        if _phrasing(text).negative and not _phrasing(text).local_only
+        for s in _phrasing(text).stems
+    )
     earned: list[_Evidence] = []
     against: list[_Evidence] = []  # why it is not earned, surest first
     for text in idea.phrasings:
@@ -1249,12 +1354,17 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str]) -> _Eviden
                 phrasing = _phrasing(text)
                 if found.polarity_ok and _acted_by_object(frame, found, phrasing):
                     against.append(_Evidence("reordered", found, text))
+                elif found.polarity_ok and _inverted(frame, found, phrasing, vocabulary, prompt):
+                    against.append(_Evidence("inverted", found, text))
+                elif found.polarity_ok and _withheld(frame, found, phrasing, present, prompt):
+                    against.append(_Evidence("withheld", found, text))
                 elif found.polarity_ok:
                     kind = _earned_kind(frame, found, said, text)
-                    if kind == "stated" and not keys and len(_phrasing(text).stems) == 1:
-                        kind = (
-                            "faulted" if _faulted(frame, found) else "term"
-                        )  # one word, of nothing in particular
+                    if kind == "stated" and not keys and len(phrasing.stems) == 1:
+                        faulted = _faulted(frame, found) or _qualified_against(
+                            frame, found, vocabulary, prompt
+                        )
+                        kind = "faulted" if faulted else "term"  # one word, of nothing in particular
                     earned.append(_Evidence(kind, found, text))
                 elif found.negated and not found.bears:
                     if phrasing.negative:  # "pas une question de saturation": not "ne sature pas"
@@ -1282,7 +1392,7 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str]) -> _Eviden
         if rival is not None and best.kind == "stated":
             return _Evidence("doubled", best.found, best.phrasing, rival)
         return best
-    for kind in ("negated", "swapped", "unbound", "reordered", "scope", "opposite"):
+    for kind in ("withheld", "negated", "swapped", "unbound", "reordered", "inverted", "scope", "opposite"):
         for evidence in against:
             if evidence.kind == kind:
                 return evidence
@@ -1296,7 +1406,7 @@ _REASONS = {
     "stated": "stated in one clause",
     "carried": "stated, its subject carried from the clause before",
     "term": "one rubric word in a clause with a verb",
-    "faulted": "one rubric word in a clause that finds fault (trop, mal, enlever …)",
+    "faulted": "one rubric word in a clause that finds fault (trop, mal, enlever …) or says the opposite of its qualifier",
     "implied": "stated, no subject named (the prompt's)",
     "loose": "its words spread over the clause",
     "doubled": "stated, but said of another subject too (role swap?)",
@@ -1312,6 +1422,8 @@ _REASONS = {
     "scope": "a negative phrasing, but the clause's negation bears on other words",
     "mixed": "weak evidence (one word, no subject named, a typo …) and a listed confusion elsewhere",
     "reordered": "a subject of the question does what the phrasing does to it (roles swapped?)",
+    "inverted": "the opposite of one of its words stands between its words (relation reversed?)",
+    "withheld": 'stated, then "sans" denies another word of the idea (made without what it needs?)',
     "swapped": "said of another subject (role swap?)",
     "unbound": "said of no subject",
     "partial": "part of a phrasing",
@@ -1331,6 +1443,8 @@ _PREFIX = {
     "opposite": "opposite: ",
     "scope": "scope: ",
     "reordered": "reordered: ",
+    "inverted": "inverted: ",
+    "withheld": "withheld: ",
     "keywords": "keywords: ",
     "list": "keywords: ",
 }
@@ -1433,7 +1547,7 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
     evidences: list[_Evidence] = []
     for number, idea in enumerate(question.rubric):
         shared = prompt.union(*(other for k, other in enumerate(stems) if k != number))
-        evidence = _decide(idea, matcher, shared)
+        evidence = _decide(idea, matcher, shared, prompt)
         if verbless and evidence.kind != "absent":
             evidence = _Evidence("list" if bare else "keywords", evidence.found, evidence.phrasing)
         evidences.append(evidence)

@@ -626,8 +626,29 @@ def _states(answer: _Answer) -> bool:
             items[-1].append(i)
     items = [item for item in items if item]
     if len(items) < 2 or any(len(item) > 3 for item in items):
-        return True
+        return _states_beyond_a_list(answer)
     return any(len(item) > 1 and any(answer.verb[i] for i in item) for item in items)
+
+
+_LIST_ITEMS = 3  # items of a list of keywords that one verb among them does not make a statement
+
+
+def _states_beyond_a_list(answer: _Answer) -> bool:
+    """False for a list of three items or more cut by ``;`` or line breaks, each of a few
+    content words, where one item at most has a verb ("saturation ; gradient qui s'évanouit ;
+    dérivée 1 ; rapide"): keywords, one of them with a verb, claim nothing."""
+    items: list[list[int]] = [[]]
+    for i, word in enumerate(answer.words):
+        if word in (";", "\n"):
+            items.append([])
+        elif word in _SENTENCE_ENDS and i < len(answer.words) - 1:
+            return True  # sentences, not a list
+        elif answer.stems[i] is not None:
+            items[-1].append(i)
+    items = [item for item in items if item]
+    if len(items) < _LIST_ITEMS or any(len(item) > _LIST_ITEM_WORDS for item in items):
+        return True
+    return sum(any(answer.verb[i] for i in item) for item in items) > 1
 
 
 # --- typos --------------------------------------------------------------------------------

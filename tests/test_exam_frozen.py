@@ -111,6 +111,11 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # measured before the work on those classes: 122/134 = 91.0 % above the threshold, 11/103 =
         # 10.7 % credited unread, 72/206 = 35.0 % to review; after it: 98.1 %, 1.9 %, 21.8 %.
         ("tuning_answers_11.yaml", 0.97, 0.02, 0.23),
+        # a fresh lot written from the prompts and ideas only (paraphrases, English, typos, role
+        # swaps, negations anywhere, hedges, keyword lists), measured before the work on negation
+        # scope, "ni … ni", "sans", lists and shared words: 180/192 = 93.8 % above the threshold,
+        # 5/100 credited unread, 44/236 = 18.6 % to review; after it: 96.3 %, 2/100, 19.1 %.
+        ("tuning_answers_12.yaml", 0.96, 0.02, 0.20),
     ],
 )
 def test_the_other_tuning_sets_stay_at_their_figures(

@@ -12,7 +12,7 @@ and "générateur" share one, so the verb stays apart).
 
 from __future__ import annotations
 
-__all__ = ["ANTONYMS", "FAMILIES", "GENERIC", "NUMBERS", "STOP_WORDS"]
+__all__ = ["FAMILIES", "GENERIC", "NUMBERS", "STOP_WORDS"]
 
 FAMILIES: tuple[str, ...] = (
     # what changes, and how
@@ -159,14 +159,4 @@ STOP_WORDS = "each every all any some very extremely just also into onto there"
 GENERIC = (
     "modele reseau couche poids image donnees gradient sortie entree valeur neurone classe lot trop "
     "taille actif fonction calcul erreur perte score"
-)
-
-# Pairs of families that say opposite things: a phrasing found with the other one between its
-# words ("la variance diminue quand d_k augmente"), or a lone rubric word in a clause with the
-# opposite of the idea's qualifier ("réentraîner sur les anciennes données"), is in doubt.
-ANTONYMS: tuple[tuple[str, str], ...] = (
-    ("augmente", "diminue"),
-    ("grand", "petit"),
-    ("recent", "ancien"),
-    ("rapide", "lent"),
 )

@@ -17,11 +17,20 @@ preposition, nor one set in contrast: "contrairement à la détection"), else
 the one named after it behind a preposition ("… par la détection"), else the
 subject of the clause before (a pronoun carries it). An ``unless`` claim that
 is stated withholds the idea it mimics, and a phrasing said of another
-subject of the question is a role swap.
+subject of the question is a role swap (a claim said of its subject and of
+another one too goes to review, unless that other clause states an idea of its
+own). A negation after the keyword denies it ("… n'y sont pour rien"), but not
+when it denies an action on an object named after it ("le dropout ne désactive
+aucun neurone"); "ne … ni X ni Y" negates each of its members. A claim followed
+by "sans" and another noun of the idea ("des couches cachées, mais sans
+activation") is withheld; an idea whose words, the prompt's aside, all belong to
+another idea stated in the same clause, and found nowhere else, is that idea's
+words (review).
 
 An answer with no verb at all earns nothing automatically: a bare list of
-short items ("symétrie, inégalité triangulaire") is zeroed without review, a
-lone noun phrase or words joined by "et" go to review. An idea found in the
+short items ("symétrie, inégalité triangulaire", or three items or more cut by
+";" of which one at most has a verb) is zeroed without review, a lone noun
+phrase or words joined by "et" go to review. An idea found in the
 clause of a stated confusion is the confusion's words (zeroed); found
 elsewhere in the confusion's sentence, it goes to review. A confusion written
 as a purpose ("pour que le softmax sature") is stated only as one. Each decision carries a
@@ -43,7 +52,7 @@ from itertools import pairwise
 
 import snowballstemmer
 
-from tpgrade.exam.lexicon import ANTONYMS, FAMILIES, GENERIC, NUMBERS, STOP_WORDS
+from tpgrade.exam.lexicon import FAMILIES, GENERIC, NUMBERS, STOP_WORDS
 from tpgrade.exam.schema import Claim, KeyIdea, ShortAnswer
 
 __all__ = ["IdeaDecision", "ShortDecision", "clauses", "grade_short", "has_verb", "normalise"]
@@ -221,8 +230,8 @@ CONFIDENCE = {
     "mixed": 0.7,  # weak evidence, in an answer that states a listed confusion elsewhere
     "scope": 0.6,  # a negative phrasing, the clause's negation on other words
     "reordered": 0.6,  # a phrasing that starts with a verb, found after a subject doing it
-    "inverted": 0.6,  # the opposite of one of its words between its words
     "withheld": 0.6,  # followed by "sans" and another word of the idea: "couches cachées, mais sans activation"
+    "shared": 0.6,  # its words all belong to another idea's phrasing in the same clause
     "swapped": 0.6,  # said of another subject, and no confusion listed for it
     "unbound": 0.6,  # said of no subject at all
     "partial": 0.6,  # all but one word of a phrasing of three or more
@@ -301,16 +310,6 @@ def _family_stems() -> dict[str, str]:
         for word in words:
             table.setdefault(_base_stem(word), first)
     return table
-
-
-@lru_cache(maxsize=1)
-def _antonyms() -> dict[str, frozenset[str]]:
-    """Each stem -> the stems that say its opposite (see :data:`ANTONYMS`)."""
-    table: dict[str, set[str]] = defaultdict(set)
-    for a, b in ANTONYMS:
-        table[_stem(a)].add(_stem(b))
-        table[_stem(b)].add(_stem(a))
-    return {stem: frozenset(others) for stem, others in table.items()}
 
 
 @lru_cache(maxsize=1)
@@ -1270,30 +1269,6 @@ def _avoided(frame: _Frame, found: _Found) -> bool:
     )
 
 
-def _inverted(
-    frame: _Frame, found: _Found, phrasing: _Phrasing, vocabulary: frozenset[str], prompt: frozenset[str]
-) -> bool:
-    """Whether the opposite of one of the phrasing's words stands between its words, or between
-    the first of the idea's words in the clause and them ("la variance diminue quand d_k
-    augmente" for "croît avec d_k"): the right words in the reverse relation. Opposites the
-    idea's phrasings also use, or the prompt (a small and a large batch), tell nothing."""
-    opposites = _opposites(frozenset(phrasing.stems)) - vocabulary - prompt
-    if not opposites:
-        return False
-    first = frame.bounds[found.clause][0]
-    stems = frame.answer.stems
-    start = next((k for k in range(first, found.start) if stems[k] in vocabulary), found.start)
-    return any(stems[k] in opposites for k in range(start + 1, found.end))
-
-
-def _opposites(stems: frozenset[str]) -> frozenset[str]:
-    """The opposites of ``stems`` that they do not hold themselves."""
-    return frozenset().union(*(_antonyms().get(stem, frozenset()) for stem in stems)) - stems
-
-
-_COMPLEMENT = 3  # content words after a lone rubric word that qualify it
-
-
 def _withheld(
     frame: _Frame, found: _Found, phrasing: _Phrasing, vocabulary: frozenset[str], prompt: frozenset[str]
 ) -> bool:
@@ -1318,20 +1293,6 @@ def _withheld(
         return False
     others = vocabulary - frozenset(phrasing.stems) - prompt
     return stems[noun] in others
-
-
-def _qualified_against(
-    frame: _Frame, found: _Found, vocabulary: frozenset[str], prompt: frozenset[str]
-) -> bool:
-    """Whether a lone rubric word is followed closely (its complement) by the opposite of a
-    qualifier the idea's phrasings use, the clause holding not that qualifier ("réentraîner sur
-    les anciennes données" for an idea that says recent data)."""
-    first, last = frame.bounds[found.clause]
-    stems = frame.answer.stems
-    here = {stems[k] for k in range(first, last + 1)} - {None}
-    near = [stems[k] for k in range(found.end + 1, last + 1) if stems[k] is not None][:_COMPLEMENT]
-    opposites = _opposites(vocabulary - here) - vocabulary - prompt
-    return any(stem in opposites for stem in near)
 
 
 def _earned_kind(frame: _Frame, found: _Found, said: str, text: str) -> str:
@@ -1375,17 +1336,14 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
                 phrasing = _phrasing(text)
                 if found.polarity_ok and _acted_by_object(frame, found, phrasing):
                     against.append(_Evidence("reordered", found, text))
-                elif found.polarity_ok and _inverted(frame, found, phrasing, vocabulary, prompt):
-                    against.append(_Evidence("inverted", found, text))
                 elif found.polarity_ok and _withheld(frame, found, phrasing, present, prompt):
                     against.append(_Evidence("withheld", found, text))
                 elif found.polarity_ok:
                     kind = _earned_kind(frame, found, said, text)
                     if kind == "stated" and not keys and len(phrasing.stems) == 1:
-                        faulted = _faulted(frame, found) or _qualified_against(
-                            frame, found, vocabulary, prompt
-                        )
-                        kind = "faulted" if faulted else "term"  # one word, of nothing in particular
+                        kind = (
+                            "faulted" if _faulted(frame, found) else "term"
+                        )  # one word, of nothing in particular
                     earned.append(_Evidence(kind, found, text))
                 elif found.negated and not found.bears:
                     if phrasing.negative:  # "pas une question de saturation": not "ne sature pas"
@@ -1413,7 +1371,7 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
         if rival is not None and best.kind == "stated":
             return _Evidence("doubled", best.found, best.phrasing, rival)
         return best
-    for kind in ("withheld", "negated", "swapped", "unbound", "reordered", "inverted", "scope", "opposite"):
+    for kind in ("withheld", "negated", "swapped", "unbound", "reordered", "scope", "opposite"):
         for evidence in against:
             if evidence.kind == kind:
                 return evidence
@@ -1427,7 +1385,7 @@ _REASONS = {
     "stated": "stated in one clause",
     "carried": "stated, its subject carried from the clause before",
     "term": "one rubric word in a clause with a verb",
-    "faulted": "one rubric word in a clause that finds fault (trop, mal, enlever …) or says the opposite of its qualifier",
+    "faulted": "one rubric word in a clause that finds fault (trop, mal, enlever …)",
     "implied": "stated, no subject named (the prompt's)",
     "loose": "its words spread over the clause",
     "doubled": "stated, but said of another subject too (role swap?)",
@@ -1443,8 +1401,8 @@ _REASONS = {
     "scope": "a negative phrasing, but the clause's negation bears on other words",
     "mixed": "weak evidence (one word, no subject named, a typo …) and a listed confusion elsewhere",
     "reordered": "a subject of the question does what the phrasing does to it (roles swapped?)",
-    "inverted": "the opposite of one of its words stands between its words (relation reversed?)",
     "withheld": 'stated, then "sans" denies another word of the idea (made without what it needs?)',
+    "shared": "its words all belong to another idea stated in the same clause",
     "swapped": "said of another subject (role swap?)",
     "unbound": "said of no subject",
     "partial": "part of a phrasing",
@@ -1464,7 +1422,6 @@ _PREFIX = {
     "opposite": "opposite: ",
     "scope": "scope: ",
     "reordered": "reordered: ",
-    "inverted": "inverted: ",
     "withheld": "withheld: ",
     "keywords": "keywords: ",
     "list": "keywords: ",
@@ -1537,6 +1494,53 @@ def _settled(evidence: _Evidence, evidences: list[_Evidence]) -> _Evidence:
     return evidence
 
 
+def _positions(matcher: _Matcher, text: str, clause: int) -> frozenset[int]:
+    """Where the words of phrasing ``text`` are in ``clause``."""
+    phrasing = _phrasing(text)
+    places = [matcher.where(s, w).get(clause) for s, w in zip(phrasing.stems, phrasing.words, strict=True)]
+    return frozenset(p[0] for p in places if p is not None)
+
+
+def _unshared(
+    question: ShortAnswer, matcher: _Matcher, evidences: list[_Evidence], prompt: frozenset[str]
+) -> list[_Evidence]:
+    """An idea earned only by words that another idea's phrasings take in the same clause, the
+    prompt's words aside ("une fuite de données du futur … et le test devient trop optimiste"
+    earns the leak, not "tester sur le futur"), and found in no other clause, is those words'
+    other claim: in doubt, not earned."""
+    earning = [e.kind in _EARNING and e.found is not None for e in evidences]
+    if sum(earning) < 2:
+        return evidences
+    # each idea's phrasings found with their polarity: (clause, where their words are)
+    places = [
+        [
+            (f.clause, _positions(matcher, text, f.clause))
+            for text in idea.phrasings
+            for f in matcher.find(text)
+            if f.polarity_ok
+        ]
+        for idea in question.rubric
+    ]
+    result = list(evidences)
+    stems = matcher.answer.stems
+    for number, evidence in enumerate(evidences):
+        found = evidence.found
+        if not earning[number] or found is None:
+            continue
+        clause = found.clause
+        taken = [frozenset().union(*(p for c, p in found_ if c == clause)) for found_ in places]
+        mine = frozenset(k for k in taken[number] if stems[k] not in prompt)
+        elsewhere = any(c != clause for c, _ in places[number])
+        for other in range(len(question.rubric)):
+            if other == number or not earning[other]:
+                continue
+            if mine and mine <= taken[other] and not taken[other] <= taken[number]:
+                if not elsewhere:
+                    result[number] = _Evidence("shared", found, evidence.phrasing)
+                break
+    return result
+
+
 @lru_cache(maxsize=1024)
 def _prompt_stems(prompt: str) -> frozenset[str]:
     return frozenset(normalise(prompt))
@@ -1573,6 +1577,7 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
             evidence = _Evidence("list" if bare else "keywords", evidence.found, evidence.phrasing)
         evidences.append(evidence)
     evidences = [_settled(e, evidences) for e in evidences]
+    evidences = _unshared(question, matcher, evidences, prompt)
     if any(e.kind in ("unless", "contradicted", "overruled") for e in evidences):
         tainted = _confused_sentences(question, matcher)
         evidences = [

@@ -468,3 +468,62 @@ def test_a_word_that_begins_another_is_no_typo_of_it() -> None:
 def test_reversed_roles_and_times_earn_nothing(qid: str, answer: str, idea: int) -> None:
     decision = grade_short(bank_question(qid), answer)
     assert decision.ideas[idea].points == 0
+
+
+def test_ne_ni_ni_negates_each_of_its_members() -> None:
+    answer = "Ce n'est ni pour empêcher de recopier l'entrée ni pour compresser : c'est une convention."
+    assert clauses(answer)[0].endswith("ni pour compresser")
+    decision = grade_short(bank_question("autoencoders-code-petit"), answer)
+    assert decision.score == 0 and decision.confidence >= THRESHOLD
+
+
+def test_a_negation_that_denies_an_action_on_an_object_leaves_the_subject_there() -> None:
+    """ "le dropout ne désactive aucun neurone" denies the neurons' deactivation, not the dropout:
+    it is no "sans dropout" for the evaluation idea."""
+    answer = (
+        "Pendant l'entraînement le dropout ne désactive aucun neurone ; eval() sert à calculer les gradients."
+    )
+    decision = grade_short(bank_question("fitting-dropout-eval"), answer)
+    assert decision.score == 0 and decision.confidence >= THRESHOLD
+    # a negation after the keyword with nothing more after it still denies the keyword
+    denied = "Les variables corrélées au sexe n'y sont pour rien."
+    assert grade_short(bank_question("ethics-variable-retiree"), denied).ideas[0].points == 0
+
+
+def test_a_claim_followed_by_sans_and_another_noun_of_the_idea_is_withheld() -> None:
+    answer = (
+        "XOR n'est pas séparable par une droite ; on ajoute des couches cachées, mais sans aucune activation."
+    )
+    decision = grade_short(bank_question("perceptron-xor"), answer)
+    assert decision.ideas[1].points == 0 and decision.ideas[1].matched.startswith("withheld: ")
+    assert decision.confidence < THRESHOLD
+    # "sans" before a verb says how, not what is missing: "sans s'évanouir"
+    kept = grade_short(
+        bank_question("residual-reseaux-profonds"), "Le gradient circule par le raccourci sans s'évanouir."
+    )
+    assert kept.ideas[0].points == 1 and kept.confidence >= THRESHOLD
+
+
+def test_keywords_cut_by_semicolons_with_one_verb_among_them_claim_nothing() -> None:
+    decision = grade_short(
+        bank_question("activations-relu-vs-sigmoide"),
+        "saturation ; gradient qui s'évanouit ; dérivée 1 ; rapide",
+    )
+    assert decision.score == 0
+    assert has_verb("La sigmoïde sature ; ReLU garde une dérivée de 1 ; elle est rapide.")
+
+
+def test_an_idea_earned_only_by_another_idea_s_words_in_its_clause_goes_to_review() -> None:
+    answer = "Parce que ça crée une fuite de données du futur vers l'entraînement et le test devient trop optimiste."
+    decision = grade_short(bank_question("time-series-melange-aleatoire"), answer)
+    assert [idea.points for idea in decision.ideas] == [1, 0]
+    assert decision.confidence < THRESHOLD
+    both = "Mélanger fait fuiter le futur dans l'entraînement ; il faut entraîner sur le passé et tester sur la période qui suit."
+    assert grade_short(bank_question("time-series-melange-aleatoire"), both).score == 2
+
+
+def test_an_object_named_in_another_subject_s_clause_is_no_role_swap() -> None:
+    answer = "Le générateur crée des images à partir d'un bruit aléatoire, le discriminateur dit si une image est vraie ou fausse."
+    decision = grade_short(bank_question("gans-deux-reseaux"), answer)
+    assert [idea.points for idea in decision.ideas][:2] == [1, 1]
+    assert decision.confidence >= THRESHOLD

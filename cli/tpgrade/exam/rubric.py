@@ -17,11 +17,20 @@ preposition, nor one set in contrast: "contrairement à la détection"), else
 the one named after it behind a preposition ("… par la détection"), else the
 subject of the clause before (a pronoun carries it). An ``unless`` claim that
 is stated withholds the idea it mimics, and a phrasing said of another
-subject of the question is a role swap.
+subject of the question is a role swap (a claim said of its subject and of
+another one too goes to review, unless that other clause states an idea of its
+own). A negation after the keyword denies it ("… n'y sont pour rien"), but not
+when it denies an action on an object named after it ("le dropout ne désactive
+aucun neurone"); "ne … ni X ni Y" negates each of its members. A claim followed
+by "sans" and another noun of the idea ("des couches cachées, mais sans
+activation") is withheld; an idea whose words, the prompt's aside, all belong to
+another idea stated in the same clause, and found nowhere else, is that idea's
+words (review).
 
 An answer with no verb at all earns nothing automatically: a bare list of
-short items ("symétrie, inégalité triangulaire") is zeroed without review, a
-lone noun phrase or words joined by "et" go to review. An idea found in the
+short items ("symétrie, inégalité triangulaire", or three items or more cut by
+";" of which one at most has a verb) is zeroed without review, a lone noun
+phrase or words joined by "et" go to review. An idea found in the
 clause of a stated confusion is the confusion's words (zeroed); found
 elsewhere in the confusion's sentence, it goes to review. A confusion written
 as a purpose ("pour que le softmax sature") is stated only as one. Each decision carries a
@@ -208,6 +217,7 @@ CONFIDENCE = {
     "faulted": 0.6,  # the same, in a clause that finds fault with something ("trop", "mal", "enlever")
     "implied": 0.9,  # no subject named; the prompt's
     "loose": 0.7,  # the phrasing's words spread over the clause
+    "doubled": 0.7,  # stated, and said of another subject of the question too
     "typo": 0.8,
     "no verb": 0.8,  # stated in a clause without a verb ("Solution : early stopping"), verbs elsewhere
     "contradicted": 0.5,
@@ -220,6 +230,8 @@ CONFIDENCE = {
     "mixed": 0.7,  # weak evidence, in an answer that states a listed confusion elsewhere
     "scope": 0.6,  # a negative phrasing, the clause's negation on other words
     "reordered": 0.6,  # a phrasing that starts with a verb, found after a subject doing it
+    "withheld": 0.6,  # followed by "sans" and another word of the idea: "couches cachées, mais sans activation"
+    "shared": 0.6,  # its words all belong to another idea's phrasing in the same clause
     "swapped": 0.6,  # said of another subject, and no confusion listed for it
     "unbound": 0.6,  # said of no subject at all
     "partial": 0.6,  # all but one word of a phrasing of three or more
@@ -613,8 +625,29 @@ def _states(answer: _Answer) -> bool:
             items[-1].append(i)
     items = [item for item in items if item]
     if len(items) < 2 or any(len(item) > 3 for item in items):
-        return True
+        return _states_beyond_a_list(answer)
     return any(len(item) > 1 and any(answer.verb[i] for i in item) for item in items)
+
+
+_LIST_ITEMS = 3  # items of a list of keywords that one verb among them does not make a statement
+
+
+def _states_beyond_a_list(answer: _Answer) -> bool:
+    """False for a list of three items or more cut by ``;`` or line breaks, each of a few
+    content words, where one item at most has a verb ("saturation ; gradient qui s'évanouit ;
+    dérivée 1 ; rapide"): keywords, one of them with a verb, claim nothing."""
+    items: list[list[int]] = [[]]
+    for i, word in enumerate(answer.words):
+        if word in (";", "\n"):
+            items.append([])
+        elif word in _SENTENCE_ENDS and i < len(answer.words) - 1:
+            return True  # sentences, not a list
+        elif answer.stems[i] is not None:
+            items[-1].append(i)
+    items = [item for item in items if item]
+    if len(items) < _LIST_ITEMS or any(len(item) > _LIST_ITEM_WORDS for item in items):
+        return True
+    return sum(any(answer.verb[i] for i in item) for item in items) > 1
 
 
 # --- typos --------------------------------------------------------------------------------
@@ -744,8 +777,10 @@ def _frame(answer: _Answer, keys: frozenset[_Key]) -> _Frame:
         if (word == "," and within) or i == split:
             opening = 2
         if opening == 1:
-            ahead = range(i + 1, min(len(words), i + 4))
-            if word in _RELATIVES:  # "qui n'existent pas": a relative clause negated on its own
+            ahead = _ahead(answer, i)
+            if i > 0 and words[i - 1] in _wordset("ni nor"):
+                opening = 0  # "ni pour empêcher …, ni pour compresser": still the clause "ni" negates
+            elif word in _RELATIVES:  # "qui n'existent pas": a relative clause negated on its own
                 opening = 2 * any(words[j] in _NEGATIONS for j in ahead)
             elif word in ("que", "qu") and any(w in _COMPARATIVES for w in words[max(0, i - 4) : i]):
                 opening = 0  # "plus précise que la segmentation": a comparison, not a clause
@@ -802,6 +837,17 @@ def _frame(answer: _Answer, keys: frozenset[_Key]) -> _Frame:
         dict(by_clause),
         tuple(carried),
     )
+
+
+def _ahead(answer: _Answer, i: int) -> list[int]:
+    """The three words after ``i`` that a link looks at to see whether a statement follows: not
+    past a break ("… pour compresser : c'est …" is no statement after "pour")."""
+    ahead: list[int] = []
+    for j in range(i + 1, min(len(answer.words), i + 4)):
+        if answer.opens[j] == 2:
+            break
+        ahead.append(j)
+    return ahead
 
 
 def _comma_and(words: tuple[str, ...], i: int) -> bool:
@@ -955,9 +1001,30 @@ def _bears(frame: _Frame, c: int, start: int, end: int, relevance: bool) -> bool
         elif _next_word(answer, j, last) in _RELEVANCE:
             if relevance:  # "… play no role", "… are not the cause", "… n'ont aucun effet"
                 return True
-        elif answer.words[j] not in _FORWARD_NEGATIONS and not any(answer.verb[k] for k in range(end + 1, j)):
+        elif (
+            answer.words[j] not in _FORWARD_NEGATIONS
+            and not any(answer.verb[k] for k in range(end + 1, j))
+            and not _denies_an_object(answer, j, last)
+        ):
             return True
     return False
+
+
+def _denies_an_object(answer: _Answer, j: int, last: int) -> bool:
+    """Whether the negation at ``j`` denies an action done to something named after it ("le
+    dropout ne désactive aucun neurone": the neurons are not deactivated, the dropout is there),
+    not the words before it ("les variables n'y sont pour rien", "le one-hot n'est pas utile")."""
+    verb = next(
+        (k for k in range(j + 1, last + 1) if answer.verb[k] and answer.words[k] not in _NEGATIONS), -1
+    )
+    if verb < 0 or answer.words[verb] in _COPULAS:
+        return False
+    return any(
+        answer.stems[k] is not None
+        and not answer.verb[k]
+        and answer.words[k] not in _NEGATION_BRIDGES | _RELEVANCE
+        for k in range(verb + 1, last + 1)
+    )
 
 
 # --- phrasings ----------------------------------------------------------------------------
@@ -1131,6 +1198,7 @@ class _Evidence:
     kind: str  # a key of CONFIDENCE
     found: _Found | None = None
     phrasing: str = ""
+    rival: _Found | None = None  # "doubled": where another subject is said to do it too
 
     @property
     def confidence(self) -> float:
@@ -1201,6 +1269,32 @@ def _avoided(frame: _Frame, found: _Found) -> bool:
     )
 
 
+def _withheld(
+    frame: _Frame, found: _Found, phrasing: _Phrasing, vocabulary: frozenset[str], prompt: frozenset[str]
+) -> bool:
+    """Whether the clause right after ``found`` (past a bare "mais") opens with "sans"/"without"
+    and denies another word of the idea ("on ajoute des couches cachées, mais sans activation"
+    for a hidden layer with a non-linearity): the claim is made without what it needs."""
+    words, stems = frame.answer.words, frame.answer.stems
+    c = found.clause + 1
+    while c < len(frame.bounds) and all(
+        w in _CLAUSE_OPENERS or w in _wordset("et and ,")
+        for w in words[frame.bounds[c][0] : frame.bounds[c][1] + 1]
+    ):
+        c += 1
+    if c >= len(frame.bounds) or words[frame.bounds[c][0]] not in _WITHOUT:
+        return False
+    first, last = frame.bounds[c]
+    if any(w in _SENTENCE_ENDS for w in words[found.end : first]):
+        return False
+    # the noun that "sans" denies: "sans (aucune) activation", not "sans s'évanouir", "sans toucher"
+    noun = next((k for k in range(first + 1, last + 1) if stems[k] is not None), -1)
+    if noun < 0 or frame.answer.verb[noun] or words[noun].endswith(("er", "ir", "ing")):
+        return False
+    others = vocabulary - frozenset(phrasing.stems) - prompt
+    return stems[noun] in others
+
+
 def _earned_kind(frame: _Frame, found: _Found, said: str, text: str) -> str:
     phrasing = _phrasing(text)
     if (_AVOIDING | _LESS).isdisjoint(phrasing.all_words) and not phrasing.verb and _avoided(frame, found):
@@ -1216,15 +1310,23 @@ def _earned_kind(frame: _Frame, found: _Found, said: str, text: str) -> str:
 
 # Evidence that a stated confusion elsewhere in the answer makes doubtful: a lone word, a subject
 # not named, carried or misspelt, a clause without a verb.
-_WEAK = frozenset(("term", "implied", "carried", "typo", "no verb", "loose", "aside"))
+_WEAK = frozenset(("term", "implied", "carried", "typo", "no verb", "loose", "doubled", "aside"))
 _RANK = ["stated", "carried", "implied", "term", "faulted", "loose", "no verb", "typo", "denied", "aside"]
 
 
-def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str]) -> _Evidence:
+def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: frozenset[str]) -> _Evidence:
     """The evidence for or against one idea; words in ``shared`` (the prompt's, the other
     ideas') found alone make no near miss."""
     frame = matcher.frame
     keys = _keys(idea.subject)
+    vocabulary = frozenset(s for text in idea.phrasings for s in _phrasing(text).stems)
+    # what the idea says is there (not "sans ordre", "ne disparaît pas"): what "sans" may deny
+    present = vocabulary - frozenset(
+        s
+        for text in idea.phrasings
+        if _phrasing(text).negative and not _phrasing(text).local_only
+        for s in _phrasing(text).stems
+    )
     earned: list[_Evidence] = []
     against: list[_Evidence] = []  # why it is not earned, surest first
     for text in idea.phrasings:
@@ -1234,9 +1336,11 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str]) -> _Eviden
                 phrasing = _phrasing(text)
                 if found.polarity_ok and _acted_by_object(frame, found, phrasing):
                     against.append(_Evidence("reordered", found, text))
+                elif found.polarity_ok and _withheld(frame, found, phrasing, present, prompt):
+                    against.append(_Evidence("withheld", found, text))
                 elif found.polarity_ok:
                     kind = _earned_kind(frame, found, said, text)
-                    if kind == "stated" and not keys and len(_phrasing(text).stems) == 1:
+                    if kind == "stated" and not keys and len(phrasing.stems) == 1:
                         kind = (
                             "faulted" if _faulted(frame, found) else "term"
                         )  # one word, of nothing in particular
@@ -1263,10 +1367,11 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str]) -> _Eviden
             return _Evidence("unless", opposite, opposite.phrasing)
     if earned:
         best = min(earned, key=lambda e: _RANK.index(e.kind))
-        if any(e.kind == "swapped" for e in against) and best.kind == "stated":
-            return _Evidence("loose", best.found, best.phrasing)
+        rival = next((e.found for e in against if e.kind == "swapped"), None)
+        if rival is not None and best.kind == "stated":
+            return _Evidence("doubled", best.found, best.phrasing, rival)
         return best
-    for kind in ("negated", "swapped", "unbound", "reordered", "scope", "opposite"):
+    for kind in ("withheld", "negated", "swapped", "unbound", "reordered", "scope", "opposite"):
         for evidence in against:
             if evidence.kind == kind:
                 return evidence
@@ -1282,7 +1387,8 @@ _REASONS = {
     "term": "one rubric word in a clause with a verb",
     "faulted": "one rubric word in a clause that finds fault (trop, mal, enlever …)",
     "implied": "stated, no subject named (the prompt's)",
-    "loose": "its words spread over the clause, or another subject also claims it",
+    "loose": "its words spread over the clause",
+    "doubled": "stated, but said of another subject too (role swap?)",
     "typo": "matched through a typo",
     "no verb": "in a clause without a verb",
     "contradicted": "stated, but a listed confusion is stated too: the confusion wins",
@@ -1295,6 +1401,8 @@ _REASONS = {
     "scope": "a negative phrasing, but the clause's negation bears on other words",
     "mixed": "weak evidence (one word, no subject named, a typo …) and a listed confusion elsewhere",
     "reordered": "a subject of the question does what the phrasing does to it (roles swapped?)",
+    "withheld": 'stated, then "sans" denies another word of the idea (made without what it needs?)',
+    "shared": "its words all belong to another idea stated in the same clause",
     "swapped": "said of another subject (role swap?)",
     "unbound": "said of no subject",
     "partial": "part of a phrasing",
@@ -1314,6 +1422,7 @@ _PREFIX = {
     "opposite": "opposite: ",
     "scope": "scope: ",
     "reordered": "reordered: ",
+    "withheld": "withheld: ",
     "keywords": "keywords: ",
     "list": "keywords: ",
 }
@@ -1325,6 +1434,7 @@ _EARNING = frozenset(
         "term",
         "faulted",
         "loose",
+        "doubled",
         "typo",
         "no verb",
         "denied",
@@ -1372,6 +1482,65 @@ def _confused_sentences(question: ShortAnswer, matcher: _Matcher) -> frozenset[i
     return frozenset(_sentence(matcher.frame.answer, f.start) for f in found if f is not None)
 
 
+def _settled(evidence: _Evidence, evidences: list[_Evidence]) -> _Evidence:
+    """A claim said of another subject too is in doubt, unless that other clause states another
+    idea of the question: "le discriminateur dit si une image est vraie ou fausse" names fake
+    images while saying what the discriminator does, it does not say that it makes them."""
+    rival = evidence.rival
+    if evidence.kind != "doubled" or rival is None:
+        return evidence
+    if any(o.kind == "stated" and o.found is not None and o.found.clause == rival.clause for o in evidences):
+        return _Evidence("stated", evidence.found, evidence.phrasing)
+    return evidence
+
+
+def _positions(matcher: _Matcher, text: str, clause: int) -> frozenset[int]:
+    """Where the words of phrasing ``text`` are in ``clause``."""
+    phrasing = _phrasing(text)
+    places = [matcher.where(s, w).get(clause) for s, w in zip(phrasing.stems, phrasing.words, strict=True)]
+    return frozenset(p[0] for p in places if p is not None)
+
+
+def _unshared(
+    question: ShortAnswer, matcher: _Matcher, evidences: list[_Evidence], prompt: frozenset[str]
+) -> list[_Evidence]:
+    """An idea earned only by words that another idea's phrasings take in the same clause, the
+    prompt's words aside ("une fuite de données du futur … et le test devient trop optimiste"
+    earns the leak, not "tester sur le futur"), and found in no other clause, is those words'
+    other claim: in doubt, not earned."""
+    earning = [e.kind in _EARNING and e.found is not None for e in evidences]
+    if sum(earning) < 2:
+        return evidences
+    # each idea's phrasings found with their polarity: (clause, where their words are)
+    places = [
+        [
+            (f.clause, _positions(matcher, text, f.clause))
+            for text in idea.phrasings
+            for f in matcher.find(text)
+            if f.polarity_ok
+        ]
+        for idea in question.rubric
+    ]
+    result = list(evidences)
+    stems = matcher.answer.stems
+    for number, evidence in enumerate(evidences):
+        found = evidence.found
+        if not earning[number] or found is None:
+            continue
+        clause = found.clause
+        taken = [frozenset().union(*(p for c, p in found_ if c == clause)) for found_ in places]
+        mine = frozenset(k for k in taken[number] if stems[k] not in prompt)
+        elsewhere = any(c != clause for c, _ in places[number])
+        for other in range(len(question.rubric)):
+            if other == number or not earning[other]:
+                continue
+            if mine and mine <= taken[other] and not taken[other] <= taken[number]:
+                if not elsewhere:
+                    result[number] = _Evidence("shared", found, evidence.phrasing)
+                break
+    return result
+
+
 @lru_cache(maxsize=1024)
 def _prompt_stems(prompt: str) -> frozenset[str]:
     return frozenset(normalise(prompt))
@@ -1403,10 +1572,12 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
     evidences: list[_Evidence] = []
     for number, idea in enumerate(question.rubric):
         shared = prompt.union(*(other for k, other in enumerate(stems) if k != number))
-        evidence = _decide(idea, matcher, shared)
+        evidence = _decide(idea, matcher, shared, prompt)
         if verbless and evidence.kind != "absent":
             evidence = _Evidence("list" if bare else "keywords", evidence.found, evidence.phrasing)
         evidences.append(evidence)
+    evidences = [_settled(e, evidences) for e in evidences]
+    evidences = _unshared(question, matcher, evidences, prompt)
     if any(e.kind in ("unless", "contradicted", "overruled") for e in evidences):
         tainted = _confused_sentences(question, matcher)
         evidences = [

@@ -265,6 +265,17 @@ def test_a_replayed_launch_or_one_from_another_browser_is_refused(site: Site, br
     assert counts(site.database) == before
 
 
+def test_an_instructor_elsewhere_is_a_learner_in_this_course(site: Site, browser: httpx2.Client) -> None:
+    roles = ("Learner", "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor")
+    arrived = launch(site, browser, ALICE, roles=roles, custom={"day": "day2"})
+    assert arrived.status_code == 303 and arrived.headers["location"] == "/days/day2"
+    assert browser.get(f"{site.tool}/instructor/days/day2").status_code == 404
+    with httpx2.Client(timeout=30) as assistant:
+        ta = ("http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant",)
+        arrived = launch(site, assistant, PROF, roles=ta, custom={"day": "day2"})
+        assert arrived.headers["location"] == "/instructor/days/day2"
+
+
 def test_a_learner_on_an_instructor_link_gets_the_student_pages_only(
     site: Site, browser: httpx2.Client
 ) -> None:

@@ -42,7 +42,7 @@ DEEP_LINKING = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settin
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 RESOURCE = "LtiResourceLinkRequest"
 DEEP = "LtiDeepLinkingRequest"
-TEACHING = ("#Instructor", "#Administrator", "#ContentDeveloper", "#TeachingAssistant", "#Mentor")
+MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
 LOGIN_TTL_S = 600
 LEEWAY_S = 60
 STATE_COOKIE = "tpgrade_lti_state"
@@ -251,11 +251,20 @@ def _day_of(claims: dict[str, Any]) -> str | None:
     return asked[0] if asked and asked[0] in DAYS else None
 
 
+def _teaches(role: str) -> bool:
+    """An instructor of this course (its membership: Instructor and its sub-roles such as
+    teaching assistant, content developer, the course's administrator), or a site administrator.
+    An institution role says nothing of this course: an instructor elsewhere is a learner here."""
+    if role.startswith(MEMBERSHIP):
+        return role.endswith(("#Instructor", "#ContentDeveloper", "#Administrator")) or "/Instructor#" in role
+    return role.endswith(("/system/person#Administrator", "/institution/person#Administrator"))
+
+
 def _launch_of(claims: dict[str, Any], found: Platform) -> Launch:
     roles = claims.get(LTI + "roles")
     roles = [str(role) for role in roles] if isinstance(roles, list) else []
-    teaching = any(role.endswith(TEACHING) or "#Instructor" in role for role in roles)
-    if not teaching and not any(role.endswith("#Learner") for role in roles):
+    teaching = any(_teaches(role) for role in roles)
+    if not teaching and not any(role.startswith(MEMBERSHIP) and "#Learner" in role for role in roles):
         raise LaunchRefused("Lancement refusé : ni étudiant ni enseignant de ce cours (rôles).", 403)
     name = str(
         claims.get("name") or f"{claims.get('given_name', '')} {claims.get('family_name', '')}".strip()

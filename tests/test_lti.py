@@ -368,3 +368,21 @@ def test_in_a_browser_the_launch_and_the_deep_linking_answer_go_through_by_thems
         browser.close()
     assert [item.item["custom"]["day"] for item in site.platform.deep_links] == ["day3"]
     assert errors == [], errors
+
+
+def test_a_day_that_did_not_move_is_not_read_again(site: Site, browser: httpx2.Client) -> None:
+    launch(site, browser, ALICE, custom={"day": "day2"})
+    hand_in(site, browser, REFERENCE)
+    grade_as_a_worker(site.database)
+    store = PostgresStore(site.database)
+    try:
+        rounds = Passback(store)
+        assert rounds.once() == 1
+        with psycopg.connect(site.database, autocommit=True) as db:
+            db.execute(b"DELETE FROM lti_outbox")  # were the day read again, its score would come back
+        assert rounds.once() == 0 and rows(site.database, "lti_outbox") == 0
+        with psycopg.connect(site.database, autocommit=True) as db:
+            db.execute(b"INSERT INTO day_releases VALUES ('day2', false, NULL)")  # the day moved
+        assert rounds.once() == 1
+    finally:
+        store.close()

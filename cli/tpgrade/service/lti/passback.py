@@ -65,19 +65,44 @@ def comment_of(result: SubmissionResult) -> str:
     return f"tpgrade : {passed} question(s) sur {len(result.questions)} réussie(s){late}."
 
 
-def sync(store: PostgresStore) -> int:
-    """Write each LTI student's current score into the outbox where it changed; how many."""
+_FINGERPRINT = (
+    b"SELECT md5(concat_ws('|', "
+    b"(SELECT count(*) || '/' || coalesce(max(graded_at), '') FROM results WHERE day = %(day)s), "
+    b"(SELECT string_agg(student || submission_hash || grader_version, ',' ORDER BY student) "
+    b"FROM latest WHERE day = %(day)s), "
+    b"(SELECT string_agg(student || question || points || decided_at, ',' ORDER BY student, question) "
+    b"FROM adjustments WHERE day = %(day)s), "
+    b"(SELECT held || '/' || coalesce(released_at::text, '') FROM day_releases WHERE day = %(day)s), "
+    b"(SELECT rules::text || coalesce(late::text, '') FROM day_rules WHERE day = %(day)s), "
+    b"(SELECT count(*) FROM lti_grades WHERE day = %(day)s)))"
+)
+
+
+def sync(store: PostgresStore, seen: dict[str, str] | None = None) -> int:
+    """Write each LTI student's current score into the outbox where it changed; how many.
+    ``seen`` keeps each day's fingerprint (results, adjustments, release, rules, LTI students):
+    a day whose fingerprint has not moved is not read again."""
     days = store.atomically(
         lambda db: [str(r[0]) for r in db.execute(b"SELECT DISTINCT day FROM lti_grades").fetchall()],
         "read the LTI days",
     )
     changed = 0
     for day in days:
+        mark = store.atomically(partial(_fingerprint, day=day), "read the day's state")
+        if seen is not None and seen.get(day) == mark:
+            continue
         if not store.atomically(partial(scores_visible, day=day), "read the release"):
             continue
         results = {r.student: r for r in adjusted_latest(store, day) if r.status == "graded"}
         changed += store.atomically(partial(_wanted, day=day, results=results), "fill the outbox")
+        if seen is not None:
+            seen[day] = mark
     return changed
+
+
+def _fingerprint(db: psycopg.Connection[Any], day: str) -> str:
+    row = db.execute(_FINGERPRINT, {"day": day}).fetchone()
+    return str(row[0]) if row else ""
 
 
 def _wanted(db: psycopg.Connection[Any], day: str, results: dict[str, SubmissionResult]) -> int:
@@ -257,6 +282,7 @@ class Passback:
     def __init__(self, store: PostgresStore, interval: float = 5.0, post: Post = http_post) -> None:
         self.store, self.interval = store, interval
         self.sender = Sender(store, post)
+        self._seen: dict[str, str] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tpgrade-lti-passback", daemon=True)
 
@@ -268,7 +294,7 @@ class Passback:
         self._thread.join(timeout=30)
 
     def once(self) -> int:
-        sync(self.store)
+        sync(self.store, self._seen)
         return self.sender.send()
 
     def _run(self) -> None:

@@ -12,14 +12,13 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import markdown
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
@@ -30,13 +29,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.middleware.sessions import SessionMiddleware
 
-from tpgrade.cluster.jobs import JobOptions, queue_state
-from tpgrade.cohort.adjustments import apply_adjustments
-from tpgrade.cohort.latepolicy import apply_policy, late_days
+from tpgrade.cluster.jobs import queue_state
 from tpgrade.errors import InputError, StoreError
 from tpgrade.models import QuestionResult
 from tpgrade.reports.feedback import feedback_markdown
-from tpgrade.service.accounts import Account, end_session, open_session, token_hash
+from tpgrade.service.accounts import end_session, open_session, token_hash
 from tpgrade.service.api_docs import UPLOAD_BODY, answers, openapi_31
 from tpgrade.service.context import (
     STATE_LABELS,
@@ -48,14 +45,23 @@ from tpgrade.service.context import (
     render,
 )
 from tpgrade.service.guards import BodyTooLarge, BodyTooSlow, Guards, too_large_response, too_slow_response
-from tpgrade.service.handin import NotReady, hand_in
-from tpgrade.service.instructor import scores_visible
 from tpgrade.service.instructor_web import instructor_routes
 from tpgrade.service.live import FINAL
 from tpgrade.service.lti.launch import PlatformKeys
 from tpgrade.service.lti.web import lti_routes
-from tpgrade.service.policy import Window, rules_of, rules_said, shown_time
-from tpgrade.service.status import HandIn, hand_in_of, history
+from tpgrade.service.status import HandIn
+from tpgrade.service.student_view import (
+    OwnedApi,
+    OwnedPage,
+    address_allowed,
+    as_shown,
+    day_window,
+    own_hand_ins,
+    owned_hand_in,
+    receive,
+    require_open,
+    waiting_text,
+)
 from tpgrade.statuses import question_label
 
 HERE = Path(__file__).parent
@@ -150,28 +156,6 @@ def create_app(config: ServiceConfig, keys: PlatformKeys | None = None) -> Any:
     return Guards(api, config.max_upload_bytes, config.body_idle_s)
 
 
-def waiting_text(item: HandIn) -> str:
-    """Where a pending hand-in stands, in one French sentence (the page and its live updates)."""
-    if item.state == "running":
-        about = f" (environ {round(item.estimate_s)} s)" if item.estimate_s else ""
-        return f"Correction en cours{about}."
-    ahead = f"{item.position} rendu(s) avant le vôtre." if item.position else "Le vôtre est le prochain."
-    about = f" Retour estimé dans {round(item.estimate_s)} s environ." if item.estimate_s else ""
-    return ahead + about
-
-
-def owned_page(request: Request, submission_id: str, account: PageAccount) -> HandIn:
-    return _own(request.app.state.service, account, submission_id)
-
-
-def owned_api(request: Request, submission_id: str, account: ApiAccount) -> HandIn:
-    return _own(request.app.state.service, account, submission_id)
-
-
-OwnedPage = Annotated[HandIn, Depends(owned_page)]
-OwnedApi = Annotated[HandIn, Depends(owned_api)]
-
-
 def _documented(api: FastAPI) -> dict[str, Any]:
     if api.openapi_schema is None:
         api.openapi_schema = FastAPI.openapi(api)
@@ -223,8 +207,8 @@ def _routes(api: FastAPI, service: Service) -> None:
         if account.role == "instructor":
             state = service.run(queue_state, "read the queue")
             return render(request, "instructor.html", account=account, days=days, state=state)
-        mine = _mine(service, account)
-        windows = {day: _window(service, day)[0] for day in days}
+        mine = own_hand_ins(service, account)
+        windows = {day: day_window(service, day)[0] for day in days}
         return render(request, "home.html", account=account, days=days, windows=windows, submissions=mine)
 
     @api.get("/login/{token}", include_in_schema=False)
@@ -254,18 +238,18 @@ def _routes(api: FastAPI, service: Service) -> None:
 
     @api.get("/days/{day}", response_class=HTMLResponse, include_in_schema=False)
     def day_page(request: Request, day: str, account: PageAccount) -> Response:
-        _open(service, day)
+        require_open(service, day)
         if account.role != "student":
             raise HTTPException(403, "Seuls les étudiants rendent un TP.")
-        mine = _mine(service, account, day)
-        window, said = _window(service, day)
+        mine = own_hand_ins(service, account, day)
+        window, said = day_window(service, day)
         return render(
             request, "day.html", account=account, day=day, submissions=mine, window=window, rules=said
         )
 
     @api.post("/days/{day}/submissions", include_in_schema=False)
     async def upload_page(request: Request, day: str, account: PageAccount) -> Response:
-        _address_allowed(service, request)
+        address_allowed(service, request)
         async with request.form(max_files=1, max_fields=4) as form:
             check_csrf(request, form.get("csrf"))
             upload = form.get("file")
@@ -274,12 +258,12 @@ def _routes(api: FastAPI, service: Service) -> None:
                     400, "Choisissez un fichier (le notebook .ipynb ou le .py) avant d'envoyer."
                 )
             name, content = upload.filename, await upload.read()
-        item = await run_in_threadpool(_receive, service, account, day, name, content)
+        item = await run_in_threadpool(receive, service, account, day, name, content)
         return RedirectResponse(f"/submissions/{item.id}", 303)
 
     @api.get("/submissions/{submission_id}", response_class=HTMLResponse, include_in_schema=False)
     def submission_page(request: Request, submission_id: str, account: PageAccount) -> Response:
-        item = _own(service, account, submission_id)
+        item = owned_hand_in(service, account, submission_id)
         feedback = ""
         if item.result is not None and item.state == "graded":
             feedback = markdown.markdown(feedback_markdown(item.result, item.day), extensions=["tables"])
@@ -306,7 +290,7 @@ def _routes(api: FastAPI, service: Service) -> None:
 
     @api.get("/submissions/{submission_id}/receipt.jws", include_in_schema=False)
     def receipt_page(submission_id: str, account: PageAccount) -> Response:
-        item = _own(service, account, submission_id)
+        item = owned_hand_in(service, account, submission_id)
         disposition = f'attachment; filename="recu-{item.day}-{item.id}.jws"'
         return Response(
             item.receipt + "\n", media_type="application/jose", headers={"content-disposition": disposition}
@@ -320,7 +304,7 @@ def _routes(api: FastAPI, service: Service) -> None:
     @api.get("/api/v1/days", tags=["submissions"], responses=answers(401, 503))
     def api_days(account: ApiAccount) -> list[str]:
         """The days open for hand-in now."""
-        return [day for day in service.open_days() if _window(service, day)[0] == "open"]
+        return [day for day in service.open_days() if day_window(service, day)[0] == "open"]
 
     @api.post(
         "/api/v1/submissions",
@@ -331,24 +315,24 @@ def _routes(api: FastAPI, service: Service) -> None:
     )
     async def api_upload(request: Request, account: ApiAccount) -> ReceiptOut:
         """Hand in ``file`` for ``day`` (multipart); the receipt, rejected or queued."""
-        _address_allowed(service, request)
+        address_allowed(service, request)
         async with request.form(max_files=1, max_fields=4) as form:
             upload, day = form.get("file"), form.get("day")
             if not isinstance(upload, UploadFile) or not isinstance(day, str):
                 raise HTTPException(422, "multipart fields 'day' and 'file' are required")
             name, content = upload.filename or "", await upload.read()
-        item = await run_in_threadpool(_receive, service, account, day, name, content)
+        item = await run_in_threadpool(receive, service, account, day, name, content)
         return ReceiptOut(**_out(item).model_dump(include=set(ReceiptOut.model_fields)))
 
     @api.get("/api/v1/submissions", tags=["submissions"], responses=answers(401, 503))
     def api_list(account: ApiAccount, day: str | None = None) -> list[SubmissionOut]:
         """The account's own submissions, newest first."""
-        return [_out(item) for item in _mine(service, account, day)]
+        return [_out(item) for item in own_hand_ins(service, account, day)]
 
     @api.get("/api/v1/submissions/{submission_id}", tags=["submissions"], responses=answers(401, 404, 503))
     def api_submission(submission_id: str, account: ApiAccount) -> SubmissionOut:
         """One of the account's submissions: its status, and its scores once graded."""
-        return _out(_own(service, account, submission_id))
+        return _out(owned_hand_in(service, account, submission_id))
 
     @api.get(
         "/api/v1/submissions/{submission_id}/events",
@@ -362,118 +346,7 @@ def _routes(api: FastAPI, service: Service) -> None:
         stream ends after a few minutes if it is still pending: open it again."""
         async for seen in service.watcher.changes(item, service.config.stream_s):
             if seen.state in FINAL:
-                shown = await run_in_threadpool(_as_shown, service, [seen])
+                shown = await run_in_threadpool(as_shown, service, [seen])
                 yield ServerSentEvent(event="done", data=_out(shown[0]).model_dump(mode="json"))
                 return
             yield ServerSentEvent(event="state", data=_out(seen).model_dump(mode="json"))
-
-
-def _address_allowed(service: Service, request: Request) -> None:
-    """Refuse an upload before its body is read when its address sends too many."""
-    if not service.upload_allowed(request.client.host if request.client else "-"):
-        raise HTTPException(429, "Trop d'envois depuis cette adresse : attendez une minute.")
-
-
-def _open(service: Service, day: str) -> None:
-    if day not in service.open_days():
-        raise HTTPException(404, "Ce TP n'est pas ouvert au rendu.")
-
-
-def _window(service: Service, day: str) -> tuple[Window, list[str]]:
-    """Whether ``day`` takes hand-ins now, and its rules in French."""
-    rules, late = service.run(lambda db: rules_of(db, day), "read the day's rules")
-    now = datetime.now(UTC)
-    return rules.window(now), rules_said(rules, late, now)
-
-
-def _own(service: Service, account: Account, submission_id: str) -> HandIn:
-    item = service.run(lambda db: hand_in_of(db, account.id, submission_id), "read the submission")
-    if item is None:
-        raise HTTPException(404, "Rendu introuvable.")
-    return _as_shown(service, [item])[0]
-
-
-def _mine(service: Service, account: Account, day: str | None = None) -> list[HandIn]:
-    return _as_shown(service, service.run(lambda db: history(db, account.id, day), "read the submissions"))
-
-
-def _as_shown(service: Service, items: list[HandIn]) -> list[HandIn]:
-    """What the student may see: how late each hand-in is; scores held until the day is
-    released; the instructor's adjustments of that very submission and the late penalty applied."""
-    days = {item.day for item in items}
-    graded = {item.day for item in items if item.state == "graded" and item.result is not None}
-    with service.pool.borrow() as store:
-        late = {day: store.atomically(partial(rules_of, day=day), "read")[1] for day in days}
-        visible = {day: store.atomically(partial(scores_visible, day=day), "read") for day in graded}
-        adjustments = {day: store.adjustments(day) for day in graded if visible[day]}
-    shown = []
-    for item in items:
-        policy = late[item.day]
-        item = replace(item, days_late=late_days(item.received_at, policy))
-        if item.state != "graded" or item.result is None:
-            shown.append(item)
-        elif not visible[item.day]:
-            public = {name: check.status for name, check in item.result.public_checks.items()}
-            shown.append(replace(item, result=None, held=True, public=public))
-        else:
-            mine = [
-                a
-                for a in adjustments[item.day]
-                if a.student == item.student and a.submission_hash == item.sha256
-            ]
-            (result,), _ = apply_adjustments([item.result], mine)
-            if policy is not None:
-                (result,) = apply_policy([result], policy)
-            shown.append(replace(item, result=result))
-    return shown
-
-
-def _receive(service: Service, account: Account, day: str, file_name: str, content: bytes) -> HandIn:
-    """Store, queue and sign one upload, within the account's hourly allowance."""
-    if account.role != "student" or account.student is None:
-        raise HTTPException(403, "Seuls les étudiants rendent un TP.")
-    _open(service, day)
-    now = datetime.now(UTC)
-    rules, _ = service.run(lambda db: rules_of(db, day), "read the day's rules")
-    if rules.window(now) == "not_yet":
-        assert rules.opens is not None
-        raise HTTPException(
-            403, f"Le rendu du TP {day} n'est pas encore ouvert : il ouvre le {shown_time(rules.opens)}."
-        )
-    if rules.window(now) == "closed":
-        assert rules.closes is not None
-        raise HTTPException(403, f"Le rendu du TP {day} est fermé depuis le {shown_time(rules.closes)}.")
-    recent = service.run(
-        lambda db: db.execute(
-            b"SELECT count(*) FROM web_submissions WHERE account = %s AND day = %s "
-            b"AND received_at > now() - interval '1 hour'",
-            (account.id, day),
-        ).fetchone(),
-        "count the recent uploads",
-    )
-    limit = rules.uploads_per_hour or service.config.uploads_per_hour
-    if recent is not None and int(recent[0]) >= limit:
-        raise HTTPException(
-            429, f"Limite atteinte : {limit} rendus par heure pour ce TP. Réessayez plus tard."
-        )
-    with service.pool.borrow() as store:
-        held = not store.atomically(partial(scores_visible, day=day), "read the day's release")
-        try:
-            done = hand_in(
-                store,
-                service.queue,
-                account,
-                day,
-                file_name,
-                content,
-                service.signing_key,
-                service.config.kind,
-                JobOptions(public_checks=held),  # the verdicts a student sees while scores are held
-            )
-        except NotReady:
-            raise HTTPException(
-                503, "Aucun correcteur n'est prêt pour ce TP : réessayez dans une minute."
-            ) from None
-    item = service.run(lambda db: hand_in_of(db, account.id, done.receipt.id), "read the submission")
-    assert item is not None
-    return item

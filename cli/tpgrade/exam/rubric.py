@@ -52,6 +52,7 @@ from itertools import pairwise
 
 import snowballstemmer
 
+from tpgrade.exam.doubts import OPPOSITES, hedged_stretches, opposed
 from tpgrade.exam.lexicon import FAMILIES, GENERIC, NUMBERS, STOP_WORDS
 from tpgrade.exam.schema import Claim, KeyIdea, ShortAnswer
 
@@ -193,6 +194,7 @@ _FAULTS = _wordset(
     "trop mal inutile inutiles lent lente lents enlever enleve retirer retire supprimer supprime faux fausse "
     "erreur bug panne mauvais mauvaise too slow wrong useless remove"
 )  # "moins de bruit": just before a phrasing, it denies it too
+_COUNTERFACTUAL = _wordset("sans without sinon otherwise")
 _STATEMENT_STARTS = _PRONOUNS | _wordset("ne n pas not no jamais aucun aucune non sans without")
 _EXCEPTIONS = {
     "noyaux": "noyau",
@@ -231,6 +233,8 @@ CONFIDENCE = {
     "scope": 0.6,  # a negative phrasing, the clause's negation on other words
     "reordered": 0.6,  # a phrasing that starts with a verb, found after a subject doing it
     "withheld": 0.6,  # followed by "sans" and another word of the idea: "couches cachées, mais sans activation"
+    "hedged": 0.6,  # in a sentence that hedges ("peut-être", "je ne sais pas") or asks ("… ?")
+    "opposed": 0.6,  # its clause says the opposite of a word of the idea ("pour les entrées négatives")
     "shared": 0.6,  # its words all belong to another idea's phrasing in the same clause
     "swapped": 0.6,  # said of another subject, and no confusion listed for it
     "unbound": 0.6,  # said of no subject at all
@@ -1109,6 +1113,25 @@ class _Matcher:
             if stem is not None:
                 buckets[stem[:2]].add(stem)
         self._buckets = buckets
+        self.hedged = hedged_stretches(self.answer.words, _stretches(self.answer))
+
+    def opposes(self, found: _Found, claim: frozenset[str]) -> bool:
+        """Whether ``found``'s clause holds a word opposite to one of ``claim`` (stems) instead of
+        it; not a word that "non" denies ("non-negative"), nor in a sentence that says what
+        happens without something ("sans padding, les bords comptent moins")."""
+        answer = self.answer
+        first, last = self.frame.bounds[found.clause]
+        opening = found.start
+        while opening > 0 and answer.words[opening - 1] not in _SENTENCE_ENDS:
+            opening -= 1
+        if any(w in _COUNTERFACTUAL for w in answer.words[opening : found.start]):
+            return False
+        clause = frozenset(
+            s
+            for k, s in enumerate(answer.stems[first : last + 1], first)
+            if s is not None and k not in answer.local
+        )
+        return opposed(clause, claim, _opposite_groups())
 
     def where(self, stem: str, word: str) -> dict[int, tuple[int, int, bool]]:
         """Per clause, the first occurrence of ``stem`` (from ``word``): (start, end, typo)."""
@@ -1188,6 +1211,13 @@ class _Matcher:
             for found in counts.values()
         )
         return total if close else 0
+
+
+@lru_cache(maxsize=1)
+def _opposite_groups() -> tuple[tuple[frozenset[str], ...], ...]:
+    return tuple(
+        tuple(frozenset(_stem(w) for w in side.split()) for side in line.split("|")) for line in OPPOSITES
+    )
 
 
 # --- decisions ----------------------------------------------------------------------------
@@ -1310,8 +1340,11 @@ def _earned_kind(frame: _Frame, found: _Found, said: str, text: str) -> str:
 
 # Evidence that a stated confusion elsewhere in the answer makes doubtful: a lone word, a subject
 # not named, carried or misspelt, a clause without a verb.
-_WEAK = frozenset(("term", "implied", "carried", "typo", "no verb", "loose", "doubled", "aside"))
-_RANK = ["stated", "carried", "implied", "term", "faulted", "loose", "no verb", "typo", "denied", "aside"]
+_WEAK = frozenset(("term", "implied", "carried", "typo", "no verb", "loose", "doubled", "aside", "hedged"))
+_RANK = (
+    *("stated", "carried", "implied", "term", "faulted", "loose"),
+    *("no verb", "typo", "denied", "aside", "hedged"),
+)
 
 
 def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: frozenset[str]) -> _Evidence:
@@ -1329,12 +1362,17 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
     )
     earned: list[_Evidence] = []
     against: list[_Evidence] = []  # why it is not earned, surest first
+    claimed = _prompt_stems(idea.idea)
     for text in idea.phrasings:
         for found in matcher.find(text):
             said = _said_of(frame, found, keys, idea.implied)
             if said in ("stated", "carried", "implied"):
                 phrasing = _phrasing(text)
-                if found.polarity_ok and _acted_by_object(frame, found, phrasing):
+                if found.polarity_ok and matcher.hedged[found.start]:
+                    earned.append(_Evidence("hedged", found, text))
+                elif found.polarity_ok and matcher.opposes(found, claimed | frozenset(phrasing.stems)):
+                    against.append(_Evidence("opposed", found, text))
+                elif found.polarity_ok and _acted_by_object(frame, found, phrasing):
                     against.append(_Evidence("reordered", found, text))
                 elif found.polarity_ok and _withheld(frame, found, phrasing, present, prompt):
                     against.append(_Evidence("withheld", found, text))
@@ -1371,7 +1409,7 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
         if rival is not None and best.kind == "stated":
             return _Evidence("doubled", best.found, best.phrasing, rival)
         return best
-    for kind in ("withheld", "negated", "swapped", "unbound", "reordered", "scope", "opposite"):
+    for kind in ("withheld", "opposed", "negated", "swapped", "unbound", "reordered", "scope", "opposite"):
         for evidence in against:
             if evidence.kind == kind:
                 return evidence
@@ -1402,6 +1440,8 @@ _REASONS = {
     "mixed": "weak evidence (one word, no subject named, a typo …) and a listed confusion elsewhere",
     "reordered": "a subject of the question does what the phrasing does to it (roles swapped?)",
     "withheld": 'stated, then "sans" denies another word of the idea (made without what it needs?)',
+    "hedged": "stated in a sentence that hedges or asks (peut-être, je ne sais pas, ?)",
+    "opposed": "its clause says the opposite of a word of the idea (négatif for positif …)",
     "shared": "its words all belong to another idea stated in the same clause",
     "swapped": "said of another subject (role swap?)",
     "unbound": "said of no subject",
@@ -1423,6 +1463,8 @@ _PREFIX = {
     "scope": "scope: ",
     "reordered": "reordered: ",
     "withheld": "withheld: ",
+    "hedged": "hedged: ",
+    "opposed": "opposed: ",
     "keywords": "keywords: ",
     "list": "keywords: ",
 }
@@ -1440,6 +1482,7 @@ _EARNING = frozenset(
         "denied",
         "aside",
         "mixed",
+        "hedged",
     )
 )
 
@@ -1472,6 +1515,21 @@ def _sentence(answer: _Answer, i: int) -> int:
         or (w == "alors" and k + 1 < len(words) and words[k + 1] in ("que", "qu"))
         for k, w in enumerate(words)
     )
+
+
+def _stretches(answer: _Answer) -> list[int]:
+    """For each word, the number of its stretch: sentences cut again at ";" and where a contrast
+    opens; a word that ends one belongs to it."""
+    numbers: list[int] = []
+    current = 0
+    words = answer.words
+    for k, word in enumerate(words):
+        if word in _CONTRASTING or (word == "alors" and k + 1 < len(words) and words[k + 1] in ("que", "qu")):
+            current += 1
+        numbers.append(current)
+        if word in _SENTENCE_ENDS or word == ";":
+            current += 1
+    return numbers
 
 
 def _confused_sentences(question: ShortAnswer, matcher: _Matcher) -> frozenset[int]:

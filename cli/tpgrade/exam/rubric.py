@@ -186,6 +186,7 @@ _INFINITIVE_AFTER = _wordset("pour de d a sans to")
 _AVOIDING = _wordset(
     "evite eviter evitent empeche empecher empechent limite limiter limitent compense reduit reduire "
     "reduisent diminue diminuer diminuent supprime supprimer suppriment elimine eliminer eliminent "
+    "enleve enlever enlevent retire retirer retirent "
     "prevent prevents avoid avoids reduce reduces remove removes eliminate eliminates"
 )
 _LESS = _wordset("moins less fewer")
@@ -194,6 +195,8 @@ _FAULTS = _wordset(
     "trop mal inutile inutiles lent lente lents enlever enleve retirer retire supprimer supprime faux fausse "
     "erreur bug panne mauvais mauvaise too slow wrong useless remove"
 )  # "moins de bruit": just before a phrasing, it denies it too
+_COORDINATORS = _wordset("et ou and or")
+_JOINED_SUBJECT = 3  # content words of a subject that "et" joins to another before their verb
 _COUNTERFACTUAL = _wordset("sans without sinon otherwise")
 _STATEMENT_STARTS = _PRONOUNS | _wordset("ne n pas not no jamais aucun aucune non sans without")
 _EXCEPTIONS = {
@@ -776,6 +779,8 @@ def _frame(answer: _Answer, keys: frozenset[_Key]) -> _Frame:
     within = False  # in a clause opened by "sans" or a negated "qui": it ends at the next comma
     split = -1  # or where a main clause takes over with no comma
     worded = False  # whether the clause being built holds a word yet
+    verbed = False  # and a verb
+    nouns = 0  # and how many content words
     for i, word in enumerate(words):
         opening = answer.opens[i]
         if (word == "," and within) or i == split:
@@ -784,6 +789,10 @@ def _frame(answer: _Answer, keys: frozenset[_Key]) -> _Frame:
             ahead = _ahead(answer, i)
             if i > 0 and words[i - 1] in _wordset("ni nor"):
                 opening = 0  # "ni pour empêcher …, ni pour compresser": still the clause "ni" negates
+            elif word in _COORDINATORS and not verbed and nouns <= _JOINED_SUBJECT:
+                opening = (
+                    0  # subjects joined before their verb: "le rappel et la précision ne servent à rien"
+                )
             elif word in _RELATIVES:  # "qui n'existent pas": a relative clause negated on its own
                 opening = 2 * any(words[j] in _NEGATIONS for j in ahead)
             elif word in ("que", "qu") and any(w in _COMPARATIVES for w in words[max(0, i - 4) : i]):
@@ -802,9 +811,12 @@ def _frame(answer: _Answer, keys: frozenset[_Key]) -> _Frame:
             within, split = False, -1
         if opening == 2 and i > 0 and worded:  # ". ; :" in a row make one break
             current += 1
-            worded = False
+            worded = verbed = False
+            nouns = 0
         clause.append(current)
         worded = worded or word.isalnum()
+        verbed = verbed or answer.verb[i]
+        nouns += answer.stems[i] is not None
     count = current + 1 if words else 0
     bounds = [(len(words), -1)] * count
     negated = [False] * count
@@ -1317,12 +1329,14 @@ def _withheld(
     first, last = frame.bounds[c]
     if any(w in _SENTENCE_ENDS for w in words[found.end : first]):
         return False
-    # the noun that "sans" denies: "sans (aucune) activation", not "sans s'évanouir", "sans toucher"
+    # the noun that "sans" denies: "sans (aucune) activation", "sans aucune donnée récente", not
+    # "sans s'évanouir", "sans toucher"
     noun = next((k for k in range(first + 1, last + 1) if stems[k] is not None), -1)
     if noun < 0 or frame.answer.verb[noun] or words[noun].endswith(("er", "ir", "ing")):
         return False
     others = vocabulary - frozenset(phrasing.stems) - prompt
-    return stems[noun] in others
+    adjective = noun + 1 if noun < last and words[noun + 1] not in _PREPOSITIONS else noun
+    return stems[noun] in others or stems[adjective] in others
 
 
 def _earned_kind(frame: _Frame, found: _Found, said: str, text: str) -> str:

@@ -238,6 +238,7 @@ CONFIDENCE = {
     "withheld": 0.6,  # followed by "sans" and another word of the idea: "couches cachées, mais sans activation"
     "hedged": 0.6,  # in a sentence that hedges ("peut-être", "je ne sais pas") or asks ("… ?")
     "opposed": 0.6,  # its clause says the opposite of a word of the idea ("pour les entrées négatives")
+    "sought": 0.6,  # a failure given as a goal: "pour que les neurones restent identiques"
     "shared": 0.6,  # its words all belong to another idea's phrasing in the same clause
     "swapped": 0.6,  # said of another subject, and no confusion listed for it
     "unbound": 0.6,  # said of no subject at all
@@ -1299,6 +1300,25 @@ def _faulted(frame: _Frame, found: _Found) -> bool:
     return any(w in _FAULTS for w in frame.answer.words[first : last + 1])
 
 
+_GOALS = _wordset("pour afin")
+_GOAL_LINKS = _wordset("que qu de d")
+
+
+def _sought(frame: _Frame, found: _Found) -> bool:
+    """Whether ``found`` is given as a goal ("pour que les neurones restent identiques", "afin de
+    recopier", "so that …", "in order to …"), no verb that denies it between ("pour éviter de")."""
+    answer = frame.answer
+    words = answer.words
+    for k in range(max(0, frame.bounds[found.clause][0] - 1), found.start):
+        after = words[k + 1]
+        goal = (words[k] in _GOALS and (after in _GOAL_LINKS or answer.verb[k + 1])) or (
+            (words[k], after) in (("so", "that"), ("in", "order"))
+        )
+        if goal:
+            return not any(w in _AVOIDING | _EXPLETIVE for w in words[k + 1 : found.start])
+    return False
+
+
 def _avoided(frame: _Frame, found: _Found) -> bool:
     """Whether a verb that denies what follows ("évite", "réduit") comes before ``found`` in its
     clause, or "moins" just before it."""
@@ -1386,6 +1406,8 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
                     earned.append(_Evidence("hedged", found, text))
                 elif found.polarity_ok and matcher.opposes(found, claimed | frozenset(phrasing.stems)):
                     against.append(_Evidence("opposed", found, text))
+                elif found.polarity_ok and idea.failure and not phrasing.negative and _sought(frame, found):
+                    against.append(_Evidence("sought", found, text))
                 elif found.polarity_ok and _acted_by_object(frame, found, phrasing):
                     against.append(_Evidence("reordered", found, text))
                 elif found.polarity_ok and _withheld(frame, found, phrasing, present, prompt):
@@ -1423,7 +1445,17 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
         if rival is not None and best.kind == "stated":
             return _Evidence("doubled", best.found, best.phrasing, rival)
         return best
-    for kind in ("withheld", "opposed", "negated", "swapped", "unbound", "reordered", "scope", "opposite"):
+    for kind in (
+        "withheld",
+        "opposed",
+        "sought",
+        "negated",
+        "swapped",
+        "unbound",
+        "reordered",
+        "scope",
+        "opposite",
+    ):
         for evidence in against:
             if evidence.kind == kind:
                 return evidence
@@ -1456,6 +1488,7 @@ _REASONS = {
     "withheld": 'stated, then "sans" denies another word of the idea (made without what it needs?)',
     "hedged": "stated in a sentence that hedges or asks (peut-être, je ne sais pas, ?)",
     "opposed": "its clause says the opposite of a word of the idea (négatif for positif …)",
+    "sought": "what goes wrong, given as a goal (pour que …)",
     "shared": "its words all belong to another idea stated in the same clause",
     "swapped": "said of another subject (role swap?)",
     "unbound": "said of no subject",
@@ -1479,6 +1512,7 @@ _PREFIX = {
     "withheld": "withheld: ",
     "hedged": "hedged: ",
     "opposed": "opposed: ",
+    "sought": "sought: ",
     "keywords": "keywords: ",
     "list": "keywords: ",
 }

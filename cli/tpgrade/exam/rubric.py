@@ -239,6 +239,7 @@ CONFIDENCE = {
     "hedged": 0.6,  # in a sentence that hedges ("peut-être", "je ne sais pas") or asks ("… ?")
     "opposed": 0.6,  # its clause says the opposite of a word of the idea ("pour les entrées négatives")
     "sought": 0.6,  # a failure given as a goal: "pour que les neurones restent identiques"
+    "cleft": 0.6,  # said of something else put forward: "c'est l'entropie croisée qui …"
     "shared": 0.6,  # its words all belong to another idea's phrasing in the same clause
     "swapped": 0.6,  # said of another subject, and no confusion listed for it
     "unbound": 0.6,  # said of no subject at all
@@ -1300,6 +1301,29 @@ def _faulted(frame: _Frame, found: _Found) -> bool:
     return any(w in _FAULTS for w in frame.answer.words[first : last + 1])
 
 
+_CLEFTS = frozenset({("c", "est"), ("ce", "sont"), ("it", "is"), ("it", "was")})
+_CLEFT_ENDS = _wordset("qui que qu that which who")
+_CLEFT_REACH = 6  # words between "c'est" and "qui"
+
+
+def _put_forward(frame: _Frame, found: _Found, known: frozenset[str]) -> bool:
+    """Whether ``found`` follows a cleft that puts forward something the question and the idea
+    never name ("c'est l'entropie croisée qui n'est pas symétrique", "it is the bias that …"):
+    the claim is said of that, not of what the question is about."""
+    words, stems = frame.answer.words, frame.answer.stems
+    opening = found.start
+    while opening > 0 and words[opening - 1] not in _SENTENCE_ENDS:
+        opening -= 1
+    for c in range(opening, found.start - 1):
+        if (words[c], words[c + 1]) not in _CLEFTS or words[c + 2] not in _ARTICLES | _DETERMINERS:
+            continue  # "c'est l'entropie croisée qui", not "c'est surtout parce que"
+        reach = range(c + 2, min(c + 3 + _CLEFT_REACH, found.start + 1))
+        end = next((q for q in reach if words[q] in _CLEFT_ENDS), c + 2)
+        named = frozenset(stems[k] for k in range(c + 2, end) if stems[k] is not None)
+        return bool(named) and not named & known
+    return False
+
+
 _GOALS = _wordset("pour afin")
 _GOAL_LINKS = _wordset("que qu de d")
 
@@ -1408,6 +1432,8 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
                     against.append(_Evidence("opposed", found, text))
                 elif found.polarity_ok and idea.failure and not phrasing.negative and _sought(frame, found):
                     against.append(_Evidence("sought", found, text))
+                elif found.polarity_ok and not keys and _put_forward(frame, found, vocabulary | prompt):
+                    against.append(_Evidence("cleft", found, text))
                 elif found.polarity_ok and _acted_by_object(frame, found, phrasing):
                     against.append(_Evidence("reordered", found, text))
                 elif found.polarity_ok and _withheld(frame, found, phrasing, present, prompt):
@@ -1449,6 +1475,7 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
         "withheld",
         "opposed",
         "sought",
+        "cleft",
         "negated",
         "swapped",
         "unbound",
@@ -1489,6 +1516,7 @@ _REASONS = {
     "hedged": "stated in a sentence that hedges or asks (peut-être, je ne sais pas, ?)",
     "opposed": "its clause says the opposite of a word of the idea (négatif for positif …)",
     "sought": "what goes wrong, given as a goal (pour que …)",
+    "cleft": "said of something else that the answer puts forward (c'est X qui …)",
     "shared": "its words all belong to another idea stated in the same clause",
     "swapped": "said of another subject (role swap?)",
     "unbound": "said of no subject",
@@ -1513,6 +1541,7 @@ _PREFIX = {
     "hedged": "hedged: ",
     "opposed": "opposed: ",
     "sought": "sought: ",
+    "cleft": "cleft: ",
     "keywords": "keywords: ",
     "list": "keywords: ",
 }

@@ -1130,16 +1130,20 @@ class _Matcher:
         self.hedged = hedged_stretches(self.answer.words, _stretches(self.answer))
 
     def opposes(self, found: _Found, claim: frozenset[str]) -> bool:
-        """Whether ``found``'s clause holds a word opposite to one of ``claim`` (stems) instead of
-        it; not a word that "non" denies ("non-negative"), nor in a sentence that says what
-        happens without something ("sans padding, les bords comptent moins")."""
-        answer = self.answer
-        first, last = self.frame.bounds[found.clause]
+        """Whether ``found``'s clause (and the verbless ones just before it in its sentence) holds
+        a word opposite to one of ``claim`` (stems) instead of it; not a word that "non" denies
+        ("non-negative"), nor in a sentence that says what happens without something ("sans
+        padding, les bords comptent moins")."""
+        answer, frame = self.answer, self.frame
         opening = found.start
         while opening > 0 and answer.words[opening - 1] not in _SENTENCE_ENDS:
             opening -= 1
         if any(w in _COUNTERFACTUAL for w in answer.words[opening : found.start]):
             return False
+        c = found.clause  # with the phrases that set its scene: "pendant l'inférence, …"
+        while c > 0 and not frame.verb[c - 1] and frame.bounds[c - 1][0] >= opening:
+            c -= 1
+        first, last = frame.bounds[c][0], frame.bounds[found.clause][1]
         clause = frozenset(
             s
             for k, s in enumerate(answer.stems[first : last + 1], first)
@@ -1345,9 +1349,13 @@ def _sought(frame: _Frame, found: _Found) -> bool:
 
 def _avoided(frame: _Frame, found: _Found) -> bool:
     """Whether a verb that denies what follows ("évite", "réduit") comes before ``found`` in its
-    clause, or "moins" just before it."""
+    clause, not past another verb joined to it ("enlever des couches et ajouter de la batch
+    norm"), or "moins" just before it."""
     first = frame.bounds[found.clause][0]
-    words = frame.answer.words
+    words, verbs = frame.answer.words, frame.answer.verb
+    for k in range(first + 1, found.start + 1):
+        if verbs[k] and words[k - 1] in _COORDINATORS:
+            first = k  # a verb of its own: what came before does not govern it
     near = range(max(first, found.start - 2), found.start)
     return any(w in _AVOIDING for w in words[first : found.start]) or any(
         words[k] in _LESS and (k == 0 or words[k - 1] != "au")

@@ -59,6 +59,15 @@ def test_a_claim_in_a_sentence_that_hedges_or_asks_goes_to_review(
     assert "hedges" in decision.ideas[number].reason
 
 
+def test_a_hedged_confusion_beside_the_claim_goes_to_review() -> None:
+    decision = grade("fitting-courbe-validation", "Surapprentissage ou sous-apprentissage, je ne sais pas.")
+    assert decision.score == 0
+    assert decision.confidence < THRESHOLD
+    firm = grade("fitting-courbe-validation", "C'est du sous-apprentissage, le modèle est trop simple.")
+    assert firm.score == 0
+    assert firm.confidence >= THRESHOLD
+
+
 def test_a_hedge_stays_in_its_stretch() -> None:
     words = ["la", "sigmoide", "sature", ";", "peutetre", "que", "relu", "aussi"]
     assert hedged_stretches(words, [0, 0, 0, 0, 1, 1, 1, 1]) == [False] * 4 + [True] * 4

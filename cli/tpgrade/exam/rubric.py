@@ -1469,7 +1469,8 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
         if opposite is not None:
             if earned:
                 best = min(earned, key=lambda e: _RANK.index(e.kind))
-                if best.found is not None and best.found.clause == opposite.clause:
+                hedged = matcher.hedged[opposite.start]  # "X ou Y, je ne sais pas": nothing settled
+                if best.found is not None and best.found.clause == opposite.clause and not hedged:
                     return _Evidence("overruled", opposite, opposite.phrasing)  # the confusion's own words
                 return _Evidence("contradicted", best.found, best.phrasing)
             return _Evidence("unless", opposite, opposite.phrasing)

@@ -49,9 +49,9 @@ def test_the_frozen_batch_is_large_enough(frozen: Figures) -> None:
     assert frozen.zero_deserving >= 30
 
 
-# The issue's targets. Two not met yet: measured on the frozen batch, 192/202 = 95.0 %
-# agreement above the threshold, 7/115 = 6.1 % of zero-deserving answers credited unread; the
-# third is met (58/260 = 22.3 % sent to review). Strict: once a target is met, the marker must go.
+# The issue's targets. Two not met yet: measured on the frozen batch, 191/199 = 96.0 %
+# agreement above the threshold, 5/115 = 4.3 % of zero-deserving answers credited unread; the
+# third is met (61/260 = 23.5 % sent to review). Strict: once a target is met, the marker must go.
 NOT_MET = pytest.mark.xfail(strict=True, reason="target of issue 12 not met yet on the frozen batch")
 
 
@@ -76,9 +76,11 @@ def test_no_regression_from_the_figures_measured_when_it_was_frozen(frozen: Figu
     confusion's sentence and purposes (92.5 %, 8.7 %, 33.1 %): 94.8 %, 7/115 = 6.1 %, 26.5 %;
     then with a confusion's own clause zeroed without review: 94.6 %, 6.1 %, 58/260 = 22.3 %;
     then with the classes of the twelfth lot (negation scope, "ni … ni", "sans", lists cut by
-    ";", shared words): 192/202 = 95.0 %, 6.1 %, 22.3 %."""
-    assert frozen.agreement_above >= 0.94, f"{frozen.agreed_above}/{frozen.above}"
-    assert frozen.false_credit_share <= 0.065, f"{frozen.silently_credited}/{frozen.zero_deserving}"
+    ";", shared words): 192/202 = 95.0 %, 6.1 %, 22.3 %; then with those of the thirteenth
+    (hedges and questions, opposite words, failures given as goals, clefts, joined subjects):
+    191/199 = 96.0 %, 5/115 = 4.3 %, 61/260 = 23.5 %."""
+    assert frozen.agreement_above >= 0.955, f"{frozen.agreed_above}/{frozen.above}"
+    assert frozen.false_credit_share <= 0.045, f"{frozen.silently_credited}/{frozen.zero_deserving}"
     assert frozen.review_share <= 0.235, f"{frozen.reviewed}/{frozen.answers}"
     assert frozen.silently_zeroed <= 2
 
@@ -118,6 +120,11 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # scope, "ni … ni", "sans", lists and shared words: 180/192 = 93.8 % above the threshold,
         # 5/100 credited unread, 44/236 = 18.6 % to review; after it: 96.3 %, 2/100, 19.1 %.
         ("tuning_answers_12.yaml", 0.96, 0.02, 0.20),
+        # a fresh lot written from the prompts and ideas only, more than half of it zero-deserving
+        # answers that reuse the rubric's words (hedges, opposites, failures as goals, clefts …),
+        # measured before the work on those classes: 165/185 = 89.2 % above the threshold, 16/129
+        # = 12.4 % credited unread, 57/242 = 23.6 % to review; after it: 96.5 %, 4/129, 29.3 %.
+        ("tuning_answers_13.yaml", 0.96, 0.035, 0.30),
     ],
 )
 def test_the_other_tuning_sets_stay_at_their_figures(

@@ -52,6 +52,7 @@ from itertools import pairwise
 
 import snowballstemmer
 
+from tpgrade.exam.doubts import OPPOSITES, hedged_stretches, opposed
 from tpgrade.exam.lexicon import FAMILIES, GENERIC, NUMBERS, STOP_WORDS
 from tpgrade.exam.schema import Claim, KeyIdea, ShortAnswer
 
@@ -185,6 +186,7 @@ _INFINITIVE_AFTER = _wordset("pour de d a sans to")
 _AVOIDING = _wordset(
     "evite eviter evitent empeche empecher empechent limite limiter limitent compense reduit reduire "
     "reduisent diminue diminuer diminuent supprime supprimer suppriment elimine eliminer eliminent "
+    "enleve enlever enlevent retire retirer retirent "
     "prevent prevents avoid avoids reduce reduces remove removes eliminate eliminates"
 )
 _LESS = _wordset("moins less fewer")
@@ -193,6 +195,9 @@ _FAULTS = _wordset(
     "trop mal inutile inutiles lent lente lents enlever enleve retirer retire supprimer supprime faux fausse "
     "erreur bug panne mauvais mauvaise too slow wrong useless remove"
 )  # "moins de bruit": just before a phrasing, it denies it too
+_COORDINATORS = _wordset("et ou and or")
+_JOINED_SUBJECT = 3  # content words of a subject that "et" joins to another before their verb
+_COUNTERFACTUAL = _wordset("sans without sinon otherwise")
 _STATEMENT_STARTS = _PRONOUNS | _wordset("ne n pas not no jamais aucun aucune non sans without")
 _EXCEPTIONS = {
     "noyaux": "noyau",
@@ -231,6 +236,10 @@ CONFIDENCE = {
     "scope": 0.6,  # a negative phrasing, the clause's negation on other words
     "reordered": 0.6,  # a phrasing that starts with a verb, found after a subject doing it
     "withheld": 0.6,  # followed by "sans" and another word of the idea: "couches cachées, mais sans activation"
+    "hedged": 0.6,  # in a sentence that hedges ("peut-être", "je ne sais pas") or asks ("… ?")
+    "opposed": 0.6,  # its clause says the opposite of a word of the idea ("pour les entrées négatives")
+    "sought": 0.6,  # a failure given as a goal: "pour que les neurones restent identiques"
+    "cleft": 0.6,  # said of something else put forward: "c'est l'entropie croisée qui …"
     "shared": 0.6,  # its words all belong to another idea's phrasing in the same clause
     "swapped": 0.6,  # said of another subject, and no confusion listed for it
     "unbound": 0.6,  # said of no subject at all
@@ -772,6 +781,8 @@ def _frame(answer: _Answer, keys: frozenset[_Key]) -> _Frame:
     within = False  # in a clause opened by "sans" or a negated "qui": it ends at the next comma
     split = -1  # or where a main clause takes over with no comma
     worded = False  # whether the clause being built holds a word yet
+    verbed = False  # and a verb
+    nouns = 0  # and how many content words
     for i, word in enumerate(words):
         opening = answer.opens[i]
         if (word == "," and within) or i == split:
@@ -780,6 +791,10 @@ def _frame(answer: _Answer, keys: frozenset[_Key]) -> _Frame:
             ahead = _ahead(answer, i)
             if i > 0 and words[i - 1] in _wordset("ni nor"):
                 opening = 0  # "ni pour empêcher …, ni pour compresser": still the clause "ni" negates
+            elif word in _COORDINATORS and not verbed and nouns <= _JOINED_SUBJECT:
+                opening = (
+                    0  # subjects joined before their verb: "le rappel et la précision ne servent à rien"
+                )
             elif word in _RELATIVES:  # "qui n'existent pas": a relative clause negated on its own
                 opening = 2 * any(words[j] in _NEGATIONS for j in ahead)
             elif word in ("que", "qu") and any(w in _COMPARATIVES for w in words[max(0, i - 4) : i]):
@@ -798,9 +813,12 @@ def _frame(answer: _Answer, keys: frozenset[_Key]) -> _Frame:
             within, split = False, -1
         if opening == 2 and i > 0 and worded:  # ". ; :" in a row make one break
             current += 1
-            worded = False
+            worded = verbed = False
+            nouns = 0
         clause.append(current)
         worded = worded or word.isalnum()
+        verbed = verbed or answer.verb[i]
+        nouns += answer.stems[i] is not None
     count = current + 1 if words else 0
     bounds = [(len(words), -1)] * count
     negated = [False] * count
@@ -1109,6 +1127,29 @@ class _Matcher:
             if stem is not None:
                 buckets[stem[:2]].add(stem)
         self._buckets = buckets
+        self.hedged = hedged_stretches(self.answer.words, _stretches(self.answer))
+
+    def opposes(self, found: _Found, claim: frozenset[str]) -> bool:
+        """Whether ``found``'s clause (and the verbless ones just before it in its sentence) holds
+        a word opposite to one of ``claim`` (stems) instead of it; not a word that "non" denies
+        ("non-negative"), nor in a sentence that says what happens without something ("sans
+        padding, les bords comptent moins")."""
+        answer, frame = self.answer, self.frame
+        opening = found.start
+        while opening > 0 and answer.words[opening - 1] not in _SENTENCE_ENDS:
+            opening -= 1
+        if any(w in _COUNTERFACTUAL for w in answer.words[opening : found.start]):
+            return False
+        c = found.clause  # with the phrases that set its scene: "pendant l'inférence, …"
+        while c > 0 and not frame.verb[c - 1] and frame.bounds[c - 1][0] >= opening:
+            c -= 1
+        first, last = frame.bounds[c][0], frame.bounds[found.clause][1]
+        clause = frozenset(
+            s
+            for k, s in enumerate(answer.stems[first : last + 1], first)
+            if s is not None and k not in answer.local
+        )
+        return opposed(clause, claim, _opposite_groups())
 
     def where(self, stem: str, word: str) -> dict[int, tuple[int, int, bool]]:
         """Per clause, the first occurrence of ``stem`` (from ``word``): (start, end, typo)."""
@@ -1190,6 +1231,13 @@ class _Matcher:
         return total if close else 0
 
 
+@lru_cache(maxsize=1)
+def _opposite_groups() -> tuple[tuple[frozenset[str], ...], ...]:
+    return tuple(
+        tuple(frozenset(_stem(w) for w in side.split()) for side in line.split("|")) for line in OPPOSITES
+    )
+
+
 # --- decisions ----------------------------------------------------------------------------
 
 
@@ -1257,11 +1305,57 @@ def _faulted(frame: _Frame, found: _Found) -> bool:
     return any(w in _FAULTS for w in frame.answer.words[first : last + 1])
 
 
+_CLEFTS = frozenset({("c", "est"), ("ce", "sont"), ("it", "is"), ("it", "was")})
+_CLEFT_ENDS = _wordset("qui que qu that which who")
+_CLEFT_REACH = 6  # words between "c'est" and "qui"
+
+
+def _put_forward(frame: _Frame, found: _Found, known: frozenset[str]) -> bool:
+    """Whether ``found`` follows a cleft that puts forward something the question and the idea
+    never name ("c'est l'entropie croisée qui n'est pas symétrique", "it is the bias that …"):
+    the claim is said of that, not of what the question is about."""
+    words, stems = frame.answer.words, frame.answer.stems
+    opening = found.start
+    while opening > 0 and words[opening - 1] not in _SENTENCE_ENDS:
+        opening -= 1
+    for c in range(opening, found.start - 1):
+        if (words[c], words[c + 1]) not in _CLEFTS or words[c + 2] not in _ARTICLES | _DETERMINERS:
+            continue  # "c'est l'entropie croisée qui", not "c'est surtout parce que"
+        reach = range(c + 2, min(c + 3 + _CLEFT_REACH, found.start + 1))
+        end = next((q for q in reach if words[q] in _CLEFT_ENDS), c + 2)
+        named = frozenset(stems[k] for k in range(c + 2, end) if stems[k] is not None)
+        return bool(named) and not named & known
+    return False
+
+
+_GOALS = _wordset("pour afin")
+_GOAL_LINKS = _wordset("que qu de d")
+
+
+def _sought(frame: _Frame, found: _Found) -> bool:
+    """Whether ``found`` is given as a goal ("pour que les neurones restent identiques", "afin de
+    recopier", "so that …", "in order to …"), no verb that denies it between ("pour éviter de")."""
+    answer = frame.answer
+    words = answer.words
+    for k in range(max(0, frame.bounds[found.clause][0] - 1), found.start):
+        after = words[k + 1]
+        goal = (words[k] in _GOALS and (after in _GOAL_LINKS or answer.verb[k + 1])) or (
+            (words[k], after) in (("so", "that"), ("in", "order"))
+        )
+        if goal:
+            return not any(w in _AVOIDING | _EXPLETIVE for w in words[k + 1 : found.start])
+    return False
+
+
 def _avoided(frame: _Frame, found: _Found) -> bool:
     """Whether a verb that denies what follows ("évite", "réduit") comes before ``found`` in its
-    clause, or "moins" just before it."""
+    clause, not past another verb joined to it ("enlever des couches et ajouter de la batch
+    norm"), or "moins" just before it."""
     first = frame.bounds[found.clause][0]
-    words = frame.answer.words
+    words, verbs = frame.answer.words, frame.answer.verb
+    for k in range(first + 1, found.start + 1):
+        if verbs[k] and words[k - 1] in _COORDINATORS:
+            first = k  # a verb of its own: what came before does not govern it
     near = range(max(first, found.start - 2), found.start)
     return any(w in _AVOIDING for w in words[first : found.start]) or any(
         words[k] in _LESS and (k == 0 or words[k - 1] != "au")
@@ -1287,12 +1381,14 @@ def _withheld(
     first, last = frame.bounds[c]
     if any(w in _SENTENCE_ENDS for w in words[found.end : first]):
         return False
-    # the noun that "sans" denies: "sans (aucune) activation", not "sans s'évanouir", "sans toucher"
+    # the noun that "sans" denies: "sans (aucune) activation", "sans aucune donnée récente", not
+    # "sans s'évanouir", "sans toucher"
     noun = next((k for k in range(first + 1, last + 1) if stems[k] is not None), -1)
     if noun < 0 or frame.answer.verb[noun] or words[noun].endswith(("er", "ir", "ing")):
         return False
     others = vocabulary - frozenset(phrasing.stems) - prompt
-    return stems[noun] in others
+    adjective = noun + 1 if noun < last and words[noun + 1] not in _PREPOSITIONS else noun
+    return stems[noun] in others or stems[adjective] in others
 
 
 def _earned_kind(frame: _Frame, found: _Found, said: str, text: str) -> str:
@@ -1310,8 +1406,11 @@ def _earned_kind(frame: _Frame, found: _Found, said: str, text: str) -> str:
 
 # Evidence that a stated confusion elsewhere in the answer makes doubtful: a lone word, a subject
 # not named, carried or misspelt, a clause without a verb.
-_WEAK = frozenset(("term", "implied", "carried", "typo", "no verb", "loose", "doubled", "aside"))
-_RANK = ["stated", "carried", "implied", "term", "faulted", "loose", "no verb", "typo", "denied", "aside"]
+_WEAK = frozenset(("term", "implied", "carried", "typo", "no verb", "loose", "doubled", "aside", "hedged"))
+_RANK = (
+    *("stated", "carried", "implied", "term", "faulted", "loose"),
+    *("no verb", "typo", "denied", "aside", "hedged"),
+)
 
 
 def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: frozenset[str]) -> _Evidence:
@@ -1329,12 +1428,21 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
     )
     earned: list[_Evidence] = []
     against: list[_Evidence] = []  # why it is not earned, surest first
+    claimed = _prompt_stems(idea.idea)
     for text in idea.phrasings:
         for found in matcher.find(text):
             said = _said_of(frame, found, keys, idea.implied)
             if said in ("stated", "carried", "implied"):
                 phrasing = _phrasing(text)
-                if found.polarity_ok and _acted_by_object(frame, found, phrasing):
+                if found.polarity_ok and matcher.hedged[found.start]:
+                    earned.append(_Evidence("hedged", found, text))
+                elif found.polarity_ok and matcher.opposes(found, claimed | frozenset(phrasing.stems)):
+                    against.append(_Evidence("opposed", found, text))
+                elif found.polarity_ok and idea.failure and not phrasing.negative and _sought(frame, found):
+                    against.append(_Evidence("sought", found, text))
+                elif found.polarity_ok and not keys and _put_forward(frame, found, vocabulary | prompt):
+                    against.append(_Evidence("cleft", found, text))
+                elif found.polarity_ok and _acted_by_object(frame, found, phrasing):
                     against.append(_Evidence("reordered", found, text))
                 elif found.polarity_ok and _withheld(frame, found, phrasing, present, prompt):
                     against.append(_Evidence("withheld", found, text))
@@ -1361,7 +1469,8 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
         if opposite is not None:
             if earned:
                 best = min(earned, key=lambda e: _RANK.index(e.kind))
-                if best.found is not None and best.found.clause == opposite.clause:
+                hedged = matcher.hedged[opposite.start]  # "X ou Y, je ne sais pas": nothing settled
+                if best.found is not None and best.found.clause == opposite.clause and not hedged:
                     return _Evidence("overruled", opposite, opposite.phrasing)  # the confusion's own words
                 return _Evidence("contradicted", best.found, best.phrasing)
             return _Evidence("unless", opposite, opposite.phrasing)
@@ -1371,7 +1480,18 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
         if rival is not None and best.kind == "stated":
             return _Evidence("doubled", best.found, best.phrasing, rival)
         return best
-    for kind in ("withheld", "negated", "swapped", "unbound", "reordered", "scope", "opposite"):
+    for kind in (
+        "withheld",
+        "opposed",
+        "sought",
+        "cleft",
+        "negated",
+        "swapped",
+        "unbound",
+        "reordered",
+        "scope",
+        "opposite",
+    ):
         for evidence in against:
             if evidence.kind == kind:
                 return evidence
@@ -1402,6 +1522,10 @@ _REASONS = {
     "mixed": "weak evidence (one word, no subject named, a typo …) and a listed confusion elsewhere",
     "reordered": "a subject of the question does what the phrasing does to it (roles swapped?)",
     "withheld": 'stated, then "sans" denies another word of the idea (made without what it needs?)',
+    "hedged": "stated in a sentence that hedges or asks (peut-être, je ne sais pas, ?)",
+    "opposed": "its clause says the opposite of a word of the idea (négatif for positif …)",
+    "sought": "what goes wrong, given as a goal (pour que …)",
+    "cleft": "said of something else that the answer puts forward (c'est X qui …)",
     "shared": "its words all belong to another idea stated in the same clause",
     "swapped": "said of another subject (role swap?)",
     "unbound": "said of no subject",
@@ -1423,6 +1547,10 @@ _PREFIX = {
     "scope": "scope: ",
     "reordered": "reordered: ",
     "withheld": "withheld: ",
+    "hedged": "hedged: ",
+    "opposed": "opposed: ",
+    "sought": "sought: ",
+    "cleft": "cleft: ",
     "keywords": "keywords: ",
     "list": "keywords: ",
 }
@@ -1440,6 +1568,7 @@ _EARNING = frozenset(
         "denied",
         "aside",
         "mixed",
+        "hedged",
     )
 )
 
@@ -1472,6 +1601,21 @@ def _sentence(answer: _Answer, i: int) -> int:
         or (w == "alors" and k + 1 < len(words) and words[k + 1] in ("que", "qu"))
         for k, w in enumerate(words)
     )
+
+
+def _stretches(answer: _Answer) -> list[int]:
+    """For each word, the number of its stretch: sentences cut again at ";" and where a contrast
+    opens; a word that ends one belongs to it."""
+    numbers: list[int] = []
+    current = 0
+    words = answer.words
+    for k, word in enumerate(words):
+        if word in _CONTRASTING or (word == "alors" and k + 1 < len(words) and words[k + 1] in ("que", "qu")):
+            current += 1
+        numbers.append(current)
+        if word in _SENTENCE_ENDS or word == ";":
+            current += 1
+    return numbers
 
 
 def _confused_sentences(question: ShortAnswer, matcher: _Matcher) -> frozenset[int]:

@@ -137,7 +137,9 @@ class KeyIdea(Strict):
     wrong claims that reuse the idea's words (a role swap, a confusion): a
     plain string is a phrasing said of the idea's own subject, a mapping a
     claim with a subject of its own. An answer stating one does not earn the
-    idea.
+    idea. ``failure`` marks an idea that names what goes wrong (what the remedy
+    avoids: "sinon le réseau pourrait recopier l'entrée"): given as a goal ("pour
+    que le réseau recopie l'entrée"), it is the opposite claim.
     """
 
     idea: str = Field(min_length=3)
@@ -146,6 +148,7 @@ class KeyIdea(Strict):
     subject: list[str] = Field(default_factory=list)
     implied: bool = False
     unless: list[str | Claim] = Field(default_factory=list)
+    failure: bool = False
 
     @model_validator(mode="after")
     def _implied_needs_a_subject(self) -> KeyIdea:

@@ -1,0 +1,90 @@
+"""Signs that a claim found in an answer is not firmly stated.
+
+Two kinds, both read from the answer's words (lowercase, accentless tokens as
+:mod:`tpgrade.exam.rubric` cuts them):
+
+- a hedge or a question around it: "peut-être que XOR n'est pas séparable",
+  "je ne sais pas s'il y a une invariance", "… symétrique ?" — the student
+  does not claim it;
+- a word opposite to the idea's own in the clause that states it: "sa dérivée
+  vaut 1 pour les entrées négatives" for an idea about positive inputs, "la
+  variance diminue quand d_k grandit" for one that grows, "pendant
+  l'évaluation le dropout éteint des neurones" for one said of training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = ["OPPOSITES", "hedged_stretches", "opposed"]
+
+# Hedges, as token sequences: "peut-être" is one token ("peutetre"); "peut être" (can be) is none.
+_HEDGES: tuple[tuple[str, ...], ...] = tuple(
+    tuple(h.split())
+    for h in (
+        "peutetre",
+        "maybe",
+        "perhaps",
+        "possibly",
+        "je ne sais",
+        "je sais pas",
+        "j ignore",
+        "suis pas sur",
+        "suis pas sure",
+        "suis pas certain",
+        "suis pas certaine",
+        "pas tres sur",
+        "not sure",
+        "not certain",
+        "don not know",
+        "aucune idee",
+        "no idea",
+        "difficile a dire",
+        "hard to say",
+    )
+)
+# Groups of words opposite to one another in the course's claims (each line, words of one
+# side then "|" then the other's). A clause that states an idea with a word of one side while
+# the idea says the other contradicts it.
+OPPOSITES: tuple[str, ...] = (
+    "positif positive positifs positives positive | negatif negative negatifs negatives negative",
+    "augmente | diminue",
+    "entrainement | evaluation inference",
+    "rapide | lent",
+    "recent | ancien",
+    "premier premiere premiers premieres first | dernier derniere derniers dernieres last final",
+    "autant | moins",
+    "maximum | moyenne minimum average mean",
+)
+
+
+def hedged_stretches(words: Sequence[str], stretch: Sequence[int]) -> list[bool]:
+    """For each word, whether its stretch (``stretch[i]``: a sentence, cut again at ";" and
+    where a contrast opens) holds a hedge or ends with a question mark."""
+    members: dict[int, list[str]] = {}
+    for word, number in zip(words, stretch, strict=True):
+        members.setdefault(number, []).append(word)
+    doubtful = {
+        number: tokens[-1] == "?" or any(_holds(tokens, hedge) for hedge in _HEDGES)
+        for number, tokens in members.items()
+    }
+    return [doubtful[number] for number in stretch]
+
+
+def _holds(tokens: list[str], hedge: tuple[str, ...]) -> bool:
+    size = len(hedge)
+    return any(tuple(tokens[k : k + size]) == hedge for k in range(len(tokens) - size + 1))
+
+
+def opposed(
+    clause: frozenset[str], claim: frozenset[str], groups: Sequence[tuple[frozenset[str], ...]]
+) -> bool:
+    """Whether ``clause`` (stems) holds a word of one side of a group instead of the other side,
+    which ``claim`` (the idea's stems and its phrasing's) holds and not the first."""
+    for sides in groups:
+        for side in sides:
+            if not clause & side or claim & side:
+                continue
+            if any(claim & other and not clause & other for other in sides if other is not side):
+                return True
+    return False

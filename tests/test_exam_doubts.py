@@ -1,0 +1,167 @@
+"""Claims the matcher doubts: hedged or asked, said with the opposite of one of the idea's
+words, a failure given as a goal, a cleft on something else; and subjects joined before
+their verb, "sans" on the idea's noun and its adjective. Each beside its firm version."""
+
+from __future__ import annotations
+
+import pytest
+
+from tpgrade.exam.bank import load_bank
+from tpgrade.exam.doubts import hedged_stretches, opposed
+from tpgrade.exam.rubric import ShortDecision, clauses, grade_short
+from tpgrade.exam.schema import ShortAnswer
+
+BANK = load_bank()
+THRESHOLD = BANK.exam.paper.review_threshold
+
+
+def grade(qid: str, answer: str) -> ShortDecision:
+    question = BANK.questions[qid]
+    assert isinstance(question, ShortAnswer)
+    return grade_short(question, answer)
+
+
+def idea(decision: ShortDecision, number: int) -> tuple[bool, bool]:
+    """(earned, confident) for one idea."""
+    found = decision.ideas[number]
+    return found.points > 0, found.confidence >= THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("qid", "hedged", "firm", "number"),
+    [
+        (
+            "computations-kl-distance",
+            "La divergence KL n'est peut-être pas symétrique, je ne sais plus trop.",
+            "La divergence KL n'est pas symétrique.",
+            0,
+        ),
+        (
+            "mlp-empilement-lineaire",
+            "Une composition de couches linéaires reste linéaire ?",
+            "Une composition de couches linéaires reste linéaire.",
+            0,
+        ),
+        (
+            "fitting-courbe-validation",
+            "The model is overfitting the training set, I am not sure.",
+            "The model is overfitting the training set.",
+            0,
+        ),
+    ],
+)
+def test_a_claim_in_a_sentence_that_hedges_or_asks_goes_to_review(
+    qid: str, hedged: str, firm: str, number: int
+) -> None:
+    assert idea(grade(qid, firm), number) == (True, True)
+    decision = grade(qid, hedged)
+    assert idea(decision, number) == (True, False)
+    assert "hedges" in decision.ideas[number].reason
+
+
+def test_a_hedged_confusion_beside_the_claim_goes_to_review() -> None:
+    decision = grade("fitting-courbe-validation", "Surapprentissage ou sous-apprentissage, je ne sais pas.")
+    assert decision.score == 0
+    assert decision.confidence < THRESHOLD
+    firm = grade("fitting-courbe-validation", "C'est du sous-apprentissage, le modèle est trop simple.")
+    assert firm.score == 0
+    assert firm.confidence >= THRESHOLD
+
+
+def test_a_hedge_stays_in_its_stretch() -> None:
+    words = ["la", "sigmoide", "sature", ";", "peutetre", "que", "relu", "aussi"]
+    assert hedged_stretches(words, [0, 0, 0, 0, 1, 1, 1, 1]) == [False] * 4 + [True] * 4
+    decision = grade(
+        "activations-relu-vs-sigmoide",
+        "La sigmoïde sature et son gradient disparaît ; mais je ne sais pas si la ReLU se calcule vite.",
+    )
+    assert idea(decision, 0) == (True, True)
+
+
+# (question, the doubted answer, its firm version, the idea, what the review screen names)
+DOUBTED = [
+    (
+        "activations-relu-vs-sigmoide",
+        "Avec la ReLU, la dérivée vaut 1 pour les entrées négatives.",
+        "Avec la ReLU, la dérivée vaut 1 pour les entrées positives.",
+        1,
+        "opposed: ",  # the opposite of a word of the idea in the clause
+    ),
+    (
+        "fitting-dropout-eval",
+        "Pendant l'inférence, le dropout met à zéro des neurones au hasard.",
+        "Pendant l'entraînement, le dropout met à zéro des neurones au hasard.",
+        0,
+        "opposed: ",
+    ),
+    (
+        "initialisation-poids-nuls",
+        "On met les mêmes poids partout afin que les neurones restent identiques.",
+        "Avec des poids nuls, les neurones restent identiques.",
+        0,
+        "sought: ",  # what goes wrong, given as a goal
+    ),
+    (
+        "autoencoders-code-petit",
+        "Le code est étroit pour que le réseau puisse recopier l'entrée.",
+        "Sinon le réseau pourrait recopier l'entrée.",
+        0,
+        "sought: ",
+    ),
+]
+
+
+@pytest.mark.parametrize(("qid", "doubted", "firm", "number", "why"), DOUBTED)
+def test_an_opposite_word_or_a_failure_as_a_goal_does_not_earn_the_idea(
+    qid: str, doubted: str, firm: str, number: int, why: str
+) -> None:
+    assert idea(grade(qid, firm), number) == (True, True)
+    decision = grade(qid, doubted)
+    assert idea(decision, number) == (False, False)
+    assert decision.ideas[number].matched.startswith(why)
+
+
+def test_opposites_need_the_idea_s_side_missing_from_the_clause() -> None:
+    sides = (frozenset({"positif"}), frozenset({"negatif"}))
+    assert opposed(frozenset({"negatif"}), frozenset({"positif"}), [sides])
+    assert not opposed(frozenset({"negatif", "positif"}), frozenset({"positif"}), [sides])
+    assert not opposed(frozenset({"negatif"}), frozenset({"negatif", "positif"}), [sides])
+    # "non-negative" is no opposite of "positive"
+    decision = grade(
+        "activations-sortie-softmax", "Softmax: it gives non-negative probabilities that sum to 1."
+    )
+    assert idea(decision, 0) == (True, True)
+
+
+def test_a_failure_avoided_by_purpose_is_still_earned() -> None:
+    decision = grade(
+        "autoencoders-code-petit", "Le code est petit pour éviter que le réseau recopie l'entrée."
+    )
+    assert idea(decision, 0)[0]
+
+
+def test_a_cleft_on_something_the_question_never_names_is_not_the_claim() -> None:
+    qid = "computations-kl-distance"
+    assert idea(grade(qid, "C'est la divergence KL qui n'est pas symétrique."), 0) == (True, True)
+    decision = grade(qid, "C'est la variance qui n'est pas symétrique.")
+    assert idea(decision, 0) == (False, False)
+    assert decision.ideas[0].matched.startswith("cleft: ")
+
+
+def test_subjects_joined_before_their_verb_share_its_negation() -> None:
+    answer = "La F1 et l'AUC ne servent à rien ici."
+    assert clauses(answer) == ["La F1 et l'AUC ne servent à rien ici"]
+    decision = grade("metrics-fraude-exactitude", answer)
+    assert not idea(decision, 1)[0]
+    assert clauses("La sigmoïde sature et la ReLU ne sature pas.", ["sigmoïde", "ReLU"]) == [
+        "La sigmoïde sature",
+        "et la ReLU ne sature pas",
+    ]
+
+
+def test_sans_denies_the_idea_s_noun_or_the_adjective_after_it() -> None:
+    qid = "deployment-spam-derive"
+    assert idea(grade(qid, "Il faut réentraîner le modèle sur des données récentes."), 1) == (True, True)
+    decision = grade(qid, "Il faut réentraîner le modèle, sans aucune donnée récente.")
+    assert idea(decision, 1) == (False, False)
+    assert decision.ideas[1].matched.startswith("withheld: ")

@@ -62,7 +62,7 @@ from tpgrade.service.student_view import (
     require_open,
     waiting_text,
 )
-from tpgrade.statuses import question_label
+from tpgrade.statuses import question_label, submission_label
 
 HERE = Path(__file__).parent
 log = logging.getLogger("tpgrade.service")
@@ -148,6 +148,7 @@ def create_app(config: ServiceConfig, keys: PlatformKeys | None = None) -> Any:
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["labels"] = STATE_LABELS
     templates.env.globals["waiting"] = waiting_text
+    templates.env.globals["submission_label"] = submission_label
     templates.env.filters["points"] = lambda value: f"{value:g}".replace(".", ",")  # French decimals
     api.state.templates = templates
     _routes(api, service)

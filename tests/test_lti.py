@@ -386,3 +386,19 @@ def test_a_day_that_did_not_move_is_not_read_again(site: Site, browser: httpx2.C
         assert rounds.once() == 1
     finally:
         store.close()
+
+
+def test_a_link_made_without_a_day_takes_the_day_of_its_first_hand_in(
+    site: Site, browser: httpx2.Client
+) -> None:
+    arrived = launch(site, browser, ALICE, resource_link_id="plain-link")  # no day=… anywhere
+    assert arrived.status_code == 303 and arrived.headers["location"] == "/"
+    assert "TP day2" in browser.get(f"{site.tool}/").text  # the days to choose from
+    hand_in(site, browser, REFERENCE)
+    grade_as_a_worker(site.database)
+    assert passback(site) == 1
+    assert site.platform.results("plain-link")[ALICE.sub]["scoreGiven"] == 21.0
+    with httpx2.Client(timeout=30) as again:  # the link now is day2's, for everyone
+        bruno = User("lms-user-18", "Bruno", "Petit", "bruno@univ.example")
+        arrived = launch(site, again, bruno, resource_link_id="plain-link")
+        assert arrived.headers["location"] == "/days/day2"

@@ -48,7 +48,7 @@ from tpgrade.service.guards import BodyTooLarge, BodyTooSlow, Guards, too_large_
 from tpgrade.service.instructor_web import instructor_routes
 from tpgrade.service.live import FINAL
 from tpgrade.service.lti.launch import PlatformKeys
-from tpgrade.service.lti.web import lti_routes
+from tpgrade.service.lti.web import bind_pending_link, lti_routes
 from tpgrade.service.status import HandIn
 from tpgrade.service.student_view import (
     OwnedApi,
@@ -260,6 +260,8 @@ def _routes(api: FastAPI, service: Service) -> None:
                 )
             name, content = upload.filename, await upload.read()
         item = await run_in_threadpool(receive, service, account, day, name, content)
+        if not item.rejection:
+            await run_in_threadpool(bind_pending_link, service, request, account, day)
         return RedirectResponse(f"/submissions/{item.id}", 303)
 
     @api.get("/submissions/{submission_id}", response_class=HTMLResponse, include_in_schema=False)

@@ -111,3 +111,34 @@ def remember_link(db: psycopg.Connection[Any], launch: Launch, account: Account)
             (account.id, day, issuer, launch.platform.client_id, lineitem, launch.sub),
         )
     return day
+
+
+def bind_link(db: psycopg.Connection[Any], link: dict[str, str], account: Account, day: str) -> bool:
+    """A resource link that named no day takes the day its first student hands in for after
+    launching from it (a platform's link made without ``day=…``); whether the student's score of
+    ``day`` now goes back to it."""
+    db.execute(
+        b"INSERT INTO lti_links (issuer, resource_link_id, client_id, deployment_id, day, lineitem) "
+        b"VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (issuer, resource_link_id) DO NOTHING",
+        (
+            link["issuer"],
+            link["resource_link_id"],
+            link["client_id"],
+            link["deployment_id"],
+            day,
+            link["lineitem"],
+        ),
+    )
+    row = db.execute(
+        b"SELECT day, lineitem FROM lti_links WHERE issuer = %s AND resource_link_id = %s",
+        (link["issuer"], link["resource_link_id"]),
+    ).fetchone()
+    if row is None or row[0] != day or not row[1] or account.role != "student":
+        return False
+    db.execute(
+        b"INSERT INTO lti_grades VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (account, day) DO UPDATE SET "
+        b"issuer = excluded.issuer, client_id = excluded.client_id, lineitem = excluded.lineitem, "
+        b"sub = excluded.sub",
+        (account.id, day, link["issuer"], link["client_id"], row[1], link["sub"]),
+    )
+    return True

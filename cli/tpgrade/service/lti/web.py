@@ -21,7 +21,7 @@ from joserfc import jwt
 from starlette.concurrency import run_in_threadpool
 
 from tpgrade.paths import DAYS
-from tpgrade.service.accounts import open_session
+from tpgrade.service.accounts import Account, open_session
 from tpgrade.service.context import InstructorPage, Service, check_csrf, render
 from tpgrade.service.lti.launch import (
     DEEP,
@@ -33,7 +33,7 @@ from tpgrade.service.lti.launch import (
     begin_login,
     complete_launch,
 )
-from tpgrade.service.lti.people import account_of, remember_link
+from tpgrade.service.lti.people import account_of, bind_link, remember_link
 from tpgrade.service.lti.registry import ALGORITHM, public_keys, signing_key
 
 LOGIN_PATH, LAUNCH_PATH, KEYS_PATH, DEEP_PATH = (
@@ -42,6 +42,7 @@ LOGIN_PATH, LAUNCH_PATH, KEYS_PATH, DEEP_PATH = (
     "/lti/jwks.json",
     "/lti/deep-link",
 )
+PENDING_LINK = "lti_link"  # a launch's resource link that named no day, waiting for the first hand-in
 
 
 def lti_routes(api: FastAPI, service: Service, keys: PlatformKeys | None = None) -> None:
@@ -110,6 +111,15 @@ def lti_routes(api: FastAPI, service: Service, keys: PlatformKeys | None = None)
             where = DEEP_PATH
         elif day is None:
             where = "/"
+            if role == "student" and found.lineitem and found.resource_link_id:  # bound at the first hand-in
+                request.session[PENDING_LINK] = {
+                    "issuer": found.platform.issuer,
+                    "client_id": found.platform.client_id,
+                    "deployment_id": found.deployment_id,
+                    "resource_link_id": found.resource_link_id,
+                    "lineitem": found.lineitem,
+                    "sub": found.sub,
+                }
         else:
             where = f"/instructor/days/{day}" if role == "instructor" else f"/days/{day}"
         response = RedirectResponse(where, 303)
@@ -169,3 +179,11 @@ def lti_routes(api: FastAPI, service: Service, keys: PlatformKeys | None = None)
             f"form-action 'self' {origin.scheme}://{origin.netloc}; frame-ancestors 'none'; base-uri 'none'"
         )
         return response
+
+
+def bind_pending_link(service: Service, request: Request, account: Account, day: str) -> None:
+    """After a hand-in from the pages: the day-less link the student was launched from, if any,
+    takes this day (its score goes back there)."""
+    link = request.session.pop(PENDING_LINK, None)
+    if isinstance(link, dict):
+        service.run(lambda db: bind_link(db, link, account, day), "bind the LTI link")

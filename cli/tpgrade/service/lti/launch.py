@@ -251,12 +251,28 @@ def _day_of(claims: dict[str, Any]) -> str | None:
     return asked[0] if asked and asked[0] in DAYS else None
 
 
+def _context_role(role: str) -> str | None:
+    """A role of this course as a plain name ("Learner", "Instructor#TeachingAssistant"): from
+    the LIS v2 membership URI, the older ``urn:lti:role:ims/lis/`` form or a bare name (some
+    platforms still send those); None for an institution's or the system's role."""
+    for prefix in (MEMBERSHIP + "#", MEMBERSHIP + "/", "urn:lti:role:ims/lis/"):
+        if role.startswith(prefix):
+            return role.removeprefix(prefix)
+    return role if ":" not in role and "/" not in role else None
+
+
+def _learns(role: str) -> bool:
+    name = _context_role(role)
+    return name is not None and name.split("#")[0] in ("Learner", "Student")
+
+
 def _teaches(role: str) -> bool:
     """An instructor of this course (its membership: Instructor and its sub-roles such as
     teaching assistant, content developer, the course's administrator), or a site administrator.
     An institution role says nothing of this course: an instructor elsewhere is a learner here."""
-    if role.startswith(MEMBERSHIP):
-        return role.endswith(("#Instructor", "#ContentDeveloper", "#Administrator")) or "/Instructor#" in role
+    name = _context_role(role)
+    if name is not None:
+        return name.split("#")[0] in ("Instructor", "ContentDeveloper", "Administrator", "TeachingAssistant")
     return role.endswith(("/system/person#Administrator", "/institution/person#Administrator"))
 
 
@@ -264,7 +280,7 @@ def _launch_of(claims: dict[str, Any], found: Platform) -> Launch:
     roles = claims.get(LTI + "roles")
     roles = [str(role) for role in roles] if isinstance(roles, list) else []
     teaching = any(_teaches(role) for role in roles)
-    if not teaching and not any(role.startswith(MEMBERSHIP) and "#Learner" in role for role in roles):
+    if not teaching and not any(_learns(role) for role in roles):
         raise LaunchRefused("Lancement refusé : ni étudiant ni enseignant de ce cours (rôles).", 403)
     name = str(
         claims.get("name") or f"{claims.get('given_name', '')} {claims.get('family_name', '')}".strip()

@@ -1,6 +1,9 @@
 """Claims the matcher doubts: hedged or asked, said with the opposite of one of the idea's
-words, a failure given as a goal, a cleft on something else; and subjects joined before
-their verb, "sans" on the idea's noun and its adjective. Each beside its firm version."""
+words, a failure given as a goal, a cleft on something else (or on a word of the prompt), a
+one-word verb with another object, a noun described instead of proposed, a verb that stops
+what the idea lets through; and subjects joined before their verb, "sans" on the idea's noun
+and its adjective; and right answers once lost (a verb outside the vocabulary, parts between
+parentheses). Each beside its firm version."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import pytest
 
 from tpgrade.exam.bank import load_bank
 from tpgrade.exam.doubts import hedged_stretches, opposed
-from tpgrade.exam.rubric import ShortDecision, clauses, grade_short
+from tpgrade.exam.rubric import ShortDecision, clauses, grade_short, normalise
 from tpgrade.exam.schema import ShortAnswer
 
 BANK = load_bank()
@@ -108,6 +111,41 @@ DOUBTED = [
         0,
         "sought: ",
     ),
+    (
+        "deployment-spam-derive",
+        "Il faut surveiller le processeur du serveur.",
+        "Il faut surveiller les performances du modèle en production.",
+        1,
+        "object: ",  # a verb with another object
+    ),
+    (
+        "metrics-fraude-exactitude",
+        "Le score F1 a deux termes.",
+        "Il faut utiliser le score F1.",
+        1,
+        "described: ",  # a noun described, not proposed
+    ),
+    (
+        "fitting-courbe-validation",
+        "C'est la validation qui surapprend les exemples.",
+        "C'est le modèle qui surapprend les exemples d'entraînement.",
+        0,
+        "cleft: ",
+    ),
+    (
+        "residual-reseaux-profonds",
+        "Le raccourci empêche le gradient de remonter.",
+        "Le raccourci empêche le gradient de s'évanouir.",
+        0,
+        "blocked: ",  # a verb that stops what the idea lets through
+    ),
+    (
+        "mlp-empilement-lineaire",
+        "Une composition de couches linéaires devient non linéaire.",
+        "Une composition de couches linéaires reste linéaire, il faut des activations non linéaires.",
+        0,
+        "opposed: ",  # a word the clause denies again by "non"
+    ),
 ]
 
 
@@ -165,3 +203,30 @@ def test_sans_denies_the_idea_s_noun_or_the_adjective_after_it() -> None:
     decision = grade(qid, "Il faut réentraîner le modèle, sans aucune donnée récente.")
     assert idea(decision, 1) == (False, False)
     assert decision.ideas[1].matched.startswith("withheld: ")
+
+
+def test_a_verb_with_an_english_or_pronoun_object_keeps_its_claim() -> None:
+    assert idea(grade("pooling-effet-max", "It halves the width and height of the feature map."), 0) == (
+        True,
+        True,
+    )
+    decision = grade(
+        "gans-deux-reseaux", "Le générateur est entraîné à tromper le second réseau, le discriminateur."
+    )
+    assert idea(decision, 2)[0]
+
+
+def test_a_noun_that_is_also_a_verb_is_read_as_the_verb_after_its_subject() -> None:
+    melts = grade(
+        "recurrent-probleme-lstm", "Dans un RNN simple le gradient fond au fil du temps, il oublie le début."
+    )
+    assert idea(melts, 0) == (True, True)
+    assert normalise("le gradient fond") == normalise("le gradient disparaît")
+    assert normalise("le fond de l'image") != normalise("le disparaît de l'image")
+
+
+def test_parts_between_parentheses_are_no_items_of_a_bare_list() -> None:
+    parts = grade("recurrent-probleme-lstm", "Avec des portes (oubli, entrée, sortie) et un état de cellule.")
+    assert parts.confidence < THRESHOLD  # a head noun and its parts: worth a look, not zeroed unread
+    bare = grade("recurrent-probleme-lstm", "portes, mémoire, gradient")
+    assert bare.confidence >= THRESHOLD and bare.score == 0

@@ -123,8 +123,14 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # a fresh lot written from the prompts and ideas only, more than half of it zero-deserving
         # answers that reuse the rubric's words (hedges, opposites, failures as goals, clefts …),
         # measured before the work on those classes: 165/185 = 89.2 % above the threshold, 16/129
-        # = 12.4 % credited unread, 57/242 = 23.6 % to review; after it: 96.5 %, 4/129, 29.3 %.
-        ("tuning_answers_13.yaml", 0.96, 0.035, 0.30),
+        # = 12.4 % credited unread, 57/242 = 23.6 % to review; after it: 96.5 %, 4/129, 29.3 %;
+        # after lot 14's classes (objects, described nouns, clefts, blocking verbs): 166/166,
+        # 0/129, 76/242 = 31.4 % (its silent errors now reviewed).
+        ("tuning_answers_13.yaml", 0.99, 0.01, 0.32),
+        # a fresh lot (217 answers, 126 zero-deserving, written from the prompts and ideas only),
+        # measured before the work on its classes: 166/174 = 95.4 % above the threshold, 7/126 =
+        # 5.6 % credited unread, 43/217 = 19.8 % to review; after it: 98.2 %, 3/126, 21.7 %.
+        ("tuning_answers_14.yaml", 0.98, 0.025, 0.22),
     ],
 )
 def test_the_other_tuning_sets_stay_at_their_figures(

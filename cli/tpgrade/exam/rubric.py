@@ -199,6 +199,9 @@ _COORDINATORS = _wordset("et ou and or")
 _JOINED_SUBJECT = 3  # content words of a subject that "et" joins to another before their verb
 _COUNTERFACTUAL = _wordset("sans without sinon otherwise")
 _STATEMENT_STARTS = _PRONOUNS | _wordset("ne n pas not no jamais aucun aucune non sans without")
+# Nouns that are also verbs of the lexicon: read as the verb right after a word that can be its
+# subject ("le gradient fond"), as the noun after an article or a preposition ("le fond").
+_HOMOGRAPH_VERBS = {"fond": "disparait", "fondent": "disparaissent"}
 _EXCEPTIONS = {
     "noyaux": "noyau",
     "tuyaux": "tuyau",
@@ -240,6 +243,9 @@ CONFIDENCE = {
     "opposed": 0.6,  # its clause says the opposite of a word of the idea ("pour les entrées négatives")
     "sought": 0.6,  # a failure given as a goal: "pour que les neurones restent identiques"
     "cleft": 0.6,  # said of something else put forward: "c'est l'entropie croisée qui …"
+    "blocked": 0.6,  # a verb that stops something between its words: "empêche le gradient de remonter"
+    "described": 0.6,  # a noun described ("la matrice de confusion a quatre cases"), not proposed
+    "object": 0.6,  # a one-word verb phrasing with another object: "surveiller le CPU"
     "shared": 0.6,  # its words all belong to another idea's phrasing in the same clause
     "swapped": 0.6,  # said of another subject, and no confusion listed for it
     "unbound": 0.6,  # said of no subject at all
@@ -560,7 +566,10 @@ def _analysis(text: str) -> _Answer:
         content = (
             word.isalnum() and word not in _STOP_WORDS and not negation[i] and word != "non" and not locution
         )
-        stems.append(_stem(word) if content else None)
+        verbal = word in _HOMOGRAPH_VERBS and i > 0 and _subject_word(words[i - 1])
+        if verbal:
+            verbs[i] = True
+        stems.append(_stem(_HOMOGRAPH_VERBS[word] if verbal else word) if content else None)
         count += content
     index: dict[str, list[int]] = defaultdict(list)
     pair_ends: set[int] = set()
@@ -589,6 +598,14 @@ def _analysis(text: str) -> _Answer:
     )
 
 
+def _subject_word(word: str) -> bool:
+    """Whether ``word`` can be the subject right before a verb: a noun or a pronoun, not an
+    article, a preposition or a determiner."""
+    return word.isalpha() and (
+        word in _PRONOUNS or (word not in _STOP_WORDS and word not in _PREPOSITIONS | _DETERMINERS)
+    )
+
+
 def normalise(text: str) -> list[str]:
     """The content stems of ``text``, in order: no accents, case, elisions, stop words or punctuation."""
     return [stem for stem in _analyse(text).stems if stem is not None]
@@ -612,7 +629,10 @@ def _bare_list(answer: _Answer) -> bool:
     items: list[int] = [0]
     words = answer.words
     last_word = max((i for i, w in enumerate(words) if w.isalnum()), default=-1)  # one pass: no rescans
+    aside = _parenthesised(answer)
     for i, word in enumerate(words):
+        if i in aside:
+            continue  # "des portes (oubli, entrée, sortie)": the parts of one item, not items
         if word in _LIST_BREAKS:
             items.append(0)
         elif word in (":", "->") or (word in _SENTENCE_BREAKS and i < last_word):
@@ -621,6 +641,16 @@ def _bare_list(answer: _Answer) -> bool:
             items[-1] += 1
     items = [n for n in items if n]
     return len(items) >= 2 and max(items) <= _LIST_ITEM_WORDS
+
+
+def _parenthesised(answer: _Answer) -> frozenset[int]:
+    """The words between parentheses opened after a space (an aside)."""
+    depth, depths = 0, []
+    for k, char in enumerate(answer.text):  # "portes (oubli, …)", not a formula's "KL(p||q)"
+        opening = char == "(" and (depth or k == 0 or answer.text[k - 1].isspace())
+        depth = max(0, depth + opening - (char == ")" and depth > 0))
+        depths.append(depth)
+    return frozenset(i for i, (start, _) in enumerate(answer.spans) if start and depths[start - 1] > 0)
 
 
 def _states(answer: _Answer) -> bool:
@@ -1310,10 +1340,15 @@ _CLEFT_ENDS = _wordset("qui que qu that which who")
 _CLEFT_REACH = 6  # words between "c'est" and "qui"
 
 
-def _put_forward(frame: _Frame, found: _Found, known: frozenset[str]) -> bool:
+_DOERS = _wordset("modele reseau model network")  # what does anything a question asks about
+
+
+def _put_forward(frame: _Frame, found: _Found, known: frozenset[str], own: frozenset[str]) -> bool:
     """Whether ``found`` follows a cleft that puts forward something the question and the idea
     never name ("c'est l'entropie croisée qui n'est pas symétrique", "it is the bias that …"):
-    the claim is said of that, not of what the question is about."""
+    the claim is said of that, not of what the question is about; or, right after the cleft's
+    "qui", something the prompt names but the phrasing found does not ("c'est l'entraînement qui
+    surapprend"): the claim made of the wrong thing."""
     words, stems = frame.answer.words, frame.answer.stems
     opening = found.start
     while opening > 0 and words[opening - 1] not in _SENTENCE_ENDS:
@@ -1324,7 +1359,10 @@ def _put_forward(frame: _Frame, found: _Found, known: frozenset[str]) -> bool:
         reach = range(c + 2, min(c + 3 + _CLEFT_REACH, found.start + 1))
         end = next((q for q in reach if words[q] in _CLEFT_ENDS), c + 2)
         named = frozenset(stems[k] for k in range(c + 2, end) if stems[k] is not None)
-        return bool(named) and not named & known
+        if not named or named & frozenset(_stem(w) for w in _DOERS):
+            return False  # "c'est le modèle qui surapprend": what the question is about
+        doing = words[end] in _RELATIVES and found.start <= end + 2  # "qui surapprend", "qui ne …"
+        return not named & known or (doing and not named & own)
     return False
 
 
@@ -1391,6 +1429,87 @@ def _withheld(
     return stems[noun] in others or stems[adjective] in others
 
 
+_HAVING = _wordset("a ont possede possedent comporte comportent contient contiennent has have contains")
+
+
+def _described(frame: _Frame, found: _Found, phrasing: _Phrasing) -> bool:
+    """Whether a noun phrasing is the subject of a verb of having ("la matrice de confusion a
+    quatre cases", "F1 has two terms"): the answer describes the thing, it does not propose it."""
+    answer = frame.answer
+    first, last = frame.bounds[found.clause]
+    k = found.end + 1
+    if phrasing.verb or k + 1 > last or answer.words[k] not in _HAVING:
+        return False
+    if answer.text[answer.spans[k][0] : answer.spans[k][1]].lower() != answer.words[k]:
+        return False  # "à chaque transaction": a preposition, not "a" (has)
+    if any(answer.verb[j] for j in range(first, found.start)):
+        return False  # "on utilise la matrice de confusion, qui a …": proposed, then described
+    after = answer.words[k + 1]
+    return after in _ARTICLES | _DETERMINERS or after in NUMBERS or after.isdigit()
+
+
+def _wrong_object(frame: _Frame, found: _Found, phrasing: _Phrasing, named: frozenset[str]) -> bool:
+    """Whether a one-word verb phrasing ("surveiller") is followed in its clause by an object
+    that names none of ``named`` (the idea's words, the prompt's): "surveiller le CPU" for an
+    idea that monitors the data and the performance is said of something else."""
+    answer = frame.answer
+    # a French infinitive: an English answer may name the idea's object in its own words
+    if len(phrasing.stems) != 1 or not (
+        answer.verb[found.start] and answer.words[found.start].endswith(("er", "ir", "re"))
+    ):
+        return False
+    last = frame.bounds[found.clause][1]
+    obj: list[str] = []
+    for k in range(found.end + 1, last + 1):
+        word = answer.words[k]
+        if (
+            answer.verb[k]
+            or word in _COORDINATORS | _PRONOUNS
+            or word in _PREPOSITIONS - _wordset("de d du des")
+        ):
+            break  # "tromper le second": a pronoun stands for something named elsewhere
+        stem = answer.stems[k]
+        if stem is not None:
+            obj.append(stem)
+    return bool(obj) and named.isdisjoint(obj)
+
+
+_BLOCKING = _wordset("empeche empechent empecher bloque bloquent bloquer prevent prevents block blocks")
+_FAILING = ("disparait", "sature", "explose")  # what a blocking verb may rightly stop
+
+
+def _blocked(frame: _Frame, found: _Found, failures: frozenset[str]) -> bool:
+    """Whether a verb that stops something ("empêche", "bloque") stands between the phrasing's
+    words, with no failure after it ("le raccourci empêche le gradient de remonter" is the
+    opposite of the gradient passing; "… empêche le gradient de s'évanouir" is the claim)."""
+    answer = frame.answer
+    last = frame.bounds[found.clause][1]
+    stops = [k for k in range(found.start + 1, found.end) if answer.words[k] in _BLOCKING]
+    if not stops:
+        return False
+    failing = failures | frozenset(_stem(w) for w in _FAILING)
+    return not any(answer.stems[k] in failing for k in range(stops[0] + 1, last + 1))
+
+
+@lru_cache(maxsize=1024)
+def _denied_stems(text: str) -> frozenset[str]:
+    """The stems that "non" denies in ``text`` ("une non-linéarité")."""
+    parsed = _analyse(text)
+    return frozenset(s for k, s in enumerate(parsed.stems) if k in parsed.local and s is not None)
+
+
+def _unsaid_again(frame: _Frame, found: _Found, phrasing: _Phrasing, claimed: frozenset[str]) -> bool:
+    """Whether the clause also holds one of the claim's words (the phrasing's, the idea's that it
+    does not deny itself) denied by "non" ("une composition de couches linéaires devient non
+    linéaire"): it says the opposite of what it names."""
+    answer = frame.answer
+    first, last = frame.bounds[found.clause]
+    own = frozenset(phrasing.stems) | claimed
+    return not phrasing.negative and any(
+        k in answer.local and answer.stems[k] in own for k in range(first, last + 1)
+    )
+
+
 def _earned_kind(frame: _Frame, found: _Found, said: str, text: str) -> str:
     phrasing = _phrasing(text)
     if (_AVOIDING | _LESS).isdisjoint(phrasing.all_words) and not phrasing.verb and _avoided(frame, found):
@@ -1426,9 +1545,14 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
         if _phrasing(text).negative and not _phrasing(text).local_only
         for s in _phrasing(text).stems
     )
+    # the words of its affirmative phrasings: a word found only in negative ones names a failure
+    affirmed = frozenset(
+        s for text in idea.phrasings if not _phrasing(text).negative for s in _phrasing(text).stems
+    )
     earned: list[_Evidence] = []
     against: list[_Evidence] = []  # why it is not earned, surest first
     claimed = _prompt_stems(idea.idea)
+    unclaimed = _denied_stems(idea.idea)
     for text in idea.phrasings:
         for found in matcher.find(text):
             said = _said_of(frame, found, keys, idea.implied)
@@ -1440,19 +1564,36 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
                     against.append(_Evidence("opposed", found, text))
                 elif found.polarity_ok and idea.failure and not phrasing.negative and _sought(frame, found):
                     against.append(_Evidence("sought", found, text))
-                elif found.polarity_ok and not keys and _put_forward(frame, found, vocabulary | prompt):
+                elif (
+                    found.polarity_ok
+                    and not keys
+                    and _put_forward(frame, found, vocabulary | prompt, frozenset(phrasing.stems))
+                ):
                     against.append(_Evidence("cleft", found, text))
                 elif found.polarity_ok and _acted_by_object(frame, found, phrasing):
                     against.append(_Evidence("reordered", found, text))
                 elif found.polarity_ok and _withheld(frame, found, phrasing, present, prompt):
                     against.append(_Evidence("withheld", found, text))
+                elif found.polarity_ok and _blocked(frame, found, vocabulary - affirmed):
+                    against.append(_Evidence("blocked", found, text))
+                elif found.polarity_ok and _unsaid_again(frame, found, phrasing, claimed - unclaimed):
+                    against.append(_Evidence("opposed", found, text))
+                elif found.polarity_ok and not keys and _described(frame, found, phrasing):
+                    against.append(_Evidence("described", found, text))
                 elif found.polarity_ok:
                     kind = _earned_kind(frame, found, said, text)
                     if kind == "stated" and not keys and len(phrasing.stems) == 1:
                         kind = (
-                            "faulted" if _faulted(frame, found) else "term"
+                            "faulted"
+                            if _faulted(frame, found)
+                            else "object"
+                            if _wrong_object(frame, found, phrasing, vocabulary | claimed | prompt)
+                            else "term"
                         )  # one word, of nothing in particular
-                    earned.append(_Evidence(kind, found, text))
+                    if kind == "object":
+                        against.append(_Evidence(kind, found, text))
+                    else:
+                        earned.append(_Evidence(kind, found, text))
                 elif found.negated and not found.bears:
                     if phrasing.negative:  # "pas une question de saturation": not "ne sature pas"
                         against.append(_Evidence("scope", found, text))
@@ -1482,6 +1623,9 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
         return best
     for kind in (
         "withheld",
+        "blocked",
+        "described",
+        "object",
         "opposed",
         "sought",
         "cleft",
@@ -1526,6 +1670,9 @@ _REASONS = {
     "opposed": "its clause says the opposite of a word of the idea (négatif for positif …)",
     "sought": "what goes wrong, given as a goal (pour que …)",
     "cleft": "said of something else that the answer puts forward (c'est X qui …)",
+    "blocked": "a verb that stops something stands between its words (empêche … de remonter)",
+    "described": "a noun described by a verb of having (a quatre cases), not proposed",
+    "object": "a one-word verb phrasing whose object the idea does not name (surveiller le CPU)",
     "shared": "its words all belong to another idea stated in the same clause",
     "swapped": "said of another subject (role swap?)",
     "unbound": "said of no subject",
@@ -1551,6 +1698,9 @@ _PREFIX = {
     "opposed": "opposed: ",
     "sought": "sought: ",
     "cleft": "cleft: ",
+    "blocked": "blocked: ",
+    "described": "described: ",
+    "object": "object: ",
     "keywords": "keywords: ",
     "list": "keywords: ",
 }

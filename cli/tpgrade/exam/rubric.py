@@ -1340,6 +1340,7 @@ _CLEFT_ENDS = _wordset("qui que qu that which who")
 _CLEFT_REACH = 6  # words between "c'est" and "qui"
 
 
+_DEFINITE = _wordset("le la les l the")  # "c'est une carte qui montre …" describes, it puts nothing forward
 _DOERS = _wordset("modele reseau model network")  # what does anything a question asks about
 
 
@@ -1361,7 +1362,12 @@ def _put_forward(frame: _Frame, found: _Found, known: frozenset[str], own: froze
         named = frozenset(stems[k] for k in range(c + 2, end) if stems[k] is not None)
         if not named or named & frozenset(_stem(w) for w in _DOERS):
             return False  # "c'est le modèle qui surapprend": what the question is about
-        doing = words[end] in _RELATIVES and found.start <= end + 2  # "qui surapprend", "qui ne …"
+        # "qui surapprend", "qui fait du surapprentissage": nothing named between "qui" and it
+        doing = (
+            words[c + 2] in _DEFINITE
+            and words[end] in _RELATIVES
+            and all(stems[k] is None or frame.answer.verb[k] for k in range(end + 1, found.start))
+        )
         return not named & known or (doing and not named & own)
     return False
 
@@ -1474,7 +1480,10 @@ def _wrong_object(frame: _Frame, found: _Found, phrasing: _Phrasing, named: froz
     return bool(obj) and named.isdisjoint(obj)
 
 
-_BLOCKING = _wordset("empeche empechent empecher bloque bloquent bloquer prevent prevents block blocks")
+_BLOCKING = _wordset(
+    "empeche empechent empecher bloque bloquent bloquer stoppe stoppent stopper interrompt interrompent "
+    "prevent prevents block blocks"
+)
 _FAILING = ("disparait", "sature", "explose")  # what a blocking verb may rightly stop
 
 
@@ -1484,7 +1493,12 @@ def _blocked(frame: _Frame, found: _Found, failures: frozenset[str]) -> bool:
     opposite of the gradient passing; "… empêche le gradient de s'évanouir" is the claim)."""
     answer = frame.answer
     last = frame.bounds[found.clause][1]
-    stops = [k for k in range(found.start + 1, found.end) if answer.words[k] in _BLOCKING]
+    own = frozenset(_phrasing(found.phrasing).stems)  # "arrêt précoce" stops on purpose
+    stops = [
+        k
+        for k in range(found.start + 1, found.end)
+        if answer.words[k] in _BLOCKING and answer.stems[k] not in own
+    ]
     if not stops:
         return False
     failing = failures | frozenset(_stem(w) for w in _FAILING)

@@ -1344,12 +1344,27 @@ _DEFINITE = _wordset("le la les l the")  # "c'est une carte qui montre …" desc
 _DOERS = _wordset("modele reseau model network")  # what does anything a question asks about
 
 
-def _put_forward(frame: _Frame, found: _Found, known: frozenset[str], own: frozenset[str]) -> bool:
+@lru_cache(maxsize=1024)
+def _complements(prompt: str) -> frozenset[str]:
+    """The stems the prompt uses only as the complement of another noun ("la perte
+    d'entraînement"), never as a thing of its own (after an article)."""
+    parsed = _analyse(prompt)
+    after: dict[str, set[str]] = defaultdict(set)
+    for before, stem in zip(("", *parsed.words), parsed.stems, strict=False):
+        if stem is not None:
+            after[stem].add(before)
+    return frozenset(s for s, lead in after.items() if lead <= _wordset("de d du des"))
+
+
+def _put_forward(
+    frame: _Frame, found: _Found, known: frozenset[str], own: frozenset[str], complements: frozenset[str]
+) -> bool:
     """Whether ``found`` follows a cleft that puts forward something the question and the idea
     never name ("c'est l'entropie croisée qui n'est pas symétrique", "it is the bias that …"):
     the claim is said of that, not of what the question is about; or, right after the cleft's
-    "qui", something the prompt names but the phrasing found does not ("c'est l'entraînement qui
-    surapprend"): the claim made of the wrong thing."""
+    "qui", something the prompt names only as a complement and the phrasing found does not
+    ("c'est l'entraînement qui surapprend", the prompt's "perte d'entraînement"): the claim
+    made of the wrong thing."""
     words, stems = frame.answer.words, frame.answer.stems
     opening = found.start
     while opening > 0 and words[opening - 1] not in _SENTENCE_ENDS:
@@ -1368,7 +1383,7 @@ def _put_forward(frame: _Frame, found: _Found, known: frozenset[str], own: froze
             and words[end] in _RELATIVES
             and all(stems[k] is None or frame.answer.verb[k] for k in range(end + 1, found.start))
         )
-        return not named & known or (doing and not named & own)
+        return not named & known or (doing and not named & own and named <= complements)
     return False
 
 
@@ -1391,15 +1406,23 @@ def _sought(frame: _Frame, found: _Found) -> bool:
     return False
 
 
-def _avoided(frame: _Frame, found: _Found) -> bool:
-    """Whether a verb that denies what follows ("évite", "réduit") comes before ``found`` in its
-    clause, not past another verb joined to it ("enlever des couches et ajouter de la batch
-    norm"), or "moins" just before it."""
+def _governed_from(frame: _Frame, found: _Found) -> int:
+    """Where the stretch of ``found``'s clause that may govern it starts: not before a verb of
+    its own joined by et/ou ("enlever des couches et ajouter de la batch norm")."""
     first = frame.bounds[found.clause][0]
     words, verbs = frame.answer.words, frame.answer.verb
     for k in range(first + 1, found.start + 1):
         if verbs[k] and words[k - 1] in _COORDINATORS:
-            first = k  # a verb of its own: what came before does not govern it
+            first = k
+    return first
+
+
+def _avoided(frame: _Frame, found: _Found) -> bool:
+    """Whether a verb that denies what follows ("évite", "réduit") comes before ``found`` in its
+    clause, not past another verb joined to it ("enlever des couches et ajouter de la batch
+    norm"), or "moins" just before it."""
+    first = _governed_from(frame, found)
+    words = frame.answer.words
     near = range(max(first, found.start - 2), found.start)
     return any(w in _AVOIDING for w in words[first : found.start]) or any(
         words[k] in _LESS and (k == 0 or words[k - 1] != "au")
@@ -1482,21 +1505,23 @@ def _wrong_object(frame: _Frame, found: _Found, phrasing: _Phrasing, named: froz
 
 _BLOCKING = _wordset(
     "empeche empechent empecher bloque bloquent bloquer stoppe stoppent stopper interrompt interrompent "
-    "prevent prevents block blocks"
-)
+    "prevent prevents"
+)  # not "block": a 2x2 block
 _FAILING = ("disparait", "sature", "explose")  # what a blocking verb may rightly stop
 
 
-def _blocked(frame: _Frame, found: _Found, failures: frozenset[str]) -> bool:
-    """Whether a verb that stops something ("empêche", "bloque") stands between the phrasing's
-    words, with no failure after it ("le raccourci empêche le gradient de remonter" is the
-    opposite of the gradient passing; "… empêche le gradient de s'évanouir" is the claim)."""
+def _blocked(frame: _Frame, found: _Found, failures: frozenset[str], failure: bool) -> bool:
+    """Whether a verb that stops something ("empêche", "bloque") stands before or between the
+    phrasing's words in its clause, with no failure after it ("le raccourci empêche le gradient
+    de remonter" is the opposite of the gradient passing; "… de s'évanouir" is the claim)."""
     answer = frame.answer
-    last = frame.bounds[found.clause][1]
+    first, last = _governed_from(frame, found), frame.bounds[found.clause][1]
     own = frozenset(_phrasing(found.phrasing).stems)  # "arrêt précoce" stops on purpose
+    # before the phrasing too, unless the idea names a failure: stopping that is the claim
+    # ("empêche le réseau de recopier l'entrée")
     stops = [
         k
-        for k in range(found.start + 1, found.end)
+        for k in range(found.start + 1 if failure else first, found.end)
         if answer.words[k] in _BLOCKING and answer.stems[k] not in own
     ]
     if not stops:
@@ -1546,9 +1571,15 @@ _RANK = (
 )
 
 
-def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: frozenset[str]) -> _Evidence:
+def _decide(
+    idea: KeyIdea,
+    matcher: _Matcher,
+    shared: frozenset[str],
+    prompt: frozenset[str],
+    complements: frozenset[str],
+) -> _Evidence:
     """The evidence for or against one idea; words in ``shared`` (the prompt's, the other
-    ideas') found alone make no near miss."""
+    ideas') found alone make no near miss; ``complements``: see :func:`_complements`."""
     frame = matcher.frame
     keys = _keys(idea.subject)
     vocabulary = frozenset(s for text in idea.phrasings for s in _phrasing(text).stems)
@@ -1581,14 +1612,16 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
                 elif (
                     found.polarity_ok
                     and not keys
-                    and _put_forward(frame, found, vocabulary | prompt, frozenset(phrasing.stems))
+                    and _put_forward(
+                        frame, found, vocabulary | prompt, frozenset(phrasing.stems), complements
+                    )
                 ):
                     against.append(_Evidence("cleft", found, text))
                 elif found.polarity_ok and _acted_by_object(frame, found, phrasing):
                     against.append(_Evidence("reordered", found, text))
                 elif found.polarity_ok and _withheld(frame, found, phrasing, present, prompt):
                     against.append(_Evidence("withheld", found, text))
-                elif found.polarity_ok and _blocked(frame, found, vocabulary - affirmed):
+                elif found.polarity_ok and _blocked(frame, found, vocabulary - affirmed, idea.failure):
                     against.append(_Evidence("blocked", found, text))
                 elif found.polarity_ok and _unsaid_again(frame, found, phrasing, claimed - unclaimed):
                     against.append(_Evidence("opposed", found, text))
@@ -1870,6 +1903,7 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
     matcher = _Matcher(frame)
     content = sum(stem is not None for stem in parsed.stems)
     prompt = _prompt_stems(question.prompt)
+    complements = _complements(question.prompt)
     verbless = not _states(parsed)
     bare = verbless and _bare_list(parsed)
     short = content < _SHORT_WORDS and not bare  # a list of two words is a list all the same
@@ -1880,7 +1914,7 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
     evidences: list[_Evidence] = []
     for number, idea in enumerate(question.rubric):
         shared = prompt.union(*(other for k, other in enumerate(stems) if k != number))
-        evidence = _decide(idea, matcher, shared, prompt)
+        evidence = _decide(idea, matcher, shared, prompt, complements)
         if verbless and evidence.kind != "absent":
             evidence = _Evidence("list" if bare else "keywords", evidence.found, evidence.phrasing)
         evidences.append(evidence)

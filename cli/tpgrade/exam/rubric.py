@@ -1489,7 +1489,10 @@ def _wrong_object(frame: _Frame, found: _Found, phrasing: _Phrasing, named: froz
         return False
     last = frame.bounds[found.clause][1]
     obj: list[str] = []
+    subjects = {m.start for m in frame.by_clause.get(found.clause, [])}
     for k in range(found.end + 1, last + 1):
+        if k in subjects:
+            return False  # "berner le critique": a subject of the question, the idea's in other words
         word = answer.words[k]
         if (
             answer.verb[k]
@@ -1549,9 +1552,11 @@ def _unsaid_again(frame: _Frame, found: _Found, phrasing: _Phrasing, claimed: fr
     )
 
 
-def _earned_kind(frame: _Frame, found: _Found, said: str, text: str) -> str:
+def _earned_kind(frame: _Frame, found: _Found, said: str, text: str, failure: bool) -> str:
     phrasing = _phrasing(text)
-    if (_AVOIDING | _LESS).isdisjoint(phrasing.all_words) and not phrasing.verb and _avoided(frame, found):
+    denies = (_AVOIDING | _LESS).isdisjoint(phrasing.all_words) and not phrasing.verb
+    # a failure avoided ("empêche l'apprentissage de l'identité") is what the idea claims
+    if denies and not (failure and not phrasing.negative) and _avoided(frame, found):
         return "denied"
     if found.typo:
         return "typo"
@@ -1628,7 +1633,7 @@ def _decide(
                 elif found.polarity_ok and not keys and _described(frame, found, phrasing):
                     against.append(_Evidence("described", found, text))
                 elif found.polarity_ok:
-                    kind = _earned_kind(frame, found, said, text)
+                    kind = _earned_kind(frame, found, said, text, idea.failure)
                     if kind == "stated" and not keys and len(phrasing.stems) == 1:
                         kind = (
                             "faulted"

@@ -176,6 +176,15 @@ def test_a_failure_avoided_by_purpose_is_still_earned() -> None:
         "autoencoders-code-petit", "Le code est petit pour éviter que le réseau recopie l'entrée."
     )
     assert idea(decision, 0)[0]
+    stopped = grade(
+        "autoencoders-code-petit", "Un code étroit empêche l'apprentissage de l'identité par le réseau."
+    )
+    assert idea(stopped, 0) == (True, True)  # stopping the failure is the claim, no doubt
+    blocked = grade(
+        "residual-reseaux-profonds",
+        "La connexion résiduelle empêche le gradient d'arriver aux premières couches.",
+    )
+    assert idea(blocked, 0) == (False, False)  # stopping what the idea lets through is its opposite
 
 
 def test_a_cleft_on_something_the_question_never_names_is_not_the_claim() -> None:
@@ -205,7 +214,7 @@ def test_sans_denies_the_idea_s_noun_or_the_adjective_after_it() -> None:
     assert decision.ideas[1].matched.startswith("withheld: ")
 
 
-def test_a_verb_with_an_english_or_pronoun_object_keeps_its_claim() -> None:
+def test_a_verb_with_an_english_pronoun_or_subject_object_keeps_its_claim() -> None:
     assert idea(grade("pooling-effet-max", "It halves the width and height of the feature map."), 0) == (
         True,
         True,
@@ -214,6 +223,8 @@ def test_a_verb_with_an_english_or_pronoun_object_keeps_its_claim() -> None:
         "gans-deux-reseaux", "Le générateur est entraîné à tromper le second réseau, le discriminateur."
     )
     assert idea(decision, 2)[0]
+    fooled = grade("gans-deux-reseaux", "Le faussaire apprend à berner le critique, qui juge les images.")
+    assert idea(fooled, 2) == (True, True)
 
 
 def test_a_noun_that_is_also_a_verb_is_read_as_the_verb_after_its_subject() -> None:

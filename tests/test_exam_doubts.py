@@ -241,3 +241,13 @@ def test_parts_between_parentheses_are_no_items_of_a_bare_list() -> None:
     assert parts.confidence < THRESHOLD  # a head noun and its parts: worth a look, not zeroed unread
     bare = grade("recurrent-probleme-lstm", "portes, mémoire, gradient")
     assert bare.confidence >= THRESHOLD and bare.score == 0
+
+
+def test_a_subject_after_comme_past_the_verb_is_compared_not_the_doer() -> None:
+    qid = "segmentation-difference-detection"
+    compared = grade(qid, "La détection ne donne pas de boîtes, elle donne un masque comme la segmentation.")
+    assert not idea(compared, 1)[0]  # the masks are said of detection
+    example = grade(
+        qid, "Des modèles comme YOLO donnent une boîte par objet ; la segmentation classe chaque pixel."
+    )
+    assert idea(example, 0) == (True, True)  # before the verb, "comme YOLO" is an example

@@ -123,6 +123,7 @@ _PREPOSITIONS = _wordset(
     "de d du a au aux par pour avec sur dans en chez contre vers of from by to with for in on against que qu than"
 )
 _AGENTS = _PREPOSITIONS - _wordset("que qu than contre against vers to")
+_LIKE = _wordset("comme like")  # after a verb, "comme la segmentation" compares: not the subject
 _CONTRASTS = _wordset("contrairement unlike difference oppose opposition lieu plutot instead comparaison")
 _RELATIVES = _wordset("qui that which")
 # Verb forms frequent in answers (accentless); some are nouns too ("classe", "masque"), and
@@ -748,6 +749,17 @@ class _Mention:
     object: bool = False  # right after a verb that is not a copula: "… rend l'attention invariante"
 
 
+def _after_a_verb(answer: _Answer, i: int) -> bool:
+    """Whether a verb comes before word ``i`` since the last break: "elle donne un masque comme
+    la segmentation" compares, "un détecteur comme YOLO encadre" gives an example."""
+    k = i - 1
+    while k >= 0 and answer.words[k] not in _SENTENCE_BREAKS and answer.words[k] != ",":
+        if answer.verb[k]:
+            return True
+        k -= 1
+    return False
+
+
 def _mentions(answer: _Answer, keys: frozenset[_Key]) -> list[_Mention]:
     """Where the subjects named by ``keys`` occur, in order."""
     by_first: dict[str, list[_Key]] = defaultdict(list)
@@ -781,7 +793,13 @@ def _mentions(answer: _Answer, keys: frozenset[_Key]) -> list[_Mention]:
         acted_on = before >= 0 and answer.verb[before] and word not in _COPULAS
         mentions.append(
             _Mention(
-                start, end, frozenset(known), word in _PREPOSITIONS, word in _AGENTS, contrasted, acted_on
+                start,
+                end,
+                frozenset(known),
+                word in _PREPOSITIONS,
+                word in _AGENTS,
+                contrasted or (word in _LIKE and _after_a_verb(answer, before)),
+                acted_on,
             )
         )
     return mentions

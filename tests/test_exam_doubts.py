@@ -251,3 +251,18 @@ def test_a_subject_after_comme_past_the_verb_is_compared_not_the_doer() -> None:
         qid, "Des modèles comme YOLO donnent une boîte par objet ; la segmentation classe chaque pixel."
     )
     assert idea(example, 0) == (True, True)  # before the verb, "comme YOLO" is an example
+
+
+def test_a_verb_said_of_a_complement_of_the_prompt_has_the_wrong_doer() -> None:
+    qid = "fitting-courbe-validation"  # the prompt's "perte de validation"
+    wrong = grade(qid, "La validation surapprend, donc je réentraîne plus longtemps.")
+    assert idea(wrong, 0) == (False, False)
+    assert idea(grade(qid, "Le réseau surapprend, donc j'arrête l'entraînement plus tôt."), 0) == (True, True)
+
+
+def test_non_plus_carries_the_negation_on() -> None:
+    decision = grade(
+        "metrics-fraude-exactitude",
+        "Le rappel n'a pas de sens ici, la précision non plus ; l'accuracy suffit.",
+    )
+    assert decision.confidence < THRESHOLD or decision.score == 0

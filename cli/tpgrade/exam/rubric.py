@@ -548,8 +548,8 @@ def _analysis(text: str) -> _Answer:
             negation[i] = after not in _NOT_NEGATING_AFTER["sans"]
             opens[i] = 2 if negation[i] else 0
         elif word == "non":
-            if after in _STOP_WORDS or after in _ARTICLES:
-                negation[i] = True  # "et non un masque"
+            if after in _STOP_WORDS or after in _ARTICLES or after == "plus":
+                negation[i] = True  # "et non un masque", "la précision non plus"
             elif after.isalpha() and after not in _NOT_NEGATING_AFTER["non"]:
                 local.add(i + 1)
         elif word in _SENTENCE_BREAKS or word in _CLAUSE_OPENERS or (word, after) in _CLAUSE_OPENER_PAIRS:
@@ -1374,6 +1374,15 @@ def _complements(prompt: str) -> frozenset[str]:
     return frozenset(s for s, lead in after.items() if lead <= _wordset("de d du des"))
 
 
+def _done_by_complement(frame: _Frame, found: _Found, complements: frozenset[str]) -> bool:
+    """Whether a one-word verb phrasing is said of nothing but what the prompt names only as a
+    complement ("la validation surapprend" for "la perte de validation"): the wrong doer."""
+    answer = frame.answer
+    first = frame.bounds[found.clause][0]
+    before = {answer.stems[k] for k in range(first, found.start)} - {None}
+    return answer.verb[found.start] and bool(before) and before <= complements
+
+
 def _put_forward(
     frame: _Frame, found: _Found, known: frozenset[str], own: frozenset[str], complements: frozenset[str]
 ) -> bool:
@@ -1656,11 +1665,13 @@ def _decide(
                         kind = (
                             "faulted"
                             if _faulted(frame, found)
+                            else "cleft"
+                            if _done_by_complement(frame, found, complements)
                             else "object"
                             if _wrong_object(frame, found, phrasing, vocabulary | claimed | prompt)
                             else "term"
                         )  # one word, of nothing in particular
-                    if kind == "object":
+                    if kind in ("object", "cleft"):
                         against.append(_Evidence(kind, found, text))
                     else:
                         earned.append(_Evidence(kind, found, text))

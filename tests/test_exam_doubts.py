@@ -266,3 +266,45 @@ def test_non_plus_carries_the_negation_on() -> None:
         "Le rappel n'a pas de sens ici, la précision non plus ; l'accuracy suffit.",
     )
     assert decision.confidence < THRESHOLD or decision.score == 0
+
+
+@pytest.mark.parametrize(
+    ("qid", "rejected", "firm", "number"),
+    [
+        (
+            "pooling-effet-max",
+            "Au lieu de réduire la taille, le pooling l'augmente.",
+            "Le pooling réduit la taille.",
+            0,
+        ),
+        (
+            "transfer-radiographies",
+            "Plutôt que de geler les couches pré-entraînées, on les réinitialise toutes.",
+            "On garde les couches pré-entraînées et on les gèle.",
+            0,
+        ),
+        (
+            "optimisers-perte-nan",
+            "Instead of lowering the learning rate, you should raise it a lot.",
+            "Lower the learning rate.",
+            1,
+        ),
+    ],
+)
+def test_what_au_lieu_de_or_plutot_que_rejects_is_not_claimed(
+    qid: str, rejected: str, firm: str, number: int
+) -> None:
+    assert idea(grade(qid, firm), number)[0]
+    assert not idea(grade(qid, rejected), number)[0]
+
+
+def test_a_negation_of_the_clause_denies_a_phrasing_negative_by_non_alone() -> None:
+    qid = "mlp-empilement-lineaire"
+    assert not idea(grade(qid, "Il ne faut pas ajouter d'activations non linéaires entre les couches."), 1)[0]
+    assert idea(grade(qid, "Il faut ajouter des activations non linéaires entre les couches."), 1) == (
+        True,
+        True,
+    )
+    assert not idea(grade(qid, "Plutôt qu'ajouter des activations non linéaires, on empile des couches."), 1)[
+        0
+    ]

@@ -81,7 +81,8 @@ def test_no_regression_from_the_figures_measured_when_it_was_frozen(frozen: Figu
     191/199 = 96.0 %, 5/115 = 4.3 %, 61/260 = 23.5 %."""
     assert frozen.agreement_above >= 0.955, f"{frozen.agreed_above}/{frozen.above}"
     assert frozen.false_credit_share <= 0.045, f"{frozen.silently_credited}/{frozen.zero_deserving}"
-    assert frozen.review_share <= 0.235, f"{frozen.reviewed}/{frozen.answers}"
+    # the review share may rise to the issue's quarter while silent errors become reviews
+    assert frozen.review_share <= 0.25, f"{frozen.reviewed}/{frozen.answers}"
     assert frozen.silently_zeroed <= 2
 
 

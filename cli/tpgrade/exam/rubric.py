@@ -46,6 +46,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -455,6 +456,25 @@ def _negates(words: list[str], i: int) -> bool:
     return True
 
 
+_REJECTIONS = {"au": ("lieu",), "plutot": (), "instead": (), "rather": ()}
+_REJECTION_ENDS = _wordset("de d que qu of than")
+
+
+def _rejection(words: Sequence[str], i: int) -> int:
+    """Where the locution that rejects what follows it ends, if one starts at ``i`` ("au lieu
+    de", "plutôt que", "instead of", "rather than"); else -1. Not "plutôt de la régularisation"
+    (rather some regularisation)."""
+    middle = _REJECTIONS.get(words[i])
+    if middle is None:
+        return -1
+    last = i + len(middle) + 1
+    if last >= len(words) or tuple(words[i + 1 : last]) != middle or words[last] not in _REJECTION_ENDS:
+        return -1
+    if words[i] == "plutot" and words[last] in ("de", "d"):
+        return -1
+    return last
+
+
 def _is_number(after: list[str]) -> bool:
     return bool(after) and (
         after[0].isdigit() or (after[0] == "de" and len(after) > 1 and after[1].isdigit())
@@ -547,6 +567,9 @@ def _analysis(text: str) -> _Answer:
         if word in _WITHOUT:
             negation[i] = after not in _NOT_NEGATING_AFTER["sans"]
             opens[i] = 2 if negation[i] else 0
+        elif _rejection(words, i) > 0:
+            opens[i] = 2
+            negation[_rejection(words, i)] = True  # the locution's last word: what follows is rejected
         elif word == "non":
             if after in _STOP_WORDS or after in _ARTICLES or after == "plus":
                 negation[i] = True  # "et non un masque", "la précision non plus"
@@ -853,9 +876,14 @@ def _frame(answer: _Answer, keys: frozenset[_Key]) -> _Frame:
                 opening = 2 * any(j in starts or words[j] in _STATEMENT_STARTS for j in ahead)
                 opening = max(opening, 2 * _comma_and(words, i))
         if opening == 2 and i != split:
-            within = word in _WITHOUT or word in _RELATIVES
+            rejected = _rejection(words, i) > 0  # "au lieu de compresser, …": up to the comma
+            within = word in _WITHOUT or word in _RELATIVES or rejected
             split = (
-                _without_ends(answer, i) if word in _WITHOUT else _relative_ends(answer, i) if within else -1
+                _without_ends(answer, i)
+                if word in _WITHOUT
+                else _relative_ends(answer, i)
+                if within and not rejected
+                else -1
             )
         elif opening == 2:
             within, split = False, -1
@@ -1234,10 +1262,11 @@ class _Matcher:
             bears = negated and (local or _bears(self.frame, c, start, end, not phrasing.negative))
             denied = self.frame.inherited[c]  # "ce n'est pas parce que …": nothing in it is claimed
             spread = self.answer.rank[end] - self.answer.rank[start] + 1
+            # "ne pas ajouter d'activations non linéaires": the clause's negation denies the "non"
             polarity = (
                 False
                 if denied
-                else local
+                else local and not (self.frame.negated[c] and _bears(self.frame, c, start, end, True))
                 if phrasing.local_only
                 else bears
                 if phrasing.negative

@@ -176,6 +176,8 @@ _VERBS = _wordset(
     introduce imposes impose implies imply needs need requires require works work computes compute
     slides slide shares share looks look passes pass flows flow copies copy compresses compress
     draws draw puts put takes take gets get goes go comes come lowers lower prevent monitor retrain
+    doubles removes overwrite overwrites reinitialise reinitialize reinitialises reinitializes shrinks
+    shuffles resets collapses equals raises causes skips breaks
     """
 )
 _NOUN_LIKE_VERBS = _wordset(

@@ -1,6 +1,9 @@
 """Claims the matcher doubts: hedged or asked, said with the opposite of one of the idea's
-words, a failure given as a goal, a cleft on something else; and subjects joined before
-their verb, "sans" on the idea's noun and its adjective. Each beside its firm version."""
+words, a failure given as a goal, a cleft on something else (or on a word of the prompt), a
+one-word verb with another object, a noun described instead of proposed, a verb that stops
+what the idea lets through; and subjects joined before their verb, "sans" on the idea's noun
+and its adjective; and right answers once lost (a verb outside the vocabulary, parts between
+parentheses). Each beside its firm version."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import pytest
 
 from tpgrade.exam.bank import load_bank
 from tpgrade.exam.doubts import hedged_stretches, opposed
-from tpgrade.exam.rubric import ShortDecision, clauses, grade_short
+from tpgrade.exam.rubric import ShortDecision, clauses, grade_short, normalise
 from tpgrade.exam.schema import ShortAnswer
 
 BANK = load_bank()
@@ -108,6 +111,41 @@ DOUBTED = [
         0,
         "sought: ",
     ),
+    (
+        "deployment-spam-derive",
+        "Il faut surveiller le processeur du serveur.",
+        "Il faut surveiller les performances du modèle en production.",
+        1,
+        "object: ",  # a verb with another object
+    ),
+    (
+        "metrics-fraude-exactitude",
+        "Le score F1 a deux termes.",
+        "Il faut utiliser le score F1.",
+        1,
+        "described: ",  # a noun described, not proposed
+    ),
+    (
+        "fitting-courbe-validation",
+        "C'est la validation qui surapprend les exemples.",
+        "C'est le modèle qui surapprend les exemples d'entraînement.",
+        0,
+        "cleft: ",
+    ),
+    (
+        "residual-reseaux-profonds",
+        "Le raccourci empêche le gradient de remonter.",
+        "Le raccourci empêche le gradient de s'évanouir.",
+        0,
+        "blocked: ",  # a verb that stops what the idea lets through
+    ),
+    (
+        "mlp-empilement-lineaire",
+        "Une composition de couches linéaires devient non linéaire.",
+        "Une composition de couches linéaires reste linéaire, il faut des activations non linéaires.",
+        0,
+        "opposed: ",  # a word the clause denies again by "non"
+    ),
 ]
 
 
@@ -138,6 +176,15 @@ def test_a_failure_avoided_by_purpose_is_still_earned() -> None:
         "autoencoders-code-petit", "Le code est petit pour éviter que le réseau recopie l'entrée."
     )
     assert idea(decision, 0)[0]
+    stopped = grade(
+        "autoencoders-code-petit", "Un code étroit empêche l'apprentissage de l'identité par le réseau."
+    )
+    assert idea(stopped, 0) == (True, True)  # stopping the failure is the claim, no doubt
+    blocked = grade(
+        "residual-reseaux-profonds",
+        "La connexion résiduelle empêche le gradient d'arriver aux premières couches.",
+    )
+    assert idea(blocked, 0) == (False, False)  # stopping what the idea lets through is its opposite
 
 
 def test_a_cleft_on_something_the_question_never_names_is_not_the_claim() -> None:
@@ -165,3 +212,99 @@ def test_sans_denies_the_idea_s_noun_or_the_adjective_after_it() -> None:
     decision = grade(qid, "Il faut réentraîner le modèle, sans aucune donnée récente.")
     assert idea(decision, 1) == (False, False)
     assert decision.ideas[1].matched.startswith("withheld: ")
+
+
+def test_a_verb_with_an_english_pronoun_or_subject_object_keeps_its_claim() -> None:
+    assert idea(grade("pooling-effet-max", "It halves the width and height of the feature map."), 0) == (
+        True,
+        True,
+    )
+    decision = grade(
+        "gans-deux-reseaux", "Le générateur est entraîné à tromper le second réseau, le discriminateur."
+    )
+    assert idea(decision, 2)[0]
+    fooled = grade("gans-deux-reseaux", "Le faussaire apprend à berner le critique, qui juge les images.")
+    assert idea(fooled, 2) == (True, True)
+
+
+def test_a_noun_that_is_also_a_verb_is_read_as_the_verb_after_its_subject() -> None:
+    melts = grade(
+        "recurrent-probleme-lstm", "Dans un RNN simple le gradient fond au fil du temps, il oublie le début."
+    )
+    assert idea(melts, 0) == (True, True)
+    assert normalise("le gradient fond") == normalise("le gradient disparaît")
+    assert normalise("le fond de l'image") != normalise("le disparaît de l'image")
+
+
+def test_parts_between_parentheses_are_no_items_of_a_bare_list() -> None:
+    parts = grade("recurrent-probleme-lstm", "Avec des portes (oubli, entrée, sortie) et un état de cellule.")
+    assert parts.confidence < THRESHOLD  # a head noun and its parts: worth a look, not zeroed unread
+    bare = grade("recurrent-probleme-lstm", "portes, mémoire, gradient")
+    assert bare.confidence >= THRESHOLD and bare.score == 0
+
+
+def test_a_subject_after_comme_past_the_verb_is_compared_not_the_doer() -> None:
+    qid = "segmentation-difference-detection"
+    compared = grade(qid, "La détection ne donne pas de boîtes, elle donne un masque comme la segmentation.")
+    assert not idea(compared, 1)[0]  # the masks are said of detection
+    example = grade(
+        qid, "Des modèles comme YOLO donnent une boîte par objet ; la segmentation classe chaque pixel."
+    )
+    assert idea(example, 0) == (True, True)  # before the verb, "comme YOLO" is an example
+
+
+def test_a_verb_said_of_a_complement_of_the_prompt_has_the_wrong_doer() -> None:
+    qid = "fitting-courbe-validation"  # the prompt's "perte de validation"
+    wrong = grade(qid, "La validation surapprend, donc je réentraîne plus longtemps.")
+    assert idea(wrong, 0) == (False, False)
+    assert idea(grade(qid, "Le réseau surapprend, donc j'arrête l'entraînement plus tôt."), 0) == (True, True)
+
+
+def test_non_plus_carries_the_negation_on() -> None:
+    decision = grade(
+        "metrics-fraude-exactitude",
+        "Le rappel n'a pas de sens ici, la précision non plus ; l'accuracy suffit.",
+    )
+    assert decision.confidence < THRESHOLD or decision.score == 0
+
+
+@pytest.mark.parametrize(
+    ("qid", "rejected", "firm", "number"),
+    [
+        (
+            "pooling-effet-max",
+            "Au lieu de réduire la taille, le pooling l'augmente.",
+            "Le pooling réduit la taille.",
+            0,
+        ),
+        (
+            "transfer-radiographies",
+            "Plutôt que de geler les couches pré-entraînées, on les réinitialise toutes.",
+            "On garde les couches pré-entraînées et on les gèle.",
+            0,
+        ),
+        (
+            "optimisers-perte-nan",
+            "Instead of lowering the learning rate, you should raise it a lot.",
+            "Lower the learning rate.",
+            1,
+        ),
+    ],
+)
+def test_what_au_lieu_de_or_plutot_que_rejects_is_not_claimed(
+    qid: str, rejected: str, firm: str, number: int
+) -> None:
+    assert idea(grade(qid, firm), number)[0]
+    assert not idea(grade(qid, rejected), number)[0]
+
+
+def test_a_negation_of_the_clause_denies_a_phrasing_negative_by_non_alone() -> None:
+    qid = "mlp-empilement-lineaire"
+    assert not idea(grade(qid, "Il ne faut pas ajouter d'activations non linéaires entre les couches."), 1)[0]
+    assert idea(grade(qid, "Il faut ajouter des activations non linéaires entre les couches."), 1) == (
+        True,
+        True,
+    )
+    assert not idea(grade(qid, "Plutôt qu'ajouter des activations non linéaires, on empile des couches."), 1)[
+        0
+    ]

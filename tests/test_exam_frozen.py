@@ -49,9 +49,9 @@ def test_the_frozen_batch_is_large_enough(frozen: Figures) -> None:
     assert frozen.zero_deserving >= 30
 
 
-# The issue's targets. Two not met yet: measured on the frozen batch, 191/199 = 96.0 %
-# agreement above the threshold, 5/115 = 4.3 % of zero-deserving answers credited unread; the
-# third is met (61/260 = 23.5 % sent to review). Strict: once a target is met, the marker must go.
+# The issue's targets. Two not met yet: measured on the frozen batch, 191/198 = 96.5 %
+# agreement above the threshold, 4/115 = 3.5 % of zero-deserving answers credited unread; the
+# third is met (62/260 = 23.8 % sent to review). Strict: once a target is met, the marker must go.
 NOT_MET = pytest.mark.xfail(strict=True, reason="target of issue 12 not met yet on the frozen batch")
 
 
@@ -78,11 +78,14 @@ def test_no_regression_from_the_figures_measured_when_it_was_frozen(frozen: Figu
     then with the classes of the twelfth lot (negation scope, "ni … ni", "sans", lists cut by
     ";", shared words): 192/202 = 95.0 %, 6.1 %, 22.3 %; then with those of the thirteenth
     (hedges and questions, opposite words, failures given as goals, clefts, joined subjects):
-    191/199 = 96.0 %, 5/115 = 4.3 %, 61/260 = 23.5 %."""
-    assert frozen.agreement_above >= 0.955, f"{frozen.agreed_above}/{frozen.above}"
-    assert frozen.false_credit_share <= 0.045, f"{frozen.silently_credited}/{frozen.zero_deserving}"
-    assert frozen.review_share <= 0.235, f"{frozen.reviewed}/{frozen.answers}"
-    assert frozen.silently_zeroed <= 2
+    191/199 = 96.0 %, 5/115 = 4.3 %, 61/260 = 23.5 %; then with those of the fourteenth (a verb's
+    object, nouns described, clefts on a prompt word, stopping verbs, au lieu de / plutôt que):
+    191/198 = 96.5 %, 4/115 = 3.5 %, 62/260 = 23.8 %."""
+    assert frozen.agreement_above >= 0.96, f"{frozen.agreed_above}/{frozen.above}"
+    assert frozen.false_credit_share <= 0.035, f"{frozen.silently_credited}/{frozen.zero_deserving}"
+    # the review share may rise to the issue's quarter while silent errors become reviews
+    assert frozen.review_share <= 0.25, f"{frozen.reviewed}/{frozen.answers}"
+    assert frozen.silently_zeroed <= 1
 
 
 @pytest.mark.parametrize("name", ["short_answers.yaml", "tuning_answers.yaml", "tuning_answers_4.yaml"])
@@ -123,8 +126,14 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # a fresh lot written from the prompts and ideas only, more than half of it zero-deserving
         # answers that reuse the rubric's words (hedges, opposites, failures as goals, clefts …),
         # measured before the work on those classes: 165/185 = 89.2 % above the threshold, 16/129
-        # = 12.4 % credited unread, 57/242 = 23.6 % to review; after it: 96.5 %, 4/129, 29.3 %.
-        ("tuning_answers_13.yaml", 0.96, 0.035, 0.30),
+        # = 12.4 % credited unread, 57/242 = 23.6 % to review; after it: 96.5 %, 4/129, 29.3 %;
+        # after lot 14's classes (objects, described nouns, clefts, blocking verbs): 167/167,
+        # 0/129, 75/242 = 31.0 % (its silent errors now reviewed).
+        ("tuning_answers_13.yaml", 0.99, 0.01, 0.32),
+        # a fresh lot (217 answers, 126 zero-deserving, written from the prompts and ideas only),
+        # measured before the work on its classes: 166/174 = 95.4 % above the threshold, 7/126 =
+        # 5.6 % credited unread, 43/217 = 19.8 % to review; after it: 98.8 %, 2/126, 21.7 %.
+        ("tuning_answers_14.yaml", 0.98, 0.025, 0.22),
     ],
 )
 def test_the_other_tuning_sets_stay_at_their_figures(

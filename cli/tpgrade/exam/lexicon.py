@@ -34,6 +34,7 @@ FAMILIES: tuple[str, ...] = (
     "compresse compresser compressent compression compressee comprime comprimer compriment compact "
     "compacte condense condensee resume resumer compress compresses compressed",
     "disparait disparaissent disparaitre evanouit evanouissent evanouir vanish vanishes vanished "
+    "estompe estomper estompent amenuise amenuiser amenuisent "
     "disappear disappears disappeared",
     "sature saturer saturent saturation saturate saturates saturated saturating",
     "surveille surveiller surveillent surveillance monitor monitors monitoring monitored",

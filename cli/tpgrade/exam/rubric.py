@@ -46,6 +46,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -123,6 +124,7 @@ _PREPOSITIONS = _wordset(
     "de d du a au aux par pour avec sur dans en chez contre vers of from by to with for in on against que qu than"
 )
 _AGENTS = _PREPOSITIONS - _wordset("que qu than contre against vers to")
+_LIKE = _wordset("comme like")  # after a verb, "comme la segmentation" compares: not the subject
 _CONTRASTS = _wordset("contrairement unlike difference oppose opposition lieu plutot instead comparaison")
 _RELATIVES = _wordset("qui that which")
 # Verb forms frequent in answers (accentless); some are nouns too ("classe", "masque"), and
@@ -174,6 +176,8 @@ _VERBS = _wordset(
     introduce imposes impose implies imply needs need requires require works work computes compute
     slides slide shares share looks look passes pass flows flow copies copy compresses compress
     draws draw puts put takes take gets get goes go comes come lowers lower prevent monitor retrain
+    doubles removes overwrite overwrites reinitialise reinitialize reinitialises reinitializes shrinks
+    shuffles resets collapses equals raises causes skips breaks
     """
 )
 _NOUN_LIKE_VERBS = _wordset(
@@ -199,6 +203,9 @@ _COORDINATORS = _wordset("et ou and or")
 _JOINED_SUBJECT = 3  # content words of a subject that "et" joins to another before their verb
 _COUNTERFACTUAL = _wordset("sans without sinon otherwise")
 _STATEMENT_STARTS = _PRONOUNS | _wordset("ne n pas not no jamais aucun aucune non sans without")
+# Nouns that are also verbs of the lexicon: read as the verb right after a word that can be its
+# subject ("le gradient fond"), as the noun after an article or a preposition ("le fond").
+_HOMOGRAPH_VERBS = {"fond": "disparait", "fondent": "disparaissent"}
 _EXCEPTIONS = {
     "noyaux": "noyau",
     "tuyaux": "tuyau",
@@ -240,6 +247,9 @@ CONFIDENCE = {
     "opposed": 0.6,  # its clause says the opposite of a word of the idea ("pour les entrées négatives")
     "sought": 0.6,  # a failure given as a goal: "pour que les neurones restent identiques"
     "cleft": 0.6,  # said of something else put forward: "c'est l'entropie croisée qui …"
+    "blocked": 0.6,  # a verb that stops something between its words: "empêche le gradient de remonter"
+    "described": 0.6,  # a noun described ("la matrice de confusion a quatre cases"), not proposed
+    "object": 0.6,  # a one-word verb phrasing with another object: "surveiller le CPU"
     "shared": 0.6,  # its words all belong to another idea's phrasing in the same clause
     "swapped": 0.6,  # said of another subject, and no confusion listed for it
     "unbound": 0.6,  # said of no subject at all
@@ -448,6 +458,25 @@ def _negates(words: list[str], i: int) -> bool:
     return True
 
 
+_REJECTIONS = {"au": ("lieu",), "plutot": (), "instead": (), "rather": ()}
+_REJECTION_ENDS = _wordset("de d que qu of than")
+
+
+def _rejection(words: Sequence[str], i: int) -> int:
+    """Where the locution that rejects what follows it ends, if one starts at ``i`` ("au lieu
+    de", "plutôt que", "instead of", "rather than"); else -1. Not "plutôt de la régularisation"
+    (rather some regularisation)."""
+    middle = _REJECTIONS.get(words[i])
+    if middle is None:
+        return -1
+    last = i + len(middle) + 1
+    if last >= len(words) or tuple(words[i + 1 : last]) != middle or words[last] not in _REJECTION_ENDS:
+        return -1
+    if words[i] == "plutot" and words[last] in ("de", "d"):
+        return -1
+    return last
+
+
 def _is_number(after: list[str]) -> bool:
     return bool(after) and (
         after[0].isdigit() or (after[0] == "de" and len(after) > 1 and after[1].isdigit())
@@ -540,9 +569,12 @@ def _analysis(text: str) -> _Answer:
         if word in _WITHOUT:
             negation[i] = after not in _NOT_NEGATING_AFTER["sans"]
             opens[i] = 2 if negation[i] else 0
+        elif _rejection(words, i) > 0:
+            opens[i] = 2
+            negation[_rejection(words, i)] = True  # the locution's last word: what follows is rejected
         elif word == "non":
-            if after in _STOP_WORDS or after in _ARTICLES:
-                negation[i] = True  # "et non un masque"
+            if after in _STOP_WORDS or after in _ARTICLES or after == "plus":
+                negation[i] = True  # "et non un masque", "la précision non plus"
             elif after.isalpha() and after not in _NOT_NEGATING_AFTER["non"]:
                 local.add(i + 1)
         elif word in _SENTENCE_BREAKS or word in _CLAUSE_OPENERS or (word, after) in _CLAUSE_OPENER_PAIRS:
@@ -560,7 +592,10 @@ def _analysis(text: str) -> _Answer:
         content = (
             word.isalnum() and word not in _STOP_WORDS and not negation[i] and word != "non" and not locution
         )
-        stems.append(_stem(word) if content else None)
+        verbal = word in _HOMOGRAPH_VERBS and i > 0 and _subject_word(words[i - 1])
+        if verbal:
+            verbs[i] = True
+        stems.append(_stem(_HOMOGRAPH_VERBS[word] if verbal else word) if content else None)
         count += content
     index: dict[str, list[int]] = defaultdict(list)
     pair_ends: set[int] = set()
@@ -589,6 +624,14 @@ def _analysis(text: str) -> _Answer:
     )
 
 
+def _subject_word(word: str) -> bool:
+    """Whether ``word`` can be the subject right before a verb: a noun or a pronoun, not an
+    article, a preposition or a determiner."""
+    return word.isalpha() and (
+        word in _PRONOUNS or (word not in _STOP_WORDS and word not in _PREPOSITIONS | _DETERMINERS)
+    )
+
+
 def normalise(text: str) -> list[str]:
     """The content stems of ``text``, in order: no accents, case, elisions, stop words or punctuation."""
     return [stem for stem in _analyse(text).stems if stem is not None]
@@ -612,7 +655,10 @@ def _bare_list(answer: _Answer) -> bool:
     items: list[int] = [0]
     words = answer.words
     last_word = max((i for i, w in enumerate(words) if w.isalnum()), default=-1)  # one pass: no rescans
+    aside = _parenthesised(answer)
     for i, word in enumerate(words):
+        if i in aside:
+            continue  # "des portes (oubli, entrée, sortie)": the parts of one item, not items
         if word in _LIST_BREAKS:
             items.append(0)
         elif word in (":", "->") or (word in _SENTENCE_BREAKS and i < last_word):
@@ -621,6 +667,16 @@ def _bare_list(answer: _Answer) -> bool:
             items[-1] += 1
     items = [n for n in items if n]
     return len(items) >= 2 and max(items) <= _LIST_ITEM_WORDS
+
+
+def _parenthesised(answer: _Answer) -> frozenset[int]:
+    """The words between parentheses opened after a space (an aside)."""
+    depth, depths = 0, []
+    for k, char in enumerate(answer.text):  # "portes (oubli, …)", not a formula's "KL(p||q)"
+        opening = char == "(" and (depth or k == 0 or answer.text[k - 1].isspace())
+        depth = max(0, depth + opening - (char == ")" and depth > 0))
+        depths.append(depth)
+    return frozenset(i for i, (start, _) in enumerate(answer.spans) if start and depths[start - 1] > 0)
 
 
 def _states(answer: _Answer) -> bool:
@@ -718,6 +774,17 @@ class _Mention:
     object: bool = False  # right after a verb that is not a copula: "… rend l'attention invariante"
 
 
+def _after_a_verb(answer: _Answer, i: int) -> bool:
+    """Whether a verb comes before word ``i`` since the last break: "elle donne un masque comme
+    la segmentation" compares, "un détecteur comme YOLO encadre" gives an example."""
+    k = i - 1
+    while k >= 0 and answer.words[k] not in _SENTENCE_BREAKS and answer.words[k] != ",":
+        if answer.verb[k]:
+            return True
+        k -= 1
+    return False
+
+
 def _mentions(answer: _Answer, keys: frozenset[_Key]) -> list[_Mention]:
     """Where the subjects named by ``keys`` occur, in order."""
     by_first: dict[str, list[_Key]] = defaultdict(list)
@@ -751,7 +818,13 @@ def _mentions(answer: _Answer, keys: frozenset[_Key]) -> list[_Mention]:
         acted_on = before >= 0 and answer.verb[before] and word not in _COPULAS
         mentions.append(
             _Mention(
-                start, end, frozenset(known), word in _PREPOSITIONS, word in _AGENTS, contrasted, acted_on
+                start,
+                end,
+                frozenset(known),
+                word in _PREPOSITIONS,
+                word in _AGENTS,
+                contrasted or (word in _LIKE and _after_a_verb(answer, before)),
+                acted_on,
             )
         )
     return mentions
@@ -805,9 +878,14 @@ def _frame(answer: _Answer, keys: frozenset[_Key]) -> _Frame:
                 opening = 2 * any(j in starts or words[j] in _STATEMENT_STARTS for j in ahead)
                 opening = max(opening, 2 * _comma_and(words, i))
         if opening == 2 and i != split:
-            within = word in _WITHOUT or word in _RELATIVES
+            rejected = _rejection(words, i) > 0  # "au lieu de compresser, …": up to the comma
+            within = word in _WITHOUT or word in _RELATIVES or rejected
             split = (
-                _without_ends(answer, i) if word in _WITHOUT else _relative_ends(answer, i) if within else -1
+                _without_ends(answer, i)
+                if word in _WITHOUT
+                else _relative_ends(answer, i)
+                if within and not rejected
+                else -1
             )
         elif opening == 2:
             within, split = False, -1
@@ -1186,10 +1264,11 @@ class _Matcher:
             bears = negated and (local or _bears(self.frame, c, start, end, not phrasing.negative))
             denied = self.frame.inherited[c]  # "ce n'est pas parce que …": nothing in it is claimed
             spread = self.answer.rank[end] - self.answer.rank[start] + 1
+            # "ne pas ajouter d'activations non linéaires": the clause's negation denies the "non"
             polarity = (
                 False
                 if denied
-                else local
+                else local and not (self.frame.negated[c] and _bears(self.frame, c, start, end, True))
                 if phrasing.local_only
                 else bears
                 if phrasing.negative
@@ -1310,10 +1389,40 @@ _CLEFT_ENDS = _wordset("qui que qu that which who")
 _CLEFT_REACH = 6  # words between "c'est" and "qui"
 
 
-def _put_forward(frame: _Frame, found: _Found, known: frozenset[str]) -> bool:
+_DEFINITE = _wordset("le la les l the")  # "c'est une carte qui montre …" describes, it puts nothing forward
+_DOERS = _wordset("modele reseau model network")  # what does anything a question asks about
+
+
+@lru_cache(maxsize=1024)
+def _complements(prompt: str) -> frozenset[str]:
+    """The stems the prompt uses only as the complement of another noun ("la perte
+    d'entraînement"), never as a thing of its own (after an article)."""
+    parsed = _analyse(prompt)
+    after: dict[str, set[str]] = defaultdict(set)
+    for before, stem in zip(("", *parsed.words), parsed.stems, strict=False):
+        if stem is not None:
+            after[stem].add(before)
+    return frozenset(s for s, lead in after.items() if lead <= _wordset("de d du des"))
+
+
+def _done_by_complement(frame: _Frame, found: _Found, complements: frozenset[str]) -> bool:
+    """Whether a one-word verb phrasing is said of nothing but what the prompt names only as a
+    complement ("la validation surapprend" for "la perte de validation"): the wrong doer."""
+    answer = frame.answer
+    first = frame.bounds[found.clause][0]
+    before = {answer.stems[k] for k in range(first, found.start)} - {None}
+    return answer.verb[found.start] and bool(before) and before <= complements
+
+
+def _put_forward(
+    frame: _Frame, found: _Found, known: frozenset[str], own: frozenset[str], complements: frozenset[str]
+) -> bool:
     """Whether ``found`` follows a cleft that puts forward something the question and the idea
     never name ("c'est l'entropie croisée qui n'est pas symétrique", "it is the bias that …"):
-    the claim is said of that, not of what the question is about."""
+    the claim is said of that, not of what the question is about; or, right after the cleft's
+    "qui", something the prompt names only as a complement and the phrasing found does not
+    ("c'est l'entraînement qui surapprend", the prompt's "perte d'entraînement"): the claim
+    made of the wrong thing."""
     words, stems = frame.answer.words, frame.answer.stems
     opening = found.start
     while opening > 0 and words[opening - 1] not in _SENTENCE_ENDS:
@@ -1324,7 +1433,15 @@ def _put_forward(frame: _Frame, found: _Found, known: frozenset[str]) -> bool:
         reach = range(c + 2, min(c + 3 + _CLEFT_REACH, found.start + 1))
         end = next((q for q in reach if words[q] in _CLEFT_ENDS), c + 2)
         named = frozenset(stems[k] for k in range(c + 2, end) if stems[k] is not None)
-        return bool(named) and not named & known
+        if not named or named & frozenset(_stem(w) for w in _DOERS):
+            return False  # "c'est le modèle qui surapprend": what the question is about
+        # "qui surapprend", "qui fait du surapprentissage": nothing named between "qui" and it
+        doing = (
+            words[c + 2] in _DEFINITE
+            and words[end] in _RELATIVES
+            and all(stems[k] is None or frame.answer.verb[k] for k in range(end + 1, found.start))
+        )
+        return not named & known or (doing and not named & own and named <= complements)
     return False
 
 
@@ -1347,15 +1464,23 @@ def _sought(frame: _Frame, found: _Found) -> bool:
     return False
 
 
-def _avoided(frame: _Frame, found: _Found) -> bool:
-    """Whether a verb that denies what follows ("évite", "réduit") comes before ``found`` in its
-    clause, not past another verb joined to it ("enlever des couches et ajouter de la batch
-    norm"), or "moins" just before it."""
+def _governed_from(frame: _Frame, found: _Found) -> int:
+    """Where the stretch of ``found``'s clause that may govern it starts: not before a verb of
+    its own joined by et/ou ("enlever des couches et ajouter de la batch norm")."""
     first = frame.bounds[found.clause][0]
     words, verbs = frame.answer.words, frame.answer.verb
     for k in range(first + 1, found.start + 1):
         if verbs[k] and words[k - 1] in _COORDINATORS:
-            first = k  # a verb of its own: what came before does not govern it
+            first = k
+    return first
+
+
+def _avoided(frame: _Frame, found: _Found) -> bool:
+    """Whether a verb that denies what follows ("évite", "réduit") comes before ``found`` in its
+    clause, not past another verb joined to it ("enlever des couches et ajouter de la batch
+    norm"), or "moins" just before it."""
+    first = _governed_from(frame, found)
+    words = frame.answer.words
     near = range(max(first, found.start - 2), found.start)
     return any(w in _AVOIDING for w in words[first : found.start]) or any(
         words[k] in _LESS and (k == 0 or words[k - 1] != "au")
@@ -1391,9 +1516,105 @@ def _withheld(
     return stems[noun] in others or stems[adjective] in others
 
 
-def _earned_kind(frame: _Frame, found: _Found, said: str, text: str) -> str:
+_HAVING = _wordset("a ont possede possedent comporte comportent contient contiennent has have contains")
+
+
+def _described(frame: _Frame, found: _Found, phrasing: _Phrasing) -> bool:
+    """Whether a noun phrasing is the subject of a verb of having ("la matrice de confusion a
+    quatre cases", "F1 has two terms"): the answer describes the thing, it does not propose it."""
+    answer = frame.answer
+    first, last = frame.bounds[found.clause]
+    k = found.end + 1
+    if phrasing.verb or k + 1 > last or answer.words[k] not in _HAVING:
+        return False
+    if answer.text[answer.spans[k][0] : answer.spans[k][1]].lower() != answer.words[k]:
+        return False  # "à chaque transaction": a preposition, not "a" (has)
+    if any(answer.verb[j] for j in range(first, found.start)):
+        return False  # "on utilise la matrice de confusion, qui a …": proposed, then described
+    after = answer.words[k + 1]
+    return after in _ARTICLES | _DETERMINERS or after in NUMBERS or after.isdigit()
+
+
+def _wrong_object(frame: _Frame, found: _Found, phrasing: _Phrasing, named: frozenset[str]) -> bool:
+    """Whether a one-word verb phrasing ("surveiller") is followed in its clause by an object
+    that names none of ``named`` (the idea's words, the prompt's): "surveiller le CPU" for an
+    idea that monitors the data and the performance is said of something else."""
+    answer = frame.answer
+    # a French infinitive: an English answer may name the idea's object in its own words
+    if len(phrasing.stems) != 1 or not (
+        answer.verb[found.start] and answer.words[found.start].endswith(("er", "ir", "re"))
+    ):
+        return False
+    last = frame.bounds[found.clause][1]
+    obj: list[str] = []
+    subjects = {m.start for m in frame.by_clause.get(found.clause, [])}
+    for k in range(found.end + 1, last + 1):
+        if k in subjects:
+            return False  # "berner le critique": a subject of the question, the idea's in other words
+        word = answer.words[k]
+        if (
+            answer.verb[k]
+            or word in _COORDINATORS | _PRONOUNS
+            or word in _PREPOSITIONS - _wordset("de d du des")
+        ):
+            break  # "tromper le second": a pronoun stands for something named elsewhere
+        stem = answer.stems[k]
+        if stem is not None:
+            obj.append(stem)
+    return bool(obj) and named.isdisjoint(obj)
+
+
+_BLOCKING = _wordset(
+    "empeche empechent empecher bloque bloquent bloquer stoppe stoppent stopper interrompt interrompent "
+    "prevent prevents"
+)  # not "block": a 2x2 block
+_FAILING = ("disparait", "sature", "explose")  # what a blocking verb may rightly stop
+
+
+def _blocked(frame: _Frame, found: _Found, failures: frozenset[str], failure: bool) -> bool:
+    """Whether a verb that stops something ("empêche", "bloque") stands before or between the
+    phrasing's words in its clause, with no failure after it ("le raccourci empêche le gradient
+    de remonter" is the opposite of the gradient passing; "… de s'évanouir" is the claim)."""
+    answer = frame.answer
+    first, last = _governed_from(frame, found), frame.bounds[found.clause][1]
+    own = frozenset(_phrasing(found.phrasing).stems)  # "arrêt précoce" stops on purpose
+    # before the phrasing too, unless the idea names a failure: stopping that is the claim
+    # ("empêche le réseau de recopier l'entrée")
+    stops = [
+        k
+        for k in range(found.start + 1 if failure else first, found.end)
+        if answer.words[k] in _BLOCKING and answer.stems[k] not in own
+    ]
+    if not stops:
+        return False
+    failing = failures | frozenset(_stem(w) for w in _FAILING)
+    return not any(answer.stems[k] in failing for k in range(stops[0] + 1, last + 1))
+
+
+@lru_cache(maxsize=1024)
+def _denied_stems(text: str) -> frozenset[str]:
+    """The stems that "non" denies in ``text`` ("une non-linéarité")."""
+    parsed = _analyse(text)
+    return frozenset(s for k, s in enumerate(parsed.stems) if k in parsed.local and s is not None)
+
+
+def _unsaid_again(frame: _Frame, found: _Found, phrasing: _Phrasing, claimed: frozenset[str]) -> bool:
+    """Whether the clause also holds one of the claim's words (the phrasing's, the idea's that it
+    does not deny itself) denied by "non" ("une composition de couches linéaires devient non
+    linéaire"): it says the opposite of what it names."""
+    answer = frame.answer
+    first, last = frame.bounds[found.clause]
+    own = frozenset(phrasing.stems) | claimed
+    return not phrasing.negative and any(
+        k in answer.local and answer.stems[k] in own for k in range(first, last + 1)
+    )
+
+
+def _earned_kind(frame: _Frame, found: _Found, said: str, text: str, failure: bool) -> str:
     phrasing = _phrasing(text)
-    if (_AVOIDING | _LESS).isdisjoint(phrasing.all_words) and not phrasing.verb and _avoided(frame, found):
+    denies = (_AVOIDING | _LESS).isdisjoint(phrasing.all_words) and not phrasing.verb
+    # a failure avoided ("empêche l'apprentissage de l'identité") is what the idea claims
+    if denies and not (failure and not phrasing.negative) and _avoided(frame, found):
         return "denied"
     if found.typo:
         return "typo"
@@ -1413,9 +1634,15 @@ _RANK = (
 )
 
 
-def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: frozenset[str]) -> _Evidence:
+def _decide(
+    idea: KeyIdea,
+    matcher: _Matcher,
+    shared: frozenset[str],
+    prompt: frozenset[str],
+    complements: frozenset[str],
+) -> _Evidence:
     """The evidence for or against one idea; words in ``shared`` (the prompt's, the other
-    ideas') found alone make no near miss."""
+    ideas') found alone make no near miss; ``complements``: see :func:`_complements`."""
     frame = matcher.frame
     keys = _keys(idea.subject)
     vocabulary = frozenset(s for text in idea.phrasings for s in _phrasing(text).stems)
@@ -1426,9 +1653,14 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
         if _phrasing(text).negative and not _phrasing(text).local_only
         for s in _phrasing(text).stems
     )
+    # the words of its affirmative phrasings: a word found only in negative ones names a failure
+    affirmed = frozenset(
+        s for text in idea.phrasings if not _phrasing(text).negative for s in _phrasing(text).stems
+    )
     earned: list[_Evidence] = []
     against: list[_Evidence] = []  # why it is not earned, surest first
     claimed = _prompt_stems(idea.idea)
+    unclaimed = _denied_stems(idea.idea)
     for text in idea.phrasings:
         for found in matcher.find(text):
             said = _said_of(frame, found, keys, idea.implied)
@@ -1440,19 +1672,40 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
                     against.append(_Evidence("opposed", found, text))
                 elif found.polarity_ok and idea.failure and not phrasing.negative and _sought(frame, found):
                     against.append(_Evidence("sought", found, text))
-                elif found.polarity_ok and not keys and _put_forward(frame, found, vocabulary | prompt):
+                elif (
+                    found.polarity_ok
+                    and not keys
+                    and _put_forward(
+                        frame, found, vocabulary | prompt, frozenset(phrasing.stems), complements
+                    )
+                ):
                     against.append(_Evidence("cleft", found, text))
                 elif found.polarity_ok and _acted_by_object(frame, found, phrasing):
                     against.append(_Evidence("reordered", found, text))
                 elif found.polarity_ok and _withheld(frame, found, phrasing, present, prompt):
                     against.append(_Evidence("withheld", found, text))
+                elif found.polarity_ok and _blocked(frame, found, vocabulary - affirmed, idea.failure):
+                    against.append(_Evidence("blocked", found, text))
+                elif found.polarity_ok and _unsaid_again(frame, found, phrasing, claimed - unclaimed):
+                    against.append(_Evidence("opposed", found, text))
+                elif found.polarity_ok and not keys and _described(frame, found, phrasing):
+                    against.append(_Evidence("described", found, text))
                 elif found.polarity_ok:
-                    kind = _earned_kind(frame, found, said, text)
+                    kind = _earned_kind(frame, found, said, text, idea.failure)
                     if kind == "stated" and not keys and len(phrasing.stems) == 1:
                         kind = (
-                            "faulted" if _faulted(frame, found) else "term"
+                            "faulted"
+                            if _faulted(frame, found)
+                            else "cleft"
+                            if _done_by_complement(frame, found, complements)
+                            else "object"
+                            if _wrong_object(frame, found, phrasing, vocabulary | claimed | prompt)
+                            else "term"
                         )  # one word, of nothing in particular
-                    earned.append(_Evidence(kind, found, text))
+                    if kind in ("object", "cleft"):
+                        against.append(_Evidence(kind, found, text))
+                    else:
+                        earned.append(_Evidence(kind, found, text))
                 elif found.negated and not found.bears:
                     if phrasing.negative:  # "pas une question de saturation": not "ne sature pas"
                         against.append(_Evidence("scope", found, text))
@@ -1482,6 +1735,9 @@ def _decide(idea: KeyIdea, matcher: _Matcher, shared: frozenset[str], prompt: fr
         return best
     for kind in (
         "withheld",
+        "blocked",
+        "described",
+        "object",
         "opposed",
         "sought",
         "cleft",
@@ -1526,6 +1782,9 @@ _REASONS = {
     "opposed": "its clause says the opposite of a word of the idea (négatif for positif …)",
     "sought": "what goes wrong, given as a goal (pour que …)",
     "cleft": "said of something else that the answer puts forward (c'est X qui …)",
+    "blocked": "a verb that stops something stands between its words (empêche … de remonter)",
+    "described": "a noun described by a verb of having (a quatre cases), not proposed",
+    "object": "a one-word verb phrasing whose object the idea does not name (surveiller le CPU)",
     "shared": "its words all belong to another idea stated in the same clause",
     "swapped": "said of another subject (role swap?)",
     "unbound": "said of no subject",
@@ -1551,6 +1810,9 @@ _PREFIX = {
     "opposed": "opposed: ",
     "sought": "sought: ",
     "cleft": "cleft: ",
+    "blocked": "blocked: ",
+    "described": "described: ",
+    "object": "object: ",
     "keywords": "keywords: ",
     "list": "keywords: ",
 }
@@ -1706,6 +1968,7 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
     matcher = _Matcher(frame)
     content = sum(stem is not None for stem in parsed.stems)
     prompt = _prompt_stems(question.prompt)
+    complements = _complements(question.prompt)
     verbless = not _states(parsed)
     bare = verbless and _bare_list(parsed)
     short = content < _SHORT_WORDS and not bare  # a list of two words is a list all the same
@@ -1716,7 +1979,7 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
     evidences: list[_Evidence] = []
     for number, idea in enumerate(question.rubric):
         shared = prompt.union(*(other for k, other in enumerate(stems) if k != number))
-        evidence = _decide(idea, matcher, shared, prompt)
+        evidence = _decide(idea, matcher, shared, prompt, complements)
         if verbless and evidence.kind != "absent":
             evidence = _Evidence("list" if bare else "keywords", evidence.found, evidence.phrasing)
         evidences.append(evidence)

@@ -402,3 +402,28 @@ def test_a_link_made_without_a_day_takes_the_day_of_its_first_hand_in(
         bruno = User("lms-user-18", "Bruno", "Petit", "bruno@univ.example")
         arrived = launch(site, again, bruno, resource_link_id="plain-link")
         assert arrived.headers["location"] == "/days/day2"
+
+
+MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
+
+
+@pytest.mark.parametrize(
+    ("role", "teaches", "learns"),
+    [
+        (MEMBERSHIP + "#Learner", False, True),
+        (MEMBERSHIP + "/Learner#Learner", False, True),
+        ("Learner", False, True),
+        ("urn:lti:role:ims/lis/Learner", False, True),
+        (MEMBERSHIP + "#Instructor", True, False),
+        (MEMBERSHIP + "/Instructor#TeachingAssistant", True, False),
+        ("urn:lti:role:ims/lis/Instructor", True, False),
+        (MEMBERSHIP + "#ContentDeveloper", True, False),
+        ("http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator", True, False),
+        ("http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor", False, False),
+        (MEMBERSHIP + "#Mentor", False, False),
+    ],
+)
+def test_roles_in_every_form_platforms_send(role: str, teaches: bool, learns: bool) -> None:
+    from tpgrade.service.lti.launch import _learns, _teaches
+
+    assert (_teaches(role), _learns(role)) == (teaches, learns)

@@ -527,3 +527,22 @@ def test_an_object_named_in_another_subject_s_clause_is_no_role_swap() -> None:
     decision = grade_short(bank_question("gans-deux-reseaux"), answer)
     assert [idea.points for idea in decision.ideas][:2] == [1, 1]
     assert decision.confidence >= THRESHOLD
+
+
+def test_what_would_go_wrong_otherwise_asserted_as_plain_fact_goes_to_review() -> None:
+    question = bank_question("autoencoders-code-petit")
+    plain = grade_short(question, "Plus le code est petit, plus le réseau recopie l'entrée à l'identique.")
+    assert plain.ideas[0].points == 0 and plain.confidence < THRESHOLD
+    for right in (
+        "Sinon le réseau pourrait recopier l'entrée à l'identique.",
+        "Si le code était aussi grand que l'entrée, le réseau recopierait l'entrée.",
+    ):
+        decision = grade_short(question, right)
+        assert decision.ideas[0].points == 1 and decision.confidence >= THRESHOLD, right
+
+
+def test_a_failure_caused_by_another_idea_in_its_sentence_is_no_plain_assertion() -> None:
+    answer = "Dot products grow in magnitude with d_k, which pushes the softmax into saturation with tiny gradients."
+    decision = grade_short(bank_question("attention-division-racine"), answer)
+    assert [idea.points for idea in decision.ideas] == [1, 1]
+    assert decision.confidence >= THRESHOLD

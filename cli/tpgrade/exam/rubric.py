@@ -246,6 +246,7 @@ CONFIDENCE = {
     "hedged": 0.6,  # in a sentence that hedges ("peut-être", "je ne sais pas") or asks ("… ?")
     "opposed": 0.6,  # its clause says the opposite of a word of the idea ("pour les entrées négatives")
     "sought": 0.6,  # a failure given as a goal: "pour que les neurones restent identiques"
+    "asserted": 0.6,  # what would go wrong otherwise, asserted as what happens: "le réseau recopie"
     "cleft": 0.6,  # said of something else put forward: "c'est l'entropie croisée qui …"
     "blocked": 0.6,  # a verb that stops something between its words: "empêche le gradient de remonter"
     "described": 0.6,  # a noun described ("la matrice de confusion a quatre cases"), not proposed
@@ -1464,6 +1465,60 @@ def _sought(frame: _Frame, found: _Found) -> bool:
     return False
 
 
+# What marks a scenario that does not happen: "sinon", "si", a conditional ("recopierait").
+_HYPOTHETICAL = _COUNTERFACTUAL | _wordset("si s if unless would could might quand lorsque when faute")
+_CONDITIONAL_ENDINGS = ("rait", "raient", "rais")
+
+
+def _counterfactual(idea: KeyIdea) -> bool:
+    """Whether the idea names what would happen without the thing asked about ("sinon le réseau
+    pourrait recopier l'entrée")."""
+    words = _words(idea.idea)
+    return bool(words) and words[0] in _COUNTERFACTUAL
+
+
+def _asserted(frame: _Frame, found: _Found) -> bool:
+    """Whether ``found``'s sentence states as a plain fact what the idea says would happen
+    otherwise: no "sinon", "si", "sans", no conditional, no verb that avoids or stops it ("plus
+    le code est petit, plus le réseau recopie l'entrée" says the opposite of the claim)."""
+    answer = frame.answer
+    first = found.start
+    while first > 0 and answer.words[first - 1] not in _SENTENCE_ENDS:
+        first -= 1
+    last = found.end
+    while last + 1 < len(answer.words) and answer.words[last] not in _SENTENCE_ENDS:
+        last += 1
+    stopping = _HYPOTHETICAL | _AVOIDING | _BLOCKING | _EXPLETIVE | _NEGATIONS
+    return not any(
+        w in stopping or (len(w) > 5 and w.endswith(_CONDITIONAL_ENDINGS))
+        for w in answer.words[first : last + 1]
+    )
+
+
+def _unasserted(question: ShortAnswer, frame: _Frame, evidences: list[_Evidence]) -> list[_Evidence]:
+    """What would go wrong otherwise, asserted as a plain fact, goes to review; not when another
+    idea stated before it in its sentence is its cause ("dot products grow with d_k, which
+    pushes the softmax into saturation")."""
+    answer = frame.answer
+    out: list[_Evidence] = []
+    for idea, e in zip(question.rubric, evidences, strict=True):
+        found = e.found
+        if e.kind in _EARNING and found is not None and _counterfactual(idea) and _asserted(frame, found):
+            here = _sentence(answer, found.start)
+            caused = any(
+                o.kind in _EARNING
+                and o.found is not None
+                and o.found.start < found.start
+                and _sentence(answer, o.found.start) == here
+                for o in evidences
+                if o is not e
+            )
+            if not caused:
+                e = _Evidence("asserted", found, e.phrasing)
+        out.append(e)
+    return out
+
+
 def _governed_from(frame: _Frame, found: _Found) -> int:
     """Where the stretch of ``found``'s clause that may govern it starts: not before a verb of
     its own joined by et/ou ("enlever des couches et ajouter de la batch norm")."""
@@ -1740,6 +1795,7 @@ def _decide(
         "object",
         "opposed",
         "sought",
+        "asserted",
         "cleft",
         "negated",
         "swapped",
@@ -1781,6 +1837,7 @@ _REASONS = {
     "hedged": "stated in a sentence that hedges or asks (peut-être, je ne sais pas, ?)",
     "opposed": "its clause says the opposite of a word of the idea (négatif for positif …)",
     "sought": "what goes wrong, given as a goal (pour que …)",
+    "asserted": "what would go wrong otherwise, asserted as a plain fact (no sinon, si, conditional)",
     "cleft": "said of something else that the answer puts forward (c'est X qui …)",
     "blocked": "a verb that stops something stands between its words (empêche … de remonter)",
     "described": "a noun described by a verb of having (a quatre cases), not proposed",
@@ -1809,6 +1866,7 @@ _PREFIX = {
     "hedged": "hedged: ",
     "opposed": "opposed: ",
     "sought": "sought: ",
+    "asserted": "asserted: ",
     "cleft": "cleft: ",
     "blocked": "blocked: ",
     "described": "described: ",
@@ -1985,6 +2043,7 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
         evidences.append(evidence)
     evidences = [_settled(e, evidences) for e in evidences]
     evidences = _unshared(question, matcher, evidences, prompt)
+    evidences = _unasserted(question, frame, evidences)
     if any(e.kind in ("unless", "contradicted", "overruled") for e in evidences):
         tainted = _confused_sentences(question, matcher)
         evidences = [

@@ -546,3 +546,11 @@ def test_a_failure_caused_by_another_idea_in_its_sentence_is_no_plain_assertion(
     decision = grade_short(bank_question("attention-division-racine"), answer)
     assert [idea.points for idea in decision.ideas] == [1, 1]
     assert decision.confidence >= THRESHOLD
+
+
+def test_the_opposite_direction_beside_the_right_word_contradicts_the_claim() -> None:
+    question = bank_question("attention-division-racine")
+    wrong = grade_short(question, "La variance des produits scalaires diminue quand d_k augmente.")
+    assert wrong.ideas[0].points == 0 and wrong.confidence < THRESHOLD
+    right = grade_short(question, "La variance des produits scalaires augmente avec d_k.")
+    assert right.ideas[0].points == 1 and right.confidence >= THRESHOLD

@@ -164,6 +164,8 @@ def test_opposites_need_the_idea_s_side_missing_from_the_clause() -> None:
     assert opposed(frozenset({"negatif"}), frozenset({"positif"}), [sides])
     assert not opposed(frozenset({"negatif", "positif"}), frozenset({"positif"}), [sides])
     assert not opposed(frozenset({"negatif"}), frozenset({"negatif", "positif"}), [sides])
+    # a direction group counts even beside the idea's own side
+    assert opposed(frozenset({"negatif", "positif"}), frozenset({"positif"}), [sides], frozenset({0}))
     # "non-negative" is no opposite of "positive"
     decision = grade(
         "activations-sortie-softmax", "Softmax: it gives non-negative probabilities that sum to 1."

@@ -48,7 +48,7 @@ _HEDGES: tuple[tuple[str, ...], ...] = tuple(
 # the idea says the other contradicts it.
 OPPOSITES: tuple[str, ...] = (
     "positif positive positifs positives positive | negatif negative negatifs negatives negative",
-    "augmente | diminue",
+    "augmente croit | diminue decroit baisse",
     "entrainement | evaluation inference",
     "rapide | lent",
     "recent | ancien",
@@ -56,6 +56,11 @@ OPPOSITES: tuple[str, ...] = (
     "autant | moins",
     "maximum | moyenne minimum average mean",
 )
+
+
+# The lines of OPPOSITES whose opposite word contradicts the claim even beside the claim's own
+# word: "la variance diminue quand d_k augmente" gives the wrong thing's direction.
+DIRECTIONS = frozenset((1,))
 
 
 def hedged_stretches(words: Sequence[str], stretch: Sequence[int]) -> list[bool]:
@@ -77,14 +82,19 @@ def _holds(tokens: list[str], hedge: tuple[str, ...]) -> bool:
 
 
 def opposed(
-    clause: frozenset[str], claim: frozenset[str], groups: Sequence[tuple[frozenset[str], ...]]
+    clause: frozenset[str],
+    claim: frozenset[str],
+    groups: Sequence[tuple[frozenset[str], ...]],
+    beside: frozenset[int] = frozenset(),
 ) -> bool:
     """Whether ``clause`` (stems) holds a word of one side of a group instead of the other side,
-    which ``claim`` (the idea's stems and its phrasing's) holds and not the first."""
-    for sides in groups:
+    which ``claim`` (the idea's stems and its phrasing's) holds and not the first; for the groups
+    numbered in ``beside``, even where the clause holds the claim's side too."""
+    for number, sides in enumerate(groups):
+        both = number in beside
         for side in sides:
             if not clause & side or claim & side:
                 continue
-            if any(claim & other and not clause & other for other in sides if other is not side):
+            if any(claim & other and (both or not clause & other) for other in sides if other is not side):
                 return True
     return False

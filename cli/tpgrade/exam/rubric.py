@@ -53,7 +53,7 @@ from itertools import pairwise
 
 import snowballstemmer
 
-from tpgrade.exam.doubts import OPPOSITES, hedged_stretches, opposed
+from tpgrade.exam.doubts import DIRECTIONS, OPPOSITES, hedged_stretches, opposed
 from tpgrade.exam.lexicon import FAMILIES, GENERIC, NUMBERS, STOP_WORDS
 from tpgrade.exam.schema import Claim, KeyIdea, ShortAnswer
 
@@ -1228,7 +1228,7 @@ class _Matcher:
             for k, s in enumerate(answer.stems[first : last + 1], first)
             if s is not None and k not in answer.local
         )
-        return opposed(clause, claim, _opposite_groups())
+        return opposed(clause, claim, _opposite_groups(), DIRECTIONS)
 
     def where(self, stem: str, word: str) -> dict[int, tuple[int, int, bool]]:
         """Per clause, the first occurrence of ``stem`` (from ``word``): (start, end, typo)."""

@@ -554,3 +554,11 @@ def test_the_opposite_direction_beside_the_right_word_contradicts_the_claim() ->
     assert wrong.ideas[0].points == 0 and wrong.confidence < THRESHOLD
     right = grade_short(question, "La variance des produits scalaires augmente avec d_k.")
     assert right.ideas[0].points == 1 and right.confidence >= THRESHOLD
+
+
+def test_a_negated_verb_that_itself_denies_cancels_a_negative_phrasing() -> None:
+    question = bank_question("attention-encodage-position")
+    twice = grade_short(question, "L'attention n'ignore pas l'ordre des jetons.")
+    assert twice.ideas[0].points == 0
+    once = grade_short(question, "L'attention ne voit pas l'ordre des jetons.")
+    assert once.ideas[0].points == 1 and once.confidence >= THRESHOLD

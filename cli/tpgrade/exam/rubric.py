@@ -1495,6 +1495,21 @@ def _asserted(frame: _Frame, found: _Found) -> bool:
     )
 
 
+# Verbs that already deny their object: "n'ignore pas l'ordre" knows the order.
+_PRIVATIVE = _wordset("ignore ignorent oublie oublient perd perdent neglige negligent manque manquent")
+
+
+def _double_negation(frame: _Frame, found: _Found) -> bool:
+    """Whether a negative phrasing's negation ("pas d'ordre") is that of a verb which itself
+    denies, so that the two cancel: "l'attention n'ignore pas l'ordre des jetons"."""
+    words = frame.answer.words
+    first = frame.bounds[found.clause][0]
+    return any(
+        words[k] in _PRIVATIVE and k > first and words[k - 1] in ("n", "ne")
+        for k in range(first, found.start)
+    )
+
+
 def _unasserted(question: ShortAnswer, frame: _Frame, evidences: list[_Evidence]) -> list[_Evidence]:
     """What would go wrong otherwise, asserted as a plain fact, goes to review; not when another
     idea stated before it in its sentence is its cause ("dot products grow with d_k, which
@@ -1721,7 +1736,9 @@ def _decide(
             said = _said_of(frame, found, keys, idea.implied)
             if said in ("stated", "carried", "implied"):
                 phrasing = _phrasing(text)
-                if found.polarity_ok and matcher.hedged[found.start]:
+                if found.polarity_ok and phrasing.negative and _double_negation(frame, found):
+                    against.append(_Evidence("negated", found, text))
+                elif found.polarity_ok and matcher.hedged[found.start]:
                     earned.append(_Evidence("hedged", found, text))
                 elif found.polarity_ok and matcher.opposes(found, claimed | frozenset(phrasing.stems)):
                     against.append(_Evidence("opposed", found, text))

@@ -1495,6 +1495,26 @@ def _asserted(frame: _Frame, found: _Found) -> bool:
     )
 
 
+def _lent(question: ShortAnswer, frame: _Frame, evidences: list[_Evidence]) -> list[_Evidence]:
+    """An idea that names no subject, stated right after another idea's subject ("les LSTM
+    oublient vite" for what simple RNNs do), is that subject's: a role swap, for review."""
+    out: list[_Evidence] = []
+    for number, (idea, e) in enumerate(zip(question.rubric, evidences, strict=True)):
+        found = e.found
+        if not idea.subject and e.kind in _EARNING and found is not None:
+            others = _keys([s for k, o in enumerate(question.rubric) if k != number for s in o.subject])
+            own = _keys([s for claim in idea.unless_claims() for s in claim.subject])
+            words = frame.answer.words
+            gap = 2 if found.start > 0 and words[found.start - 1] in ("n", "ne") else 1
+            if any(
+                m.end == found.start - gap and m.keys & others and not m.keys & own and not m.governed
+                for m in frame.by_clause.get(found.clause, [])
+            ):
+                e = _Evidence("swapped", found, e.phrasing)
+        out.append(e)
+    return out
+
+
 # Verbs that already deny their object: "n'ignore pas l'ordre" knows the order.
 _PRIVATIVE = _wordset("ignore ignorent oublie oublient perd perdent neglige negligent manque manquent")
 
@@ -2061,6 +2081,7 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
     evidences = [_settled(e, evidences) for e in evidences]
     evidences = _unshared(question, matcher, evidences, prompt)
     evidences = _unasserted(question, frame, evidences)
+    evidences = _lent(question, frame, evidences)
     if any(e.kind in ("unless", "contradicted", "overruled") for e in evidences):
         tainted = _confused_sentences(question, matcher)
         evidences = [

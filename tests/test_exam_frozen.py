@@ -134,6 +134,13 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # measured before the work on its classes: 166/174 = 95.4 % above the threshold, 7/126 =
         # 5.6 % credited unread, 43/217 = 19.8 % to review; after it: 98.8 %, 2/126, 21.7 %.
         ("tuning_answers_14.yaml", 0.98, 0.025, 0.22),
+        # a fresh lot (203 answers over the 29 short questions, 116 zero-deserving, written from
+        # the prompts and ideas only), measured before the work on its classes: 151/162 = 93.2 %
+        # above the threshold, 10/116 = 8.6 % credited unread, 41/203 = 20.2 % to review; after it
+        # (failures asserted as facts, directions beside the right word, double negations, ideas
+        # said of another idea's subject): 152/159 = 95.6 %, 6/116, 44/203 = 21.7 %. The frozen
+        # batch did not move (191/198, 4/115, 62/260).
+        ("tuning_answers_15.yaml", 0.955, 0.055, 0.22),
     ],
 )
 def test_the_other_tuning_sets_stay_at_their_figures(

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (url, alice, bruno: test_service's fixtures, taken as arguments)
 """The instructor's report pages and API of the web service: the day's summary with its plots,
 the similarity report, Moodle's filled worksheet and feedback zip, the workers heard from;
 and none of it open to a student or a stranger.
@@ -22,30 +23,18 @@ from typing import Any
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from test_service import REFERENCE, _logged_in, alice, bruno, client_of, url  # noqa: F401 (fixtures)
 
 from tpgrade import paths
-from tpgrade.cluster.jobs import course_queues, init_database, publish_versions
 from tpgrade.cohort.postgres_store import PostgresStore
 from tpgrade.models import QuestionResult, SubmissionResult, Timings
 from tpgrade.service.accounts import add_instructor, import_students
 from tpgrade.service.web import ServiceConfig, create_app
 
-REFERENCE = paths.reference_file("day2").read_text(encoding="utf-8")
 HEADER = (
     "Identifier,Full name,Email address,Status,Grade,Maximum grade,Grade can be changed,"
     "Last modified (submission),Last modified (grade),Feedback comments"
 )
-
-
-@pytest.fixture
-def url(database_url: str) -> str:
-    init_database(database_url)
-    store = PostgresStore(database_url)
-    try:
-        publish_versions(store, "cpu", course_queues("cpu"))  # what a worker says at its start
-    finally:
-        store.close()
-    return database_url
 
 
 @pytest.fixture
@@ -63,27 +52,6 @@ def tokens(url: str, app: Any) -> dict[str, str]:
         prof = add_instructor(db, "prof@x.fr")
     found = {item.account.name.split()[0].lower(): item.token for item in issued}
     return found | {"prof": prof.token}
-
-
-def client_of(app: Any) -> Iterator[TestClient]:
-    with TestClient(app, base_url="http://testserver") as client:
-        yield client
-
-
-def _logged_in(app: Any, token: str) -> Iterator[TestClient]:
-    for client in client_of(app):
-        assert client.get(f"/login/{token}", follow_redirects=False).status_code == 303
-        yield client
-
-
-@pytest.fixture
-def alice(app: Any, tokens: dict[str, str]) -> Iterator[TestClient]:
-    yield from _logged_in(app, tokens["alice"])
-
-
-@pytest.fixture
-def bruno(app: Any, tokens: dict[str, str]) -> Iterator[TestClient]:
-    yield from _logged_in(app, tokens["bruno"])
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ Two kinds, both read from the answer's words (lowercase, accentless tokens as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-__all__ = ["OPPOSITES", "hedged_stretches", "opposed"]
+__all__ = ["DIRECTIONS", "NEAR_OPPOSITES", "OPPOSITES", "groups_of", "hedged_stretches", "opposed"]
 
 # Hedges, as token sequences: "peut-être" is one token ("peutetre"); "peut être" (can be) is none.
 _HEDGES: tuple[tuple[str, ...], ...] = tuple(
@@ -55,6 +55,22 @@ OPPOSITES: tuple[str, ...] = (
     "premier premiere premiers premieres first | dernier derniere derniers dernieres last final",
     "autant | moins",
     "maximum | moyenne minimum average mean",
+    "faux | vrai naturel naturelle naturels naturelles natural",
+)
+
+# Groups read only next to the phrasing found (its words, and a few around them up to a comma or
+# an "et"): one sentence often says both sides of them of two different things ("on gèle le
+# backbone et on entraîne une nouvelle tête"). The lines of OPPOSITES are read there too, so that
+# "le dropout est actif en évaluation et désactivé pendant l'entraînement" is said of training.
+NEAR_OPPOSITES: tuple[str, ...] = (
+    # what the idea does to a layer, and the opposite act
+    "gele | entraine reentraine",
+    "nouveau nouvelle nouvelles new | pre-entraine pre-entraines pre-entrainee pre-entrainees pretrained "
+    "pre-trained preentraine preentraines preentrainee preentrainees",
+    # one way only ("a > b": a claim with a, a clause with b instead): what is added is not put in
+    # place of the thing ("remplace les embeddings par la position"), while "on ajoute une couche à 3
+    # sorties" may say what "remplacer la dernière couche" does
+    "ajoute additionne somme > remplace",
 )
 
 
@@ -89,12 +105,28 @@ def opposed(
 ) -> bool:
     """Whether ``clause`` (stems) holds a word of one side of a group instead of the other side,
     which ``claim`` (the idea's stems and its phrasing's) holds and not the first; for the groups
-    numbered in ``beside``, even where the clause holds the claim's side too."""
+    numbered in ``beside``, even where the clause holds the claim's side too. A group of one way
+    (``a > b``, see :func:`groups_of`) has an empty third side and only opposes b to a claim of a."""
     for number, sides in enumerate(groups):
         both = number in beside
-        for side in sides:
-            if not clause & side or claim & side:
+        one_way = len(sides) == 3 and not sides[2]
+        for index, side in enumerate(sides):
+            if not clause & side or claim & side or (one_way and index != 1):
                 continue
-            if any(claim & other and (both or not clause & other) for other in sides if other is not side):
+            if any(
+                claim & other and (both or not clause & other)
+                for other in sides[: 1 if one_way else None]
+                if other is not side
+            ):
                 return True
     return False
+
+
+def groups_of(lines: Sequence[str], stem: Callable[[str], str]) -> tuple[tuple[frozenset[str], ...], ...]:
+    """The lines of :data:`OPPOSITES` as sides of stems; a line of one way gets an empty third side."""
+    groups: list[tuple[frozenset[str], ...]] = []
+    for line in lines:
+        one_way = ">" in line
+        sides = tuple(frozenset(stem(w) for w in side.split()) for side in line.replace(">", "|").split("|"))
+        groups.append((*sides, frozenset()) if one_way else sides)
+    return tuple(groups)

@@ -53,7 +53,7 @@ from itertools import pairwise
 
 import snowballstemmer
 
-from tpgrade.exam.doubts import DIRECTIONS, OPPOSITES, hedged_stretches, opposed
+from tpgrade.exam.doubts import DIRECTIONS, NEAR_OPPOSITES, OPPOSITES, groups_of, hedged_stretches, opposed
 from tpgrade.exam.lexicon import FAMILIES, GENERIC, NUMBERS, STOP_WORDS
 from tpgrade.exam.schema import Claim, KeyIdea, ShortAnswer
 
@@ -110,7 +110,17 @@ _CLAUSE_OPENER_PAIRS = frozenset(
 )
 # Words that open a clause when a new statement follows them.
 _LINKS = _wordset(", et ou and or puis then que qu pour afin si s if so")
-_LOCUTIONS = frozenset({("a", "partir"), ("grace", "a"), ("au", "lieu"), ("par", "exemple"), ("en", "fait")})
+_LOCUTIONS = frozenset(
+    {
+        ("a", "partir"),
+        ("grace", "a"),
+        ("au", "lieu"),
+        ("par", "exemple"),
+        ("en", "fait"),
+        ("quand", "meme"),
+        ("qd", "meme"),
+    }
+)  # "quand même" (all the same) is not "même" (same)
 _COMPARATIVES = _wordset("plus moins autant aussi mieux meilleur meilleure pire meme more less than")
 _PRONOUNS = _wordset(
     "il elle ils elles on it they celle celui ceux celles cela ca c nous vous je we you premiere premier seconde second autre"
@@ -981,8 +991,10 @@ def _without_ends(answer: _Answer, start: int) -> int:
     is not the infinitive after "sans"; -1 if there is none before the next break."""
     last_article = -1
     first = start + 1
-    while first < len(answer.words) and answer.words[first] in _wordset("se s ne n pas plus"):
-        first += 1  # "sans s'atténuer", "sans ne rien"
+    while first < len(answer.words) and answer.words[first] in _wordset(
+        "se s ne n pas plus jamais rien never"
+    ):
+        first += 1  # "sans s'atténuer", "sans ne rien", "sans jamais trouver"
     for k in range(first + 1, len(answer.words)):
         if answer.opens[k] == 2 or answer.words[k] == ",":
             return -1
@@ -1228,7 +1240,32 @@ class _Matcher:
             for k, s in enumerate(answer.stems[first : last + 1], first)
             if s is not None and k not in answer.local
         )
-        return opposed(clause, claim, _opposite_groups(), DIRECTIONS)
+        if opposed(clause, claim, _opposite_groups(), DIRECTIONS):
+            return True
+        reach = frozenset(
+            s
+            for k in self._reach(found, first, last)
+            if (s := answer.stems[k]) is not None and k not in answer.local
+        )
+        return opposed(reach, claim, _opposite_groups() + _near_opposite_groups())
+
+    def _reach(self, found: _Found, first: int, last: int) -> range:
+        """The words next to ``found``: from its last "et" or comma on (the part of a predicate
+        joined to another) or else from the start of its part of the clause, to _REACH words
+        beyond it, within ``first`` .. ``last`` and never past a comma or a coordinator."""
+        words = self.answer.words
+        start = found.start
+        for k in range(found.end, found.start, -1):
+            if words[k] in _COORDINATORS or words[k] == ",":
+                start = k + 1
+                break
+        else:
+            while start > first and not _cuts(words[start - 1]):
+                start -= 1
+        end = found.end
+        while end < last and end - found.end < _REACH and not _cuts(words[end + 1]):
+            end += 1
+        return range(start, end + 1)
 
     def where(self, stem: str, word: str) -> dict[int, tuple[int, int, bool]]:
         """Per clause, the first occurrence of ``stem`` (from ``word``): (start, end, typo)."""
@@ -1313,9 +1350,19 @@ class _Matcher:
 
 @lru_cache(maxsize=1)
 def _opposite_groups() -> tuple[tuple[frozenset[str], ...], ...]:
-    return tuple(
-        tuple(frozenset(_stem(w) for w in side.split()) for side in line.split("|")) for line in OPPOSITES
-    )
+    return groups_of(OPPOSITES, _stem)
+
+
+@lru_cache(maxsize=1)
+def _near_opposite_groups() -> tuple[tuple[frozenset[str], ...], ...]:
+    return groups_of(NEAR_OPPOSITES, _stem)
+
+
+_REACH = 4  # words beyond a phrasing found that still belong to its predicate
+
+
+def _cuts(word: str) -> bool:
+    return word in _COORDINATORS or word in _SENTENCE_BREAKS or word == ","
 
 
 # --- decisions ----------------------------------------------------------------------------
@@ -1554,6 +1601,38 @@ def _unasserted(question: ShortAnswer, frame: _Frame, evidences: list[_Evidence]
     return out
 
 
+def _failure_words(idea: KeyIdea) -> frozenset[str]:
+    """The stems the idea says would come otherwise, after the remedy it names first: after its
+    "sinon" ("conserver la taille, sinon elle rétrécit"); none if it has no such part, or if it
+    is all of the idea (see :func:`_unasserted`)."""
+    words = _words(idea.idea)
+    cut = next((k for k, w in enumerate(words) if w in _COUNTERFACTUAL), 0)
+    return frozenset(normalise(" ".join(words[cut + 1 :]))) if cut else frozenset()
+
+
+def _blamed(
+    question: ShortAnswer, frame: _Frame, evidences: list[_Evidence], prompt: frozenset[str]
+) -> list[_Evidence]:
+    """What the idea says would go wrong without the thing asked about, said of that thing as
+    what it does ("le padding la fait rétrécir"), goes to review: the remedy made the failure."""
+    answer = frame.answer
+    things = prompt - _generic_stems()
+    stopping = _HYPOTHETICAL | _AVOIDING | _BLOCKING | _EXPLETIVE | _NEGATIONS
+    out: list[_Evidence] = []
+    for idea, e in zip(question.rubric, evidences, strict=True):
+        found, failure = e.found, _failure_words(idea)
+        stems = frozenset(_phrasing(e.phrasing).stems) if e.phrasing else frozenset()
+        if e.kind in _EARNING and found is not None and stems and stems <= failure:
+            first, last = frame.bounds[found.clause]
+            before = answer.stems[first : found.start]
+            if things & frozenset(s for s in before if s is not None) and not any(
+                w in stopping for w in answer.words[first : last + 1]
+            ):
+                e = _Evidence("asserted", found, e.phrasing)
+        out.append(e)
+    return out
+
+
 def _governed_from(frame: _Frame, found: _Found) -> int:
     """Where the stretch of ``found``'s clause that may govern it starts: not before a verb of
     its own joined by et/ou ("enlever des couches et ajouter de la batch norm")."""
@@ -1599,9 +1678,11 @@ def _withheld(
     # the noun that "sans" denies: "sans (aucune) activation", "sans aucune donnée récente", not
     # "sans s'évanouir", "sans toucher"
     noun = next((k for k in range(first + 1, last + 1) if stems[k] is not None), -1)
+    others = vocabulary - frozenset(phrasing.stems) - prompt
+    if noun >= 0 and stems[noun] in others and words[noun - 1] in _wordset("rien nothing"):
+        return True  # "on ajoute une couche, sans rien remplacer": the idea's act denied
     if noun < 0 or frame.answer.verb[noun] or words[noun].endswith(("er", "ir", "ing")):
         return False
-    others = vocabulary - frozenset(phrasing.stems) - prompt
     adjective = noun + 1 if noun < last and words[noun + 1] not in _PREPOSITIONS else noun
     return stems[noun] in others or stems[adjective] in others
 
@@ -1724,6 +1805,33 @@ _RANK = (
 )
 
 
+_OBJECT_PRONOUNS = _wordset("l le la les it them")
+
+
+def _contrary(frame: _Frame, claimed: frozenset[str], prompt: frozenset[str]) -> _Found | None:
+    """Where the answer moves the idea's thing the other way, unnegated: "il faut l'augmenter"
+    (a pronoun for it) or "augmenter le taux" (a word of the idea, not the prompt's nor the
+    whole course's) against an idea that lowers the learning rate. The idea is not earned there,
+    and the answer goes to review rather than earning its other ideas unread."""
+    answer = frame.answer
+    things = claimed - prompt - _generic_stems()
+    for number in DIRECTIONS:
+        sides = _opposite_groups()[number]
+        for ours, theirs in ((sides[0], sides[1]), (sides[1], sides[0])):
+            if not claimed & ours or claimed & theirs:
+                continue
+            for k, stem in enumerate(answer.stems):
+                c = frame.clause[k]
+                if stem not in theirs or frame.negated[c] or k in answer.local:
+                    continue
+                first, last = frame.bounds[c]
+                pronoun = k > 0 and answer.words[k - 1] in _OBJECT_PRONOUNS and answer.stems[k - 1] is None
+                named = things - ours & frozenset(s for s in answer.stems[first : last + 1] if s is not None)
+                if pronoun or named:
+                    return _Found(answer.words[k], c, k, k, False, True, True, False, True, False, k)
+    return None
+
+
 def _decide(
     idea: KeyIdea,
     matcher: _Matcher,
@@ -1844,6 +1952,9 @@ def _decide(
         for evidence in against:
             if evidence.kind == kind:
                 return evidence
+    contrary = _contrary(frame, claimed, prompt)
+    if contrary is not None:
+        return _Evidence("opposed", contrary, contrary.phrasing)
     nearest = max(((matcher.near(text, shared), text) for text in idea.phrasings), default=(0, ""))
     if nearest[0]:
         return _Evidence("partial" if nearest[0] >= 3 else "partial2", None, nearest[1])
@@ -2081,6 +2192,7 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
     evidences = [_settled(e, evidences) for e in evidences]
     evidences = _unshared(question, matcher, evidences, prompt)
     evidences = _unasserted(question, frame, evidences)
+    evidences = _blamed(question, frame, evidences, prompt)
     evidences = _lent(question, frame, evidences)
     if any(e.kind in ("unless", "contradicted", "overruled") for e in evidences):
         tainted = _confused_sentences(question, matcher)

@@ -1,0 +1,113 @@
+"""Claims contradicted next to where they are found: the opposite act or context in the same
+predicate ("on gèle la nouvelle couche", "désactivé pendant l'entraînement"), what is added
+put in place of the thing ("remplace les embeddings"), the idea's remedy moved the other way
+("il faut l'augmenter"), the failure the idea prevents said of the remedy ("le padding fait
+rétrécir"), and words that only look like the idea's ("quand même", "sans jamais"). Each
+beside its firm version."""
+
+from __future__ import annotations
+
+import pytest
+from test_exam_doubts import THRESHOLD, grade
+
+from tpgrade.exam.doubts import groups_of, opposed
+from tpgrade.exam.rubric import ShortDecision
+
+
+def earned(decision: ShortDecision) -> list[int]:
+    return [k for k, idea in enumerate(decision.ideas) if idea.points > 0]
+
+
+# (question, the contradicted answer, its firm version, the idea the firm version earns)
+CONTRARY = [
+    (  # the act opposite to the idea's, on the other idea's layer
+        "transfer-radiographies",
+        "On gèle la nouvelle couche à 3 sorties et on entraîne les couches pré-entraînées.",
+        "On gèle les couches pré-entraînées et on entraîne une nouvelle couche à 3 sorties.",
+        1,
+    ),
+    (  # two predicates of one subject: the second is said of training
+        "fitting-dropout-eval",
+        "Le dropout est actif en évaluation et désactivé pendant l'entraînement.",
+        "Le dropout est désactivé en évaluation et actif pendant l'entraînement.",
+        1,
+    ),
+    (  # what is added to the embeddings, put in their place
+        "attention-encodage-position",
+        "L'encodage positionnel remplace les embeddings des mots par leur numéro de position.",
+        "On ajoute aux embeddings des mots un vecteur qui dépend de la position.",
+        1,
+    ),
+    (  # the remedy moved the other way, by a pronoun
+        "optimisers-perte-nan",
+        "Le taux d'apprentissage est trop grand, il faut donc l'augmenter encore.",
+        "Le taux d'apprentissage est trop grand, il faut donc diminuer le taux d'apprentissage.",
+        1,
+    ),
+    (  # the failure the idea prevents, said of the remedy
+        "padding-role",
+        "Sans padding la sortie grandit à chaque couche, le padding la fait rétrécir.",
+        "Le padding évite que la sortie rétrécisse à chaque couche.",
+        0,
+    ),
+    (  # a natural order is no artificial one
+        "preprocessing-encodage-ville",
+        "Les entiers sont meilleurs car ils donnent un ordre naturel aux villes.",
+        "Les entiers imposent un ordre artificiel entre les villes.",
+        0,
+    ),
+    (  # the idea's act denied by "sans rien"
+        "transfer-radiographies",
+        "On ajoute une couche à 3 sorties après la dernière couche, sans rien remplacer.",
+        "On remplace la dernière couche par une nouvelle couche à 3 sorties.",
+        1,
+    ),
+]
+
+
+@pytest.mark.parametrize(("qid", "contrary", "firm", "number"), CONTRARY)
+def test_a_claim_contradicted_next_to_it_is_not_earned_unread(
+    qid: str, contrary: str, firm: str, number: int
+) -> None:
+    sure = grade(qid, firm)
+    assert number in earned(sure) and sure.confidence >= THRESHOLD
+    decision = grade(qid, contrary)
+    assert earned(decision) == [] or decision.confidence < THRESHOLD
+    assert decision.ideas[number].points == 0
+
+
+def test_a_layer_added_may_say_what_replacing_the_last_one_does() -> None:
+    # one way only: "ajoute" for an idea that replaces is no contradiction
+    decision = grade(
+        "transfer-radiographies", "On ajoute une nouvelle couche à 3 sorties, que l'on entraîne."
+    )
+    assert earned(decision) == [1] and decision.confidence >= THRESHOLD
+
+
+def test_a_group_of_one_way_opposes_only_its_second_side_to_a_claim_of_the_first() -> None:
+    groups = groups_of(["ajoute > remplace"], str)
+    assert opposed(frozenset({"remplace"}), frozenset({"ajoute"}), groups)
+    assert not opposed(frozenset({"ajoute"}), frozenset({"remplace"}), groups)
+    two_way = groups_of(["gele | entraine"], str)
+    assert opposed(frozenset({"gele"}), frozenset({"entraine"}), two_way)
+    assert opposed(frozenset({"entraine"}), frozenset({"gele"}), two_way)
+
+
+def test_sans_jamais_denies_what_follows() -> None:
+    decision = grade(
+        "metrics-fraude-exactitude",
+        "Un modèle qui répond toujours légitime aurait 99 % d'exactitude sans jamais trouver une seule fraude.",
+    )
+    assert earned(decision) == [0]
+
+
+def test_quand_meme_is_no_same_size() -> None:
+    decision = grade("padding-role", "Non, la taille diminue quand même.")
+    assert earned(decision) == []
+    assert earned(grade("padding-role", "La sortie garde la même taille que l'entrée.")) == [0]
+
+
+def test_pooling_that_halves_the_channels_is_the_listed_confusion() -> None:
+    decision = grade("pooling-effet-max", "Il divise par deux le nombre de canaux.")
+    assert earned(decision) == []
+    assert earned(grade("pooling-effet-max", "Il divise par deux la hauteur et la largeur.")) == [0]

@@ -111,3 +111,18 @@ def test_pooling_that_halves_the_channels_is_the_listed_confusion() -> None:
     decision = grade("pooling-effet-max", "Il divise par deux le nombre de canaux.")
     assert earned(decision) == []
     assert earned(grade("pooling-effet-max", "Il divise par deux la hauteur et la largeur.")) == [0]
+
+
+def test_a_verb_that_removes_denied_keeps_what_it_would_remove() -> None:
+    decision = grade("fitting-dropout-eval", "eval() ne désactive pas le dropout, il fige les gradients.")
+    assert decision.ideas[1].points == 0
+    assert earned(grade("fitting-dropout-eval", "En évaluation il n'y a pas de dropout.")) == [1]
+
+
+def test_a_claim_taken_back_by_the_next_words_goes_to_review() -> None:
+    decision = grade(
+        "padding-role", "Il sert à conserver la taille, mais en fait non, c'est pour ajouter du bruit."
+    )
+    assert decision.confidence < THRESHOLD
+    sure = grade("padding-role", "Il sert à conserver la taille, mais aussi à traiter les bords.")
+    assert 0 in earned(sure) and sure.confidence >= THRESHOLD

@@ -15,6 +15,7 @@ Two kinds, both read from the answer's words (lowercase, accentless tokens as
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 
 __all__ = ["DIRECTIONS", "NEAR_OPPOSITES", "OPPOSITES", "groups_of", "hedged_stretches", "opposed"]
 
@@ -89,7 +90,25 @@ def hedged_stretches(words: Sequence[str], stretch: Sequence[int]) -> list[bool]
         number: tokens[-1] == "?" or any(_holds(tokens, hedge) for hedge in _HEDGES)
         for number, tokens in members.items()
     }
+    numbers = sorted(members)
+    for before, number in pairwise(numbers):
+        if _retracts(members[number]):
+            doubtful[before] = True
     return [doubtful[number] for number in stretch]
+
+
+_FILLERS = frozenset(("mais", "but", "en", "fait", "enfin", "bon", "ou", "or", "actually", "well", ","))
+_BREAKS = frozenset((",", ".", ";", "!", ":", "\n"))
+
+
+def _retracts(tokens: list[str]) -> bool:
+    """Whether a stretch opens by taking back the one before: "…, mais en fait non, …"."""
+    k = 0
+    while k < len(tokens) and tokens[k] in _FILLERS:
+        k += 1
+    return (
+        k < len(tokens) and tokens[k] in ("non", "no") and (k + 1 == len(tokens) or tokens[k + 1] in _BREAKS)
+    )
 
 
 def _holds(tokens: list[str], hedge: tuple[str, ...]) -> bool:

@@ -1562,8 +1562,12 @@ def _lent(question: ShortAnswer, frame: _Frame, evidences: list[_Evidence]) -> l
     return out
 
 
-# Verbs that already deny their object: "n'ignore pas l'ordre" knows the order.
-_PRIVATIVE = _wordset("ignore ignorent oublie oublient perd perdent neglige negligent manque manquent")
+# Verbs that already deny their object: "n'ignore pas l'ordre" knows the order, "ne désactive pas
+# le dropout" keeps it.
+_PRIVATIVE = _wordset(
+    "ignore ignorent oublie oublient perd perdent neglige negligent manque manquent desactive desactivent "
+    "supprime suppriment retire retirent enleve enlevent eteint eteignent coupe coupent"
+)
 
 
 def _double_negation(frame: _Frame, found: _Found) -> bool:

@@ -310,3 +310,30 @@ def test_a_negation_of_the_clause_denies_a_phrasing_negative_by_non_alone() -> N
     assert not idea(grade(qid, "Plutôt qu'ajouter des activations non linéaires, on empile des couches."), 1)[
         0
     ]
+
+
+LOT_16 = [
+    # "impossible" against the idea's "facile": the opposite word
+    (
+        "residual-reseaux-profonds",
+        "Chaque bloc apprend toute la transformation, l'identité est impossible à obtenir.",
+        "Chaque bloc n'apprend qu'une correction, l'identité est facile à obtenir.",
+        1,
+    ),
+    # a lone rubric word in a clause whose verb (plural) removes it
+    (
+        "ethics-variable-retiree",
+        "Les proxys retirent l'information du sexe, donc le modèle est équitable.",
+        "Des proxys corrélés au sexe portent encore l'information.",
+        0,
+    ),
+]
+
+
+@pytest.mark.parametrize(("qid", "wrong", "right", "number"), LOT_16)
+def test_lot_16_classes_doubt_the_wrong_phrasing_and_keep_the_right_one(
+    qid: str, wrong: str, right: str, number: int
+) -> None:
+    assert idea(grade(qid, right), number) == (True, True), right
+    doubted = grade(qid, wrong)
+    assert not idea(doubted, number)[0] or doubted.confidence < THRESHOLD, wrong

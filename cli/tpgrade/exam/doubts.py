@@ -55,6 +55,7 @@ OPPOSITES: tuple[str, ...] = (
     "premier premiere premiers premieres first | dernier derniere derniers dernieres last final",
     "autant | moins",
     "maximum | moyenne minimum average mean",
+    "facile simple easy | difficile impossible dur hard",
 )
 
 

@@ -164,7 +164,8 @@ _VERBS = _wordset(
     affronte affrontent oppose opposent coopere cooperent surveille surveillent surveiller reentraine
     reentrainer mesure mesurent classe classent masque partage partagent compte comptent copie
     soient soit ait aient puisse puissent somment sommes overfit overfits underfits fits
-    double doublent manque manquent risque risquent derive coupe coupent regle
+    double doublent manque manquent risque risquent derive coupe coupent regle porte portent porter
+    vehicule vehiculent transporte transportent
     is are was were be been has have had does do did can could will would should must may might gives
     give makes make uses use learns learn outputs predicts predict assigns assign classifies classify
     produces produce generates generate creates create tells tell distinguishes distinguish tries try
@@ -181,7 +182,7 @@ _VERBS = _wordset(
     """
 )
 _NOUN_LIKE_VERBS = _wordset(
-    "classe masque partage compte copie double manque risque derive coupe regle mesure"
+    "classe masque partage compte copie double manque risque derive coupe regle mesure porte vehicule"
 )
 _VERB_ENDINGS = ("aient", "erait", "eront", "issent", "erons")
 _INFINITIVE_AFTER = _wordset("pour de d a sans to")
@@ -196,7 +197,8 @@ _AVOIDING = _wordset(
 _LESS = _wordset("moins less fewer")
 _EXPLETIVE = _wordset("evite eviter evitent empeche empecher avant peur crainte")
 _FAULTS = _wordset(
-    "trop mal inutile inutiles lent lente lents enlever enleve retirer retire supprimer supprime faux fausse "
+    "trop mal inutile inutiles lent lente lents enlever enleve enlevent retirer retire retirent supprimer supprime "
+    "suppriment faux fausse "
     "erreur bug panne mauvais mauvaise too slow wrong useless remove"
 )  # "moins de bruit": just before a phrasing, it denies it too
 _COORDINATORS = _wordset("et ou and or")

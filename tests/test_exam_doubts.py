@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tpgrade.exam.bank import load_bank
-from tpgrade.exam.doubts import hedged_stretches, opposed
+from tpgrade.exam.doubts import fed_excess, hedged_stretches, opposed
 from tpgrade.exam.rubric import ShortDecision, clauses, grade_short, normalise
 from tpgrade.exam.schema import ShortAnswer
 
@@ -327,6 +327,20 @@ LOT_16 = [
         "Des proxys corrélés au sexe portent encore l'information.",
         0,
     ),
+    # a failure of the idea's "sinon" tail, said of the remedy
+    (
+        "padding-role",
+        "Le padding fait rétrécir la sortie à chaque couche.",
+        "Sans padding, la sortie rétrécit à chaque couche.",
+        0,
+    ),
+    # the right diagnosis, then a remedy that feeds the excess
+    (
+        "optimisers-perte-nan",
+        "Le taux d'apprentissage est trop grand, il faut l'augmenter.",
+        "Le taux d'apprentissage est trop grand, il faut le diminuer.",
+        0,
+    ),
 ]
 
 
@@ -337,3 +351,15 @@ def test_lot_16_classes_doubt_the_wrong_phrasing_and_keep_the_right_one(
     assert idea(grade(qid, right), number) == (True, True), right
     doubted = grade(qid, wrong)
     assert not idea(doubted, number)[0] or doubted.confidence < THRESHOLD, wrong
+
+
+def _cut(text: str) -> list[str]:
+    """Tokens as the matcher cuts them (lowercase, accentless, already split here)."""
+    return text.split()
+
+
+def test_an_excess_is_fed_only_by_a_verb_on_it() -> None:
+    assert fed_excess(_cut("le taux est trop grand il faut l augmenter"))
+    assert fed_excess(_cut("le lr est trop petit on diminue le lr"))
+    assert not fed_excess(_cut("le taux est trop grand il faut le diminuer"))
+    assert not fed_excess(_cut("le taux est trop grand il faut augmenter la taille du reseau"))

@@ -53,7 +53,7 @@ from itertools import pairwise
 
 import snowballstemmer
 
-from tpgrade.exam.doubts import DIRECTIONS, OPPOSITES, hedged_stretches, opposed
+from tpgrade.exam.doubts import DIRECTIONS, OPPOSITES, fed_excess, hedged_stretches, opposed
 from tpgrade.exam.lexicon import FAMILIES, GENERIC, NUMBERS, STOP_WORDS
 from tpgrade.exam.schema import Claim, KeyIdea, ShortAnswer
 
@@ -1472,11 +1472,21 @@ _HYPOTHETICAL = _COUNTERFACTUAL | _wordset("si s if unless would could might qua
 _CONDITIONAL_ENDINGS = ("rait", "raient", "rais")
 
 
-def _counterfactual(idea: KeyIdea) -> bool:
-    """Whether the idea names what would happen without the thing asked about ("sinon le réseau
-    pourrait recopier l'entrée")."""
+def _counterfactual(idea: KeyIdea, text: str) -> bool:
+    """Whether phrasing ``text`` names what would happen without the thing asked about: the
+    idea opens with it ("sinon le réseau pourrait recopier l'entrée"), or the phrasing's words
+    all belong to the idea's tail after "sinon" ("conserver la taille, sinon elle rétrécit":
+    "le padding fait rétrécir" is that failure said of the remedy)."""
     words = _words(idea.idea)
-    return bool(words) and words[0] in _COUNTERFACTUAL
+    if not words:
+        return False
+    if words[0] in _COUNTERFACTUAL:
+        return True
+    cut = next((k for k, w in enumerate(words) if w in _COUNTERFACTUAL), None)
+    if cut is None:
+        return False
+    stems = frozenset(_phrasing(text).stems)
+    return bool(stems) and stems <= _prompt_stems(" ".join(words[cut + 1 :]))
 
 
 def _asserted(frame: _Frame, found: _Found) -> bool:
@@ -1540,7 +1550,12 @@ def _unasserted(question: ShortAnswer, frame: _Frame, evidences: list[_Evidence]
     out: list[_Evidence] = []
     for idea, e in zip(question.rubric, evidences, strict=True):
         found = e.found
-        if e.kind in _EARNING and found is not None and _counterfactual(idea) and _asserted(frame, found):
+        if (
+            e.kind in _EARNING
+            and found is not None
+            and _counterfactual(idea, e.phrasing)
+            and _asserted(frame, found)
+        ):
             here = _sentence(answer, found.start)
             caused = any(
                 o.kind in _EARNING
@@ -2104,6 +2119,9 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
         note = _REASONS["list" if bare else "keywords"]
     elif cap < 1:
         note = f"fewer than {_SHORT_WORDS} or more than {_LONG_WORDS} content words: worth a look"
+    if any(d.points for d in ideas) and fed_excess(parsed.words):
+        confidence = min(confidence, CONFIDENCE["contradicted"])
+        note = "an excess (trop grand …) and a remedy that feeds it (augmenter …): worth a look"
     return ShortDecision(
         score=sum(d.points for d in ideas),
         max_score=question.points,

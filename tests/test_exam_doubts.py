@@ -341,6 +341,40 @@ LOT_16 = [
         "Le taux d'apprentissage est trop grand, il faut le diminuer.",
         0,
     ),
+    # roles swapped between the new layer and the pretrained ones (the bank's unless lists)
+    (
+        "transfer-radiographies",
+        "On gèle la nouvelle couche à 3 sorties et on entraîne les couches pré-entraînées.",
+        "On gèle les couches pré-entraînées et on entraîne une nouvelle couche à 3 sorties.",
+        0,
+    ),
+    (
+        "transfer-radiographies",
+        "On gèle la nouvelle couche à 3 sorties et on entraîne les couches pré-entraînées.",
+        "On gèle les couches pré-entraînées et on entraîne une nouvelle couche à 3 sorties.",
+        1,
+    ),
+    # a layer added beside the last one, not in its place
+    (
+        "transfer-radiographies",
+        "On ajoute une couche à 3 sorties en plus de la dernière couche.",
+        "On remplace la dernière couche par une nouvelle couche à 3 sorties.",
+        1,
+    ),
+    # the prompt's wrong step given as the remedy of the failure
+    (
+        "time-series-melange-aleatoire",
+        "Il faut mélanger pour éviter la fuite du futur.",
+        "Mélanger ferait une fuite d'information du futur dans l'entraînement.",
+        0,
+    ),
+    # training and production swapped
+    (
+        "deployment-spam-derive",
+        "La distribution d'entraînement change pendant que la production reste fixe.",
+        "La distribution des données en production change par rapport à celle de l'entraînement.",
+        0,
+    ),
 ]
 
 

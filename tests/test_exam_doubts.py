@@ -368,6 +368,13 @@ LOT_16 = [
         "Mélanger ferait une fuite d'information du futur dans l'entraînement.",
         0,
     ),
+    # "presque rien" is a small amount, no negation of its clause
+    (
+        "activations-relu-vs-sigmoide",
+        "ReLU n'a pas une pente de 1 quand x > 0 et coûte cher à calculer.",
+        "ReLU garde une pente de 1 quand x > 0 et coûte presque rien à calculer.",
+        1,
+    ),
     # training and production swapped
     (
         "deployment-spam-derive",

@@ -84,6 +84,7 @@ _NEGATIONS = _wordset(
     "ne n pas aucun aucune jamais rien ni nullement guere not no never cannot nor none"
 )  # not "nul": zero
 _WITHOUT = _wordset("sans without")
+_ALMOST = _wordset("presque quasi quasiment pratiquement")
 # Negations that deny the noun after them ("aucun ordre", "no order"), not what came before.
 _FORWARD_NEGATIONS = _wordset("aucun aucune ni no none nor sans without")
 # Words a negation reaches across ("pas vraiment séparable", "does not satisfy the …").
@@ -450,14 +451,16 @@ def _negates(words: list[str], i: int) -> bool:
         return False
     if word == "pas" and _is_number(words[i + 1 : i + 3]):
         return False  # the stride: "pas 2", "pas de 2", "pas = 2"
+    if word == "rien" and i > 0 and words[i - 1] in _ALMOST:
+        return False  # "coûte presque rien": a small amount, its clause is not denied
     if word in ("ne", "n"):
         if any(w in _EXPLETIVE for w in words[max(0, i - 5) : i]) and "que" in words[max(0, i - 4) : i]:
             return "pas" in words[i + 1 : i + 4]  # "évite que le softmax ne sature": no negation
-        for later in words[i + 1 : i + 4]:
+        for k, later in enumerate(words[i + 1 : i + 4], start=i + 1):
             if later in ("que", "qu"):
                 return False
             if later in _NEGATIONS:
-                break
+                return not (later == "rien" and words[k - 1] in _ALMOST)  # "n'a presque rien"
     return True
 
 

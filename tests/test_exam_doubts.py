@@ -320,6 +320,13 @@ LOT_16 = [
         "Chaque bloc n'apprend qu'une correction, l'identité est facile à obtenir.",
         1,
     ),
+    # "naturel" against the idea's "artificiel"
+    (
+        "preprocessing-encodage-ville",
+        "Les entiers sont meilleurs car ils donnent un ordre naturel aux villes.",
+        "Les entiers imposent un ordre artificiel entre les villes.",
+        0,
+    ),
     # a lone rubric word in a clause whose verb (plural) removes it
     (
         "ethics-variable-retiree",

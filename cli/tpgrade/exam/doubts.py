@@ -58,6 +58,7 @@ OPPOSITES: tuple[str, ...] = (
     "autant | moins",
     "maximum | moyenne minimum average mean",
     "facile simple easy | difficile impossible dur hard",
+    "artificiel artificielle artificiels artificielles | naturel naturelle naturels naturelles",
 )
 
 

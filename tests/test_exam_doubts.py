@@ -327,6 +327,13 @@ LOT_16 = [
         "Les entiers imposent un ordre artificiel entre les villes.",
         0,
     ),
+    # the words right after a phrasing qualify it, whatever else its clause says
+    (
+        "fitting-dropout-eval",
+        "Le dropout est actif en évaluation et désactivé pendant l'entraînement.",
+        "Le dropout est désactivé en évaluation.",
+        1,
+    ),
     # a lone rubric word in a clause whose verb (plural) removes it
     (
         "ethics-variable-retiree",

@@ -85,6 +85,7 @@ _NEGATIONS = _wordset(
 )  # not "nul": zero
 _WITHOUT = _wordset("sans without")
 _ALMOST = _wordset("presque quasi quasiment pratiquement")
+_QUALIFIER_REACH = 3  # words after a phrasing that say when or of what it holds
 # Negations that deny the noun after them ("aucun ordre", "no order"), not what came before.
 _FORWARD_NEGATIONS = _wordset("aucun aucune ni no none nor sans without")
 # Words a negation reaches across ("pas vraiment séparable", "does not satisfy the …").
@@ -1233,7 +1234,15 @@ class _Matcher:
             for k, s in enumerate(answer.stems[first : last + 1], first)
             if s is not None and k not in answer.local
         )
-        return opposed(clause, claim, _opposite_groups(), DIRECTIONS)
+        if opposed(clause, claim, _opposite_groups(), DIRECTIONS):
+            return True
+        # the words right after it qualify it ("désactivé pendant l'entraînement"), whatever the
+        # rest of its clause says
+        after = answer.stems[found.end + 1 : min(found.end + 1 + _QUALIFIER_REACH, last + 1)]
+        words = frozenset(
+            s for k, s in enumerate(after, found.end + 1) if s is not None and k not in answer.local
+        )
+        return opposed(words, claim, _opposite_groups(), frozenset(range(len(_opposite_groups()))))
 
     def where(self, stem: str, word: str) -> dict[int, tuple[int, int, bool]]:
         """Per clause, the first occurrence of ``stem`` (from ``word``): (start, end, typo)."""

@@ -122,7 +122,9 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # swaps, negations anywhere, hedges, keyword lists), measured before the work on negation
         # scope, "ni … ni", "sans", lists and shared words: 180/192 = 93.8 % above the threshold,
         # 5/100 credited unread, 44/236 = 18.6 % to review; after it: 96.3 %, 2/100, 19.1 %.
-        ("tuning_answers_12.yaml", 0.96, 0.02, 0.20),
+        # after lot 16's classes: 183/188 = 97.3 %, 1/100, 48/236 = 20.3 % (an answer that names
+        # the excess and feeds it, "trop grand ; je l'augmente encore", now reviewed).
+        ("tuning_answers_12.yaml", 0.96, 0.02, 0.205),
         # a fresh lot written from the prompts and ideas only, more than half of it zero-deserving
         # answers that reuse the rubric's words (hedges, opposites, failures as goals, clefts …),
         # measured before the work on those classes: 165/185 = 89.2 % above the threshold, 16/129
@@ -133,14 +135,23 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # a fresh lot (217 answers, 126 zero-deserving, written from the prompts and ideas only),
         # measured before the work on its classes: 166/174 = 95.4 % above the threshold, 7/126 =
         # 5.6 % credited unread, 43/217 = 19.8 % to review; after it: 98.8 %, 2/126, 21.7 %.
-        ("tuning_answers_14.yaml", 0.98, 0.025, 0.22),
+        # After lot 16's classes: 170/172 = 98.8 %, 2/126, 45/217 = 20.7 %.
+        ("tuning_answers_14.yaml", 0.98, 0.016, 0.21),
         # a fresh lot (203 answers over the 29 short questions, 116 zero-deserving, written from
         # the prompts and ideas only), measured before the work on its classes: 151/162 = 93.2 %
         # above the threshold, 10/116 = 8.6 % credited unread, 41/203 = 20.2 % to review; after it
         # (failures asserted as facts, directions beside the right word, double negations, ideas
         # said of another idea's subject): 152/159 = 95.6 %, 6/116, 44/203 = 21.7 %. The frozen
-        # batch did not move (191/198, 4/115, 62/260).
-        ("tuning_answers_15.yaml", 0.955, 0.055, 0.22),
+        # batch did not move (191/198, 4/115, 62/260). After lot 16's classes: 153/156 = 98.1 %,
+        # 2/116, 47/203 = 23.2 % (three answers credited unread now reviewed: an excess fed by
+        # its remedy, "ordre naturel", "désactivé pendant l'entraînement").
+        ("tuning_answers_15.yaml", 0.98, 0.018, 0.235),
+        # a fresh lot (193 answers over the 29 short questions, 109 zero-deserving: role swaps,
+        # wrong verbs, remedies that feed the excess, failures said of the remedy, negations,
+        # hedges, lists), measured before the work on its classes: 127/136 = 93.4 % above the
+        # threshold, 8/109 = 7.3 % credited unread, 57/193 = 29.5 % to review; after it: 131/131,
+        # 0/109, 62/193 = 32.1 %.
+        ("tuning_answers_16.yaml", 0.99, 0.01, 0.33),
     ],
 )
 def test_the_other_tuning_sets_stay_at_their_figures(

@@ -49,9 +49,9 @@ def test_the_frozen_batch_is_large_enough(frozen: Figures) -> None:
     assert frozen.zero_deserving >= 30
 
 
-# The issue's targets. Two not met yet: measured on the frozen batch, 191/198 = 96.5 %
-# agreement above the threshold, 4/115 = 3.5 % of zero-deserving answers credited unread; the
-# third is met (62/260 = 23.8 % sent to review). Strict: once a target is met, the marker must go.
+# The issue's targets. Two not met yet: measured on the frozen batch, 192/198 = 96.97 %
+# agreement above the threshold (one short of 97 %), 3/115 = 2.6 % of zero-deserving answers
+# credited unread; the third is met (62/260 = 23.8 % sent to review). Strict: once a target is met, the marker must go.
 NOT_MET = pytest.mark.xfail(strict=True, reason="target of issue 12 not met yet on the frozen batch")
 
 
@@ -80,9 +80,11 @@ def test_no_regression_from_the_figures_measured_when_it_was_frozen(frozen: Figu
     (hedges and questions, opposite words, failures given as goals, clefts, joined subjects):
     191/199 = 96.0 %, 5/115 = 4.3 %, 61/260 = 23.5 %; then with those of the fourteenth (a verb's
     object, nouns described, clefts on a prompt word, stopping verbs, au lieu de / plutôt que):
-    191/198 = 96.5 %, 4/115 = 3.5 %, 62/260 = 23.8 %."""
+    191/198 = 96.5 %, 4/115 = 3.5 %, 62/260 = 23.8 %; then with those of the sixteenth (an excess
+    fed by its remedy, a failure said of the remedy, opposite words right after a phrasing,
+    "presque rien", role swaps in the bank): 192/198 = 96.97 %, 3/115 = 2.6 %, 62/260 = 23.8 %."""
     assert frozen.agreement_above >= 0.96, f"{frozen.agreed_above}/{frozen.above}"
-    assert frozen.false_credit_share <= 0.035, f"{frozen.silently_credited}/{frozen.zero_deserving}"
+    assert frozen.false_credit_share <= 0.027, f"{frozen.silently_credited}/{frozen.zero_deserving}"
     # the review share may rise to the issue's quarter while silent errors become reviews
     assert frozen.review_share <= 0.25, f"{frozen.reviewed}/{frozen.answers}"
     assert frozen.silently_zeroed <= 1

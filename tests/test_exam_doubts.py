@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tpgrade.exam.bank import load_bank
-from tpgrade.exam.doubts import hedged_stretches, opposed
+from tpgrade.exam.doubts import fed_excess, hedged_stretches, opposed
 from tpgrade.exam.rubric import ShortDecision, clauses, grade_short, normalise
 from tpgrade.exam.schema import ShortAnswer
 
@@ -310,3 +310,111 @@ def test_a_negation_of_the_clause_denies_a_phrasing_negative_by_non_alone() -> N
     assert not idea(grade(qid, "Plutôt qu'ajouter des activations non linéaires, on empile des couches."), 1)[
         0
     ]
+
+
+LOT_16 = [
+    # "impossible" against the idea's "facile": the opposite word
+    (
+        "residual-reseaux-profonds",
+        "Chaque bloc apprend toute la transformation, l'identité est impossible à obtenir.",
+        "Chaque bloc n'apprend qu'une correction, l'identité est facile à obtenir.",
+        1,
+    ),
+    # "naturel" against the idea's "artificiel"
+    (
+        "preprocessing-encodage-ville",
+        "Les entiers sont meilleurs car ils donnent un ordre naturel aux villes.",
+        "Les entiers imposent un ordre artificiel entre les villes.",
+        0,
+    ),
+    # the words right after a phrasing qualify it, whatever else its clause says
+    (
+        "fitting-dropout-eval",
+        "Le dropout est actif en évaluation et désactivé pendant l'entraînement.",
+        "Le dropout est désactivé en évaluation.",
+        1,
+    ),
+    # a lone rubric word in a clause whose verb (plural) removes it
+    (
+        "ethics-variable-retiree",
+        "Les proxys retirent l'information du sexe, donc le modèle est équitable.",
+        "Des proxys corrélés au sexe portent encore l'information.",
+        0,
+    ),
+    # a failure of the idea's "sinon" tail, said of the remedy
+    (
+        "padding-role",
+        "Le padding fait rétrécir la sortie à chaque couche.",
+        "Sans padding, la sortie rétrécit à chaque couche.",
+        0,
+    ),
+    # the right diagnosis, then a remedy that feeds the excess
+    (
+        "optimisers-perte-nan",
+        "Le taux d'apprentissage est trop grand, il faut l'augmenter.",
+        "Le taux d'apprentissage est trop grand, il faut le diminuer.",
+        0,
+    ),
+    # roles swapped between the new layer and the pretrained ones (the bank's unless lists)
+    (
+        "transfer-radiographies",
+        "On gèle la nouvelle couche à 3 sorties et on entraîne les couches pré-entraînées.",
+        "On gèle les couches pré-entraînées et on entraîne une nouvelle couche à 3 sorties.",
+        0,
+    ),
+    (
+        "transfer-radiographies",
+        "On gèle la nouvelle couche à 3 sorties et on entraîne les couches pré-entraînées.",
+        "On gèle les couches pré-entraînées et on entraîne une nouvelle couche à 3 sorties.",
+        1,
+    ),
+    # a layer added beside the last one, not in its place
+    (
+        "transfer-radiographies",
+        "On ajoute une couche à 3 sorties en plus de la dernière couche.",
+        "On remplace la dernière couche par une nouvelle couche à 3 sorties.",
+        1,
+    ),
+    # the prompt's wrong step given as the remedy of the failure
+    (
+        "time-series-melange-aleatoire",
+        "Il faut mélanger pour éviter la fuite du futur.",
+        "Mélanger ferait une fuite d'information du futur dans l'entraînement.",
+        0,
+    ),
+    # "presque rien" is a small amount, no negation of its clause
+    (
+        "activations-relu-vs-sigmoide",
+        "ReLU n'a pas une pente de 1 quand x > 0 et coûte cher à calculer.",
+        "ReLU garde une pente de 1 quand x > 0 et coûte presque rien à calculer.",
+        1,
+    ),
+    # training and production swapped
+    (
+        "deployment-spam-derive",
+        "La distribution d'entraînement change pendant que la production reste fixe.",
+        "La distribution des données en production change par rapport à celle de l'entraînement.",
+        0,
+    ),
+]
+
+
+@pytest.mark.parametrize(("qid", "wrong", "right", "number"), LOT_16)
+def test_lot_16_classes_doubt_the_wrong_phrasing_and_keep_the_right_one(
+    qid: str, wrong: str, right: str, number: int
+) -> None:
+    assert idea(grade(qid, right), number) == (True, True), right
+    doubted = grade(qid, wrong)
+    assert not idea(doubted, number)[0] or doubted.confidence < THRESHOLD, wrong
+
+
+def _cut(text: str) -> list[str]:
+    """Tokens as the matcher cuts them (lowercase, accentless, already split here)."""
+    return text.split()
+
+
+def test_an_excess_is_fed_only_by_a_verb_on_it() -> None:
+    assert fed_excess(_cut("le taux est trop grand il faut l augmenter"))
+    assert fed_excess(_cut("le lr est trop petit on diminue le lr"))
+    assert not fed_excess(_cut("le taux est trop grand il faut le diminuer"))
+    assert not fed_excess(_cut("le taux est trop grand il faut augmenter la taille du reseau"))

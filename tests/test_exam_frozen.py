@@ -49,9 +49,9 @@ def test_the_frozen_batch_is_large_enough(frozen: Figures) -> None:
     assert frozen.zero_deserving >= 30
 
 
-# The issue's targets. Two not met yet: measured on the frozen batch, 191/197 = 96.95 %
-# agreement above the threshold, 3/115 = 2.6 % of zero-deserving answers credited unread; the
-# third is met (63/260 = 24.2 % sent to review). Strict: once a target is met, the marker must go.
+# The issue's targets. Two not met yet: measured on the frozen batch, 192/198 = 96.97 %
+# agreement above the threshold (one short of 97 %), 3/115 = 2.6 % of zero-deserving answers
+# credited unread; the third is met (62/260 = 23.8 % sent to review). Strict: once a target is met, the marker must go.
 NOT_MET = pytest.mark.xfail(strict=True, reason="target of issue 12 not met yet on the frozen batch")
 
 
@@ -80,9 +80,12 @@ def test_no_regression_from_the_figures_measured_when_it_was_frozen(frozen: Figu
     (hedges and questions, opposite words, failures given as goals, clefts, joined subjects):
     191/199 = 96.0 %, 5/115 = 4.3 %, 61/260 = 23.5 %; then with those of the fourteenth (a verb's
     object, nouns described, clefts on a prompt word, stopping verbs, au lieu de / plutôt que):
-    191/198 = 96.5 %, 4/115 = 3.5 %, 62/260 = 23.8 %; then with contradictions next to the claim
-    (lots 17 and 18: opposite acts and contexts in its predicate, the remedy moved the other way,
-    the failure said of the remedy): 191/197 = 96.95 %, 3/115 = 2.6 %, 63/260 = 24.2 %."""
+    191/198 = 96.5 %, 4/115 = 3.5 %, 62/260 = 23.8 %; then with those of the sixteenth (an excess
+    fed by its remedy, a failure said of the remedy, opposite words right after a phrasing,
+    "presque rien", role swaps in the bank): 192/198 = 96.97 %, 3/115 = 2.6 %, 62/260 = 23.8 %;
+    with those of the seventeenth and eighteenth instead (opposite acts and contexts in the
+    claim's predicate, the remedy moved the other way, the failure said of the remedy):
+    191/197, 3/115, 63/260; with both: 192/198, 3/115, 62/260."""
     assert frozen.agreement_above >= 0.965, f"{frozen.agreed_above}/{frozen.above}"
     assert frozen.false_credit_share <= 0.027, f"{frozen.silently_credited}/{frozen.zero_deserving}"
     # the review share may rise to the issue's quarter while silent errors become reviews
@@ -135,8 +138,9 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # a fresh lot (217 answers, 126 zero-deserving, written from the prompts and ideas only),
         # measured before the work on its classes: 166/174 = 95.4 % above the threshold, 7/126 =
         # 5.6 % credited unread, 43/217 = 19.8 % to review; after it: 98.8 %, 2/126, 21.7 %; after
-        # the contradictions next to the claim (lots 17 and 18): 168/169, 1/126, 48/217 = 22.1 %.
-        ("tuning_answers_14.yaml", 0.99, 0.01, 0.23),
+        # the contradictions next to the claim (lots 17 and 18) and lot 16's classes: 170/171, 1/126,
+        # 46/217 = 21.2 %.
+        ("tuning_answers_14.yaml", 0.99, 0.01, 0.22),
         # a fresh lot (203 answers over the 29 short questions, 116 zero-deserving, written from
         # the prompts and ideas only), measured before the work on its classes: 151/162 = 93.2 %
         # above the threshold, 10/116 = 8.6 % credited unread, 41/203 = 20.2 % to review; after it
@@ -144,16 +148,23 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # said of another idea's subject): 152/159 = 95.6 %, 6/116, 44/203 = 21.7 %. The frozen
         # batch did not move (191/198, 4/115, 62/260). After the contradictions next to the claim
         # (opposite acts and contexts in its predicate, the remedy moved the other way, the failure
-        # said of the remedy): 152/154 = 98.7 %, 1/116, 49/203 = 24.1 %.
-        ("tuning_answers_15.yaml", 0.98, 0.01, 0.25),
+        # said of the remedy) and lot 16's: 153/155 = 98.7 %, 1/116, 48/203 = 23.6 %.
+        ("tuning_answers_15.yaml", 0.98, 0.01, 0.24),
         # two fresh lots by one more author who saw neither the matcher nor any lot (17: long,
         # careful answers; 18: terse, hurried ones, lists and arrows), measured before any change:
         # 124/130 = 95.4 % and 95/108 = 88.0 % above the threshold, 4/77 = 5.2 % and 5/99 = 5.1 %
         # credited unread, 44/174 = 25.3 % and 68/176 = 38.6 % to review. Lot 18's author credits
         # terse lists ("F1, matrice de confusion"), which the matcher zeroes (8 of its errors).
-        # After the contradictions next to the claim: 123/126, 2/77, 48/174; 94/105, 3/99, 71/176.
-        ("tuning_answers_17.yaml", 0.97, 0.03, 0.28),
-        ("tuning_answers_18.yaml", 0.89, 0.035, 0.41),
+        # After the contradictions next to the claim and lot 16's classes: 122/125, 1/77, 49/174;
+        # 94/104, 2/99, 72/176.
+        ("tuning_answers_17.yaml", 0.975, 0.015, 0.29),
+        ("tuning_answers_18.yaml", 0.9, 0.025, 0.41),
+        # a fresh lot (193 answers over the 29 short questions, 109 zero-deserving: role swaps,
+        # wrong verbs, remedies that feed the excess, failures said of the remedy, negations,
+        # hedges, lists), measured before the work on its classes: 127/136 = 93.4 % above the
+        # threshold, 8/109 = 7.3 % credited unread, 57/193 = 29.5 % to review; after it: 131/131,
+        # 0/109, 62/193 = 32.1 %.
+        ("tuning_answers_16.yaml", 0.99, 0.01, 0.33),
     ],
 )
 def test_the_other_tuning_sets_stay_at_their_figures(

@@ -6,6 +6,8 @@ Two kinds, both read from the answer's words (lowercase, accentless tokens as
 - a hedge or a question around it: "peut-être que XOR n'est pas séparable",
   "je ne sais pas s'il y a une invariance", "… symétrique ?" — the student
   does not claim it;
+- an excess fed by its remedy: "le taux est trop grand, il faut l'augmenter" names the right
+  cause and undoes it in the same answer;
 - a word opposite to the idea's own in the clause that states it: "sa dérivée
   vaut 1 pour les entrées négatives" for an idea about positive inputs, "la
   variance diminue quand d_k grandit" for one that grows, "pendant
@@ -17,7 +19,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 
-__all__ = ["DIRECTIONS", "NEAR_OPPOSITES", "OPPOSITES", "groups_of", "hedged_stretches", "opposed"]
+__all__ = [
+    "DIRECTIONS",
+    "NEAR_OPPOSITES",
+    "OPPOSITES",
+    "fed_excess",
+    "groups_of",
+    "hedged_stretches",
+    "opposed",
+]
 
 # Hedges, as token sequences: "peut-être" is one token ("peutetre"); "peut être" (can be) is none.
 _HEDGES: tuple[tuple[str, ...], ...] = tuple(
@@ -57,6 +67,7 @@ OPPOSITES: tuple[str, ...] = (
     "autant | moins",
     "maximum | moyenne minimum average mean",
     "faux | vrai naturel naturelle naturels naturelles natural",
+    "facile simple easy | difficile impossible dur hard",
 )
 
 # Groups read only next to the phrasing found (its words, and a few around them up to a comma or
@@ -149,3 +160,47 @@ def groups_of(lines: Sequence[str], stem: Callable[[str], str]) -> tuple[tuple[f
         sides = tuple(frozenset(stem(w) for w in side.split()) for side in line.replace(">", "|").split("|"))
         groups.append((*sides, frozenset()) if one_way else sides)
     return tuple(groups)
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# An excess ("trop grand", "trop peu") and the verbs that would make it worse: up, then down.
+_TOO = frozenset(("trop", "too"))
+_EXCESS = (
+    _wordset(
+        "grand grande grands grandes eleve elevee eleves elevees fort forte forts haut haute hauts gros grosse large high big"
+    ),
+    _wordset("petit petite petits petites faible faibles bas basse peu small low"),
+)
+_WORSENING = (
+    _wordset("augmenter augmente augmentez augmentons accroitre accroit monter raise increase"),
+    _wordset(
+        "diminuer diminue diminuez diminuons baisser baisse baissez reduire reduit reduisez lower decrease reduce"
+    ),
+)
+_EXCESS_REACH = 2  # words between "trop" and its size word ("trop vraiment grand")
+_OBJECT_PRONOUNS = _wordset("l le la les it")
+_NAMED_REACH = 4  # words before "trop" that name what is in excess, and after the verb its object
+_FUNCTION_WORDS = _wordset("l le la les d de du des un une est sont is are the a of")
+
+
+def fed_excess(words: Sequence[str]) -> bool:
+    """Whether an excess ("le taux est trop grand") is followed, later in the answer, by a verb
+    that pushes the same way on it ("il faut l'augmenter", "augmenter le taux"): the right
+    diagnosis with the opposite remedy. Another object ("augmenter la taille du réseau") is none."""
+    for i, word in enumerate(words):
+        if word not in _TOO:
+            continue
+        near = words[i + 1 : i + 2 + _EXCESS_REACH]
+        named = frozenset(words[max(0, i - _NAMED_REACH) : i]) - _FUNCTION_WORDS
+        for excess, worsening in zip(_EXCESS, _WORSENING, strict=True):
+            if not any(w in excess for w in near):
+                continue
+            for k in range(i + 1, len(words)):
+                if words[k] not in worsening:
+                    continue
+                if words[k - 1] in _OBJECT_PRONOUNS or named & frozenset(words[k + 1 : k + 1 + _NAMED_REACH]):
+                    return True
+    return False

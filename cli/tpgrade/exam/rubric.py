@@ -53,7 +53,15 @@ from itertools import pairwise
 
 import snowballstemmer
 
-from tpgrade.exam.doubts import DIRECTIONS, NEAR_OPPOSITES, OPPOSITES, groups_of, hedged_stretches, opposed
+from tpgrade.exam.doubts import (
+    DIRECTIONS,
+    NEAR_OPPOSITES,
+    OPPOSITES,
+    fed_excess,
+    groups_of,
+    hedged_stretches,
+    opposed,
+)
 from tpgrade.exam.lexicon import FAMILIES, GENERIC, NUMBERS, STOP_WORDS
 from tpgrade.exam.schema import Claim, KeyIdea, ShortAnswer
 
@@ -84,6 +92,8 @@ _NEGATIONS = _wordset(
     "ne n pas aucun aucune jamais rien ni nullement guere not no never cannot nor none"
 )  # not "nul": zero
 _WITHOUT = _wordset("sans without")
+_ALMOST = _wordset("presque quasi quasiment pratiquement")
+_QUALIFIER_REACH = 3  # words after a phrasing that say when or of what it holds
 # Negations that deny the noun after them ("aucun ordre", "no order"), not what came before.
 _FORWARD_NEGATIONS = _wordset("aucun aucune ni no none nor sans without")
 # Words a negation reaches across ("pas vraiment séparable", "does not satisfy the …").
@@ -174,7 +184,8 @@ _VERBS = _wordset(
     affronte affrontent oppose opposent coopere cooperent surveille surveillent surveiller reentraine
     reentrainer mesure mesurent classe classent masque partage partagent compte comptent copie
     soient soit ait aient puisse puissent somment sommes overfit overfits underfits fits
-    double doublent manque manquent risque risquent derive coupe coupent regle
+    double doublent manque manquent risque risquent derive coupe coupent regle porte portent porter
+    vehicule vehiculent transporte transportent
     is are was were be been has have had does do did can could will would should must may might gives
     give makes make uses use learns learn outputs predicts predict assigns assign classifies classify
     produces produce generates generate creates create tells tell distinguishes distinguish tries try
@@ -191,7 +202,7 @@ _VERBS = _wordset(
     """
 )
 _NOUN_LIKE_VERBS = _wordset(
-    "classe masque partage compte copie double manque risque derive coupe regle mesure"
+    "classe masque partage compte copie double manque risque derive coupe regle mesure porte vehicule"
 )
 _VERB_ENDINGS = ("aient", "erait", "eront", "issent", "erons")
 _INFINITIVE_AFTER = _wordset("pour de d a sans to")
@@ -206,7 +217,8 @@ _AVOIDING = _wordset(
 _LESS = _wordset("moins less fewer")
 _EXPLETIVE = _wordset("evite eviter evitent empeche empecher avant peur crainte")
 _FAULTS = _wordset(
-    "trop mal inutile inutiles lent lente lents enlever enleve retirer retire supprimer supprime faux fausse "
+    "trop mal inutile inutiles lent lente lents enlever enleve enlevent retirer retire retirent supprimer supprime "
+    "suppriment faux fausse "
     "erreur bug panne mauvais mauvaise too slow wrong useless remove"
 )  # "moins de bruit": just before a phrasing, it denies it too
 _COORDINATORS = _wordset("et ou and or")
@@ -458,14 +470,16 @@ def _negates(words: list[str], i: int) -> bool:
         return False
     if word == "pas" and _is_number(words[i + 1 : i + 3]):
         return False  # the stride: "pas 2", "pas de 2", "pas = 2"
+    if word == "rien" and i > 0 and words[i - 1] in _ALMOST:
+        return False  # "coûte presque rien": a small amount, its clause is not denied
     if word in ("ne", "n"):
         if any(w in _EXPLETIVE for w in words[max(0, i - 5) : i]) and "que" in words[max(0, i - 4) : i]:
             return "pas" in words[i + 1 : i + 4]  # "évite que le softmax ne sature": no negation
-        for later in words[i + 1 : i + 4]:
+        for k, later in enumerate(words[i + 1 : i + 4], start=i + 1):
             if later in ("que", "qu"):
                 return False
             if later in _NEGATIONS:
-                break
+                return not (later == "rien" and words[k - 1] in _ALMOST)  # "n'a presque rien"
     return True
 
 
@@ -1247,7 +1261,15 @@ class _Matcher:
             for k in self._reach(found, first, last)
             if (s := answer.stems[k]) is not None and k not in answer.local
         )
-        return opposed(reach, claim, _opposite_groups() + _near_opposite_groups())
+        if opposed(reach, claim, _opposite_groups() + _near_opposite_groups()):
+            return True
+        # the words right after it qualify it ("désactivé pendant l'entraînement"), whatever the
+        # rest of its clause says
+        after = answer.stems[found.end + 1 : min(found.end + 1 + _QUALIFIER_REACH, last + 1)]
+        words = frozenset(
+            s for k, s in enumerate(after, found.end + 1) if s is not None and k not in answer.local
+        )
+        return opposed(words, claim, _opposite_groups(), frozenset(range(len(_opposite_groups()))))
 
     def _reach(self, found: _Found, first: int, last: int) -> range:
         """The words next to ``found``: from its last "et" or comma on (the part of a predicate
@@ -1517,11 +1539,16 @@ _HYPOTHETICAL = _COUNTERFACTUAL | _wordset("si s if unless would could might qua
 _CONDITIONAL_ENDINGS = ("rait", "raient", "rais")
 
 
-def _counterfactual(idea: KeyIdea) -> bool:
-    """Whether the idea names what would happen without the thing asked about ("sinon le réseau
-    pourrait recopier l'entrée")."""
+def _counterfactual(idea: KeyIdea, text: str) -> bool:
+    """Whether phrasing ``text`` names what would happen without the thing asked about: the
+    idea opens with it ("sinon le réseau pourrait recopier l'entrée"), or the phrasing's words
+    all belong to the idea's tail after "sinon" ("conserver la taille, sinon elle rétrécit":
+    "le padding fait rétrécir" is that failure said of the remedy)."""
     words = _words(idea.idea)
-    return bool(words) and words[0] in _COUNTERFACTUAL
+    if words and words[0] in _COUNTERFACTUAL:
+        return True
+    stems = frozenset(_phrasing(text).stems)
+    return bool(stems) and stems <= _failure_words(idea)
 
 
 def _asserted(frame: _Frame, found: _Found) -> bool:
@@ -1589,7 +1616,12 @@ def _unasserted(question: ShortAnswer, frame: _Frame, evidences: list[_Evidence]
     out: list[_Evidence] = []
     for idea, e in zip(question.rubric, evidences, strict=True):
         found = e.found
-        if e.kind in _EARNING and found is not None and _counterfactual(idea) and _asserted(frame, found):
+        if (
+            e.kind in _EARNING
+            and found is not None
+            and _counterfactual(idea, e.phrasing)
+            and _asserted(frame, found)
+        ):
             here = _sentence(answer, found.start)
             caused = any(
                 o.kind in _EARNING
@@ -2218,6 +2250,9 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
         note = _REASONS["list" if bare else "keywords"]
     elif cap < 1:
         note = f"fewer than {_SHORT_WORDS} or more than {_LONG_WORDS} content words: worth a look"
+    if any(d.points for d in ideas) and fed_excess(parsed.words):
+        confidence = min(confidence, CONFIDENCE["contradicted"])
+        note = "an excess (trop grand …) and a remedy that feeds it (augmenter …): worth a look"
     return ShortDecision(
         score=sum(d.points for d in ideas),
         max_score=question.points,

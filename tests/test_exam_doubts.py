@@ -399,7 +399,54 @@ LOT_16 = [
 ]
 
 
-@pytest.mark.parametrize(("qid", "wrong", "right", "number"), LOT_16)
+# lots 17 and 18: contradicted next to the claim (the wrong answer, its firm version, the idea)
+LOTS_17_18 = [
+    (  # the act opposite to the idea's, on the other idea's layer
+        "transfer-radiographies",
+        "On gèle la nouvelle couche à 3 sorties et on entraîne les couches pré-entraînées.",
+        "On gèle les couches pré-entraînées et on entraîne une nouvelle couche à 3 sorties.",
+        1,
+    ),
+    (  # two predicates of one subject: the second is said of training
+        "fitting-dropout-eval",
+        "Le dropout est actif en évaluation et désactivé pendant l'entraînement.",
+        "Le dropout est désactivé en évaluation et actif pendant l'entraînement.",
+        1,
+    ),
+    (  # what is added to the embeddings, put in their place
+        "attention-encodage-position",
+        "L'encodage positionnel remplace les embeddings des mots par leur numéro de position.",
+        "On ajoute aux embeddings des mots un vecteur qui dépend de la position.",
+        1,
+    ),
+    (  # the remedy moved the other way, by a pronoun
+        "optimisers-perte-nan",
+        "Le taux d'apprentissage est trop grand, il faut donc l'augmenter encore.",
+        "Le taux d'apprentissage est trop grand, il faut donc diminuer le taux d'apprentissage.",
+        1,
+    ),
+    (  # the failure the idea prevents, said of the remedy
+        "padding-role",
+        "Sans padding la sortie grandit à chaque couche, le padding la fait rétrécir.",
+        "Le padding évite que la sortie rétrécisse à chaque couche.",
+        0,
+    ),
+    (  # a natural order is no artificial one
+        "preprocessing-encodage-ville",
+        "Les entiers sont meilleurs car ils donnent un ordre naturel aux villes.",
+        "Les entiers imposent un ordre artificiel entre les villes.",
+        0,
+    ),
+    (  # the idea's act denied by "sans rien"
+        "transfer-radiographies",
+        "On ajoute une couche à 3 sorties après la dernière couche, sans rien remplacer.",
+        "On remplace la dernière couche par une nouvelle couche à 3 sorties.",
+        1,
+    ),
+]
+
+
+@pytest.mark.parametrize(("qid", "wrong", "right", "number"), LOT_16 + LOTS_17_18)
 def test_lot_16_classes_doubt_the_wrong_phrasing_and_keep_the_right_one(
     qid: str, wrong: str, right: str, number: int
 ) -> None:

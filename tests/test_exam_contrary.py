@@ -64,3 +64,18 @@ def test_a_claim_taken_back_by_the_next_words_goes_to_review() -> None:
     assert decision.confidence < THRESHOLD
     sure = grade("padding-role", "Il sert à conserver la taille, mais aussi à traiter les bords.")
     assert 0 in earned(sure) and sure.confidence >= THRESHOLD
+
+
+def test_a_share_next_to_the_claim_other_than_the_idea_s_contradicts_it() -> None:
+    wrong = "Un modèle qui prédit toujours la classe majoritaire aurait environ 1 % d'exactitude."
+    right = "Un modèle qui prédit toujours la classe majoritaire aurait 99 % d'exactitude."
+    assert grade("metrics-fraude-exactitude", wrong).ideas[0].points == 0
+    sure = grade("metrics-fraude-exactitude", right)
+    assert earned(sure) == [0] and sure.confidence >= THRESHOLD
+
+
+def test_sans_rien_denies_each_act_joined_by_ni() -> None:
+    decision = grade(
+        "transfer-radiographies", "Ajouter une couche à 3 sorties après la fc, sans rien geler ni remplacer."
+    )
+    assert decision.ideas[1].points == 0

@@ -157,8 +157,8 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # terse lists ("F1, matrice de confusion"), which the matcher zeroes (8 of its errors).
         # After the contradictions next to the claim and lot 16's classes: 122/125, 1/77, 49/174;
         # 94/104, 2/99, 72/176.
-        ("tuning_answers_17.yaml", 0.975, 0.015, 0.29),
-        ("tuning_answers_18.yaml", 0.9, 0.025, 0.41),
+        ("tuning_answers_17.yaml", 0.975, 0.01, 0.29),
+        ("tuning_answers_18.yaml", 0.9, 0.02, 0.42),
         # a fresh lot (193 answers over the 29 short questions, 109 zero-deserving: role swaps,
         # wrong verbs, remedies that feed the excess, failures said of the remedy, negations,
         # hedges, lists), measured before the work on its classes: 127/136 = 93.4 % above the

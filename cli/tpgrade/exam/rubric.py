@@ -1234,9 +1234,10 @@ class _Matcher:
         self._buckets = buckets
         self.hedged = hedged_stretches(self.answer.words, _stretches(self.answer))
 
-    def opposes(self, found: _Found, claim: frozenset[str]) -> bool:
+    def opposes(self, found: _Found, claim: frozenset[str], percents: frozenset[str] = frozenset()) -> bool:
         """Whether ``found``'s clause (and the verbless ones just before it in its sentence) holds
-        a word opposite to one of ``claim`` (stems) instead of it; not a word that "non" denies
+        a word opposite to one of ``claim`` (stems) instead of it, or next to it a share other
+        than the idea's ``percents`` ("toujours la classe majoritaire : 1 %" for 99 %); not a word that "non" denies
         ("non-negative"), nor in a sentence that says what happens without something ("sans
         padding, les bords comptent moins")."""
         answer, frame = self.answer, self.frame
@@ -1262,6 +1263,12 @@ class _Matcher:
             if (s := answer.stems[k]) is not None and k not in answer.local
         )
         if opposed(reach, claim, _opposite_groups() + _near_opposite_groups()):
+            return True
+        start, end = self._reach(found, first, last).start, found.end  # a share ends its part
+        while end < last and not _cuts(answer.words[end + 1]):
+            end += 1
+        near = _percents(answer.text[answer.spans[start][0] : answer.spans[end][1] + 2])
+        if percents and near and not percents & near:
             return True
         # the words right after it qualify it ("désactivé pendant l'entraînement"), whatever the
         # rest of its clause says
@@ -1381,6 +1388,12 @@ def _near_opposite_groups() -> tuple[tuple[frozenset[str], ...], ...]:
 
 
 _REACH = 4  # words beyond a phrasing found that still belong to its predicate
+_PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
+
+
+def _percents(text: str) -> frozenset[str]:
+    """The shares written in ``text`` ("99 %" -> "99")."""
+    return frozenset(m.replace(",", ".") for m in _PERCENT.findall(text))
 
 
 def _cuts(word: str) -> bool:
@@ -1715,8 +1728,14 @@ def _withheld(
     # "sans s'évanouir", "sans toucher"
     noun = next((k for k in range(first + 1, last + 1) if stems[k] is not None), -1)
     others = vocabulary - frozenset(phrasing.stems) - prompt
-    if noun >= 0 and stems[noun] in others and words[noun - 1] in _wordset("rien nothing"):
-        return True  # "on ajoute une couche, sans rien remplacer": the idea's act denied
+    if noun >= 0 and words[noun - 1] in _wordset("rien nothing"):
+        # "on ajoute une couche, sans rien (geler ni) remplacer": the idea's act denied
+        end = noun
+        while end + 1 < len(words) and not _cuts(words[end + 1]):  # past "ni", a clause of its own
+            end += 1
+        acts = [k for k in range(noun, end + 1) if k == noun or words[k - 1] in _wordset("ni nor")]
+        if any(stems[k] in others for k in acts):
+            return True
     if noun < 0 or frame.answer.verb[noun] or words[noun].endswith(("er", "ir", "ing")):
         return False
     adjective = noun + 1 if noun < last and words[noun + 1] not in _PREPOSITIONS else noun
@@ -1904,7 +1923,9 @@ def _decide(
                     against.append(_Evidence("negated", found, text))
                 elif found.polarity_ok and matcher.hedged[found.start]:
                     earned.append(_Evidence("hedged", found, text))
-                elif found.polarity_ok and matcher.opposes(found, claimed | frozenset(phrasing.stems)):
+                elif found.polarity_ok and matcher.opposes(
+                    found, claimed | frozenset(phrasing.stems), _percents(idea.idea + " " + text)
+                ):
                     against.append(_Evidence("opposed", found, text))
                 elif found.polarity_ok and idea.failure and not phrasing.negative and _sought(frame, found):
                     against.append(_Evidence("sought", found, text))

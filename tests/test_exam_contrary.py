@@ -4,6 +4,7 @@ like the idea's ("quand même", "sans jamais"), a removing verb denied, a claim 
 
 from __future__ import annotations
 
+import pytest
 from test_exam_doubts import THRESHOLD, grade
 
 from tpgrade.exam.doubts import groups_of, opposed
@@ -79,3 +80,22 @@ def test_sans_rien_denies_each_act_joined_by_ni() -> None:
         "transfer-radiographies", "Ajouter une couche à 3 sorties après la fc, sans rien geler ni remplacer."
     )
     assert decision.ideas[1].points == 0
+
+
+@pytest.mark.parametrize(
+    ("qid", "answer"),
+    [
+        (
+            "perceptron-xor",
+            "Le XOR n'est pas linéairement séparable. Mais en fait non, un seul perceptron y arrive.",
+        ),
+        (
+            "segmentation-difference-detection",
+            "La détection donne une boîte par objet, la segmentation une classe par pixel. Ou l'inverse, je confonds.",
+        ),
+        ("pooling-effet-max", "Ça réduit la taille, enfin je crois que ça la garde pareille en fait."),
+    ],
+)
+def test_an_answer_that_takes_a_claim_back_goes_to_review(qid: str, answer: str) -> None:
+    decision = grade(qid, answer)
+    assert earned(decision) and decision.confidence < THRESHOLD

@@ -446,7 +446,36 @@ LOTS_17_18 = [
 ]
 
 
-@pytest.mark.parametrize(("qid", "wrong", "right", "number"), LOT_16 + LOTS_17_18)
+# lots 19 and 20: opposites and rejections of their authors' styles
+LOTS_19_20 = [
+    (  # what is replaced is not kept
+        "transfer-radiographies",
+        "On garde la couche finale à 1000 sorties en associant trois classes ImageNet aux nôtres.",
+        "On remplace la couche finale par une nouvelle couche à 3 sorties.",
+        1,
+    ),
+    (  # sensitive is no invariance
+        "pooling-effet-max",
+        "Il rend le réseau plus sensible aux petites translations de l'objet.",
+        "Il rend le réseau un peu invariant aux petites translations de l'objet.",
+        1,
+    ),
+    (  # retrained on the original data, not on recent data
+        "deployment-spam-derive",
+        "Il faut réentraîner le modèle plus longtemps sur les données d'origine.",
+        "Il faut réentraîner le modèle sur des données récentes.",
+        1,
+    ),
+    (  # "plutôt X que Y" rejects Y
+        "mlp-empilement-lineaire",
+        "Il faut plutôt ajouter des couches que des activations.",
+        "Il faut ajouter des activations non linéaires entre les couches.",
+        1,
+    ),
+]
+
+
+@pytest.mark.parametrize(("qid", "wrong", "right", "number"), LOT_16 + LOTS_17_18 + LOTS_19_20)
 def test_lot_16_classes_doubt_the_wrong_phrasing_and_keep_the_right_one(
     qid: str, wrong: str, right: str, number: int
 ) -> None:

@@ -159,6 +159,16 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # 94/104, 2/99, 72/176.
         ("tuning_answers_17.yaml", 0.975, 0.01, 0.29),
         ("tuning_answers_18.yaml", 0.9, 0.02, 0.42),
+        # two fresh lots by another author who saw neither the matcher nor any lot (19: one or two
+        # plain sentences, French and English jargon; 20: dense paragraphs from a strong student
+        # with one subtle error, retractions, reversed conditions), measured before their classes
+        # (on the matcher of lots 17-18): 130/135 = 96.3 % and 82/117 = 70.1 % above the threshold,
+        # 5/91 = 5.5 % and 15/31 = 48.4 % credited unread, 44/179 = 24.6 % and 73/190 = 38.4 % to
+        # review; after lot 16's merge, before their own classes: 130/135, 5/91; 81/109, 8/31; after
+        # them (answers taking a claim back, kept for replaced, sensitive for invariant, original
+        # for recent data, plutôt X que Y): 130/133, 3/91, 46/179; 81/100, 3/31, 90/190.
+        ("tuning_answers_19.yaml", 0.975, 0.035, 0.26),
+        ("tuning_answers_20.yaml", 0.8, 0.1, 0.48),
         # a fresh lot (193 answers over the 29 short questions, 109 zero-deserving: role swaps,
         # wrong verbs, remedies that feed the excess, failures said of the remedy, negations,
         # hedges, lists), measured before the work on its classes: 127/136 = 93.4 % above the

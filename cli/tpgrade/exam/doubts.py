@@ -17,7 +17,6 @@ Two kinds, both read from the answer's words (lowercase, accentless tokens as
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from itertools import pairwise
 
 __all__ = [
     "DIRECTIONS",
@@ -62,12 +61,14 @@ OPPOSITES: tuple[str, ...] = (
     "augmente croit | diminue decroit baisse",
     "entrainement | evaluation inference",
     "rapide | lent",
-    "recent | ancien",
+    "recent | ancien origine originale originales original",
     "premier premiere premiers premieres first | dernier derniere derniers dernieres last final",
     "autant | moins",
     "maximum | moyenne minimum average mean",
     "faux | vrai naturel naturelle naturels naturelles natural",
     "facile simple easy | difficile impossible dur hard",
+    "invariance | sensible sensibles sensitive",
+    "disparait | explose explosent explosion explodes exploding",
 )
 
 # Groups read only next to the phrasing found (its words, and a few around them up to a comma or
@@ -83,6 +84,8 @@ NEAR_OPPOSITES: tuple[str, ...] = (
     # place of the thing ("remplace les embeddings par la position"), while "on ajoute une couche à 3
     # sorties" may say what "remplacer la dernière couche" does
     "ajoute additionne somme > remplace",
+    # what is replaced is not kept ("on garde la couche finale à 1000 sorties")
+    "remplace > garde",
 )
 
 
@@ -101,25 +104,35 @@ def hedged_stretches(words: Sequence[str], stretch: Sequence[int]) -> list[bool]
         number: tokens[-1] == "?" or any(_holds(tokens, hedge) for hedge in _HEDGES)
         for number, tokens in members.items()
     }
-    numbers = sorted(members)
-    for before, number in pairwise(numbers):
-        if _retracts(members[number]):
-            doubtful[before] = True
     return [doubtful[number] for number in stretch]
 
 
-_FILLERS = frozenset(("mais", "but", "en", "fait", "enfin", "bon", "ou", "or", "actually", "well", ","))
-_BREAKS = frozenset((",", ".", ";", "!", ":", "\n"))
-
-
-def _retracts(tokens: list[str]) -> bool:
-    """Whether a stretch opens by taking back the one before: "…, mais en fait non, …"."""
-    k = 0
-    while k < len(tokens) and tokens[k] in _FILLERS:
-        k += 1
-    return (
-        k < len(tokens) and tokens[k] in ("non", "no") and (k + 1 == len(tokens) or tokens[k + 1] in _BREAKS)
+# What takes a claim back, anywhere in an answer: "… mais en fait non, …", "ou l'inverse".
+_TAKING_BACK: tuple[tuple[str, ...], ...] = tuple(
+    tuple(t.split())
+    for t in (
+        "en fait non",
+        "enfin non",
+        "mais non",
+        "ou l inverse",
+        "c est l inverse",
+        "je confonds",
+        "enfin je crois",
+        "enfin , je crois",
+        "enfin je pense",
+        "quoique",
+        "actually no",
+        "or the opposite",
+        "or the other way",
     )
+)
+
+
+def takes_back(words: Sequence[str]) -> bool:
+    """Whether the answer takes one of its claims back ("Mais en fait non, …"): nothing in it
+    is settled without a reader."""
+    tokens = list(words)
+    return any(_holds(tokens, phrase) for phrase in _TAKING_BACK)
 
 
 def _holds(tokens: list[str], hedge: tuple[str, ...]) -> bool:

@@ -61,6 +61,7 @@ from tpgrade.exam.doubts import (
     groups_of,
     hedged_stretches,
     opposed,
+    takes_back,
 )
 from tpgrade.exam.lexicon import FAMILIES, GENERIC, NUMBERS, STOP_WORDS
 from tpgrade.exam.schema import Claim, KeyIdea, ShortAnswer
@@ -485,12 +486,16 @@ def _negates(words: list[str], i: int) -> bool:
 
 _REJECTIONS = {"au": ("lieu",), "plutot": (), "instead": (), "rather": ()}
 _REJECTION_ENDS = _wordset("de d que qu of than")
+_SPLIT_REJECTION = 6  # words between "plutôt" and its "que"
 
 
 def _rejection(words: Sequence[str], i: int) -> int:
     """Where the locution that rejects what follows it ends, if one starts at ``i`` ("au lieu
     de", "plutôt que", "instead of", "rather than"); else -1. Not "plutôt de la régularisation"
     (rather some regularisation)."""
+    if words[i] in ("que", "qu", "than") and i > 0 and words[i - 1] not in _REJECTIONS:
+        # "plutôt ajouter des couches que des activations": what "que" brings is rejected
+        return i if any(w in ("plutot", "rather") for w in words[max(0, i - _SPLIT_REJECTION) : i]) else -1
     middle = _REJECTIONS.get(words[i])
     if middle is None:
         return -1
@@ -2271,6 +2276,9 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
         note = _REASONS["list" if bare else "keywords"]
     elif cap < 1:
         note = f"fewer than {_SHORT_WORDS} or more than {_LONG_WORDS} content words: worth a look"
+    if any(d.points for d in ideas) and takes_back(parsed.words):
+        confidence = min(confidence, CONFIDENCE["hedged"])
+        note = "the answer takes a claim back (en fait non, ou l'inverse …): worth a look"
     if any(d.points for d in ideas) and fed_excess(parsed.words):
         confidence = min(confidence, CONFIDENCE["contradicted"])
         note = "an excess (trop grand …) and a remedy that feeds it (augmenter …): worth a look"

@@ -99,3 +99,17 @@ def test_sans_rien_denies_each_act_joined_by_ni() -> None:
 def test_an_answer_that_takes_a_claim_back_goes_to_review(qid: str, answer: str) -> None:
     decision = grade(qid, answer)
     assert earned(decision) and decision.confidence < THRESHOLD
+
+
+def test_a_long_answer_that_misses_an_idea_goes_to_review() -> None:
+    # a paraphrase in words of its own: the idea is found nowhere, the answer is long
+    long = (
+        "Un neurone isolé coupe le plan en deux demi-plans ; or ici (0,0) et (1,1) d'un côté, (0,1) et "
+        "(1,0) de l'autre se croisent en diagonale et aucune coupure rectiligne ne convient. En ajoutant "
+        "deux neurones intermédiaires, un OU et un NON-ET à seuil suivis d'un ET, on obtient la bonne "
+        "table de vérité : c'est un petit réseau à une couche cachée, dont les seuils sont indispensables."
+    )
+    decision = grade("perceptron-xor", long)
+    assert decision.confidence < THRESHOLD and "content words" in decision.note
+    short = grade("perceptron-xor", "Il faut une couche cachée avec une activation non linéaire.")
+    assert earned(short) == [1] and short.confidence >= THRESHOLD

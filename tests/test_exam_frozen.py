@@ -49,13 +49,12 @@ def test_the_frozen_batch_is_large_enough(frozen: Figures) -> None:
     assert frozen.zero_deserving >= 30
 
 
-# The issue's targets. Two not met yet: measured on the frozen batch, 192/198 = 96.97 %
-# agreement above the threshold (one short of 97 %), 3/115 = 2.6 % of zero-deserving answers
-# credited unread; the third is met (62/260 = 23.8 % sent to review). Strict: once a target is met, the marker must go.
+# The issue's targets, measured on the frozen batch: 192/197 = 97.5 % agreement above the
+# threshold (met) and 63/260 = 24.2 % sent to review (met); 3/115 = 2.6 % of zero-deserving
+# answers credited unread, not met yet. Strict: once a target is met, the marker must go.
 NOT_MET = pytest.mark.xfail(strict=True, reason="target of issue 12 not met yet on the frozen batch")
 
 
-@NOT_MET
 def test_decisions_above_the_threshold_agree_with_the_labels(frozen: Figures) -> None:
     assert frozen.agreement_above >= 0.97, f"{frozen.agreed_above}/{frozen.above}"
 
@@ -85,8 +84,11 @@ def test_no_regression_from_the_figures_measured_when_it_was_frozen(frozen: Figu
     "presque rien", role swaps in the bank): 192/198 = 96.97 %, 3/115 = 2.6 %, 62/260 = 23.8 %;
     with those of the seventeenth and eighteenth instead (opposite acts and contexts in the
     claim's predicate, the remedy moved the other way, the failure said of the remedy):
-    191/197, 3/115, 63/260; with both: 192/198, 3/115, 62/260."""
-    assert frozen.agreement_above >= 0.965, f"{frozen.agreed_above}/{frozen.above}"
+    191/197, 3/115, 63/260; with both: 192/198, 3/115, 62/260; then with those of lots 19 and 20
+    (answers taking a claim back, kept for replaced, plutôt X que Y) and long answers missing an
+    idea sent to review (a paraphrase, 25 content words or more): 192/197 = 97.5 %, 3/115,
+    63/260 = 24.2 %."""
+    assert frozen.agreement_above >= 0.97, f"{frozen.agreed_above}/{frozen.above}"
     assert frozen.false_credit_share <= 0.027, f"{frozen.silently_credited}/{frozen.zero_deserving}"
     # the review share may rise to the issue's quarter while silent errors become reviews
     assert frozen.review_share <= 0.25, f"{frozen.reviewed}/{frozen.answers}"
@@ -166,9 +168,11 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # 5/91 = 5.5 % and 15/31 = 48.4 % credited unread, 44/179 = 24.6 % and 73/190 = 38.4 % to
         # review; after lot 16's merge, before their own classes: 130/135, 5/91; 81/109, 8/31; after
         # them (answers taking a claim back, kept for replaced, sensitive for invariant, original
-        # for recent data, plutôt X que Y): 130/133, 3/91, 46/179; 81/100, 3/31, 90/190.
+        # for recent data, plutôt X que Y): 130/133, 3/91, 46/179; 81/100, 3/31, 90/190; with long
+        # answers missing an idea reviewed: 130/133, 3/91, 46/179; 78/92, 2/31, 98/190 (its long
+        # paraphrases, which the matcher misses, now reviewed).
         ("tuning_answers_19.yaml", 0.975, 0.035, 0.26),
-        ("tuning_answers_20.yaml", 0.8, 0.1, 0.48),
+        ("tuning_answers_20.yaml", 0.84, 0.07, 0.52),
         # a fresh lot (193 answers over the 29 short questions, 109 zero-deserving: role swaps,
         # wrong verbs, remedies that feed the excess, failures said of the remedy, negations,
         # hedges, lists), measured before the work on its classes: 127/136 = 93.4 % above the

@@ -285,6 +285,7 @@ CONFIDENCE = {
 }
 _OFF_LENGTH = 0.7  # the most a very short or very long answer gets
 _SHORT_WORDS, _LONG_WORDS = 3, 150
+_WORDY = 25  # content words from which a missed idea may be a paraphrase
 
 
 @dataclass(frozen=True)
@@ -2276,6 +2277,10 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
         note = _REASONS["list" if bare else "keywords"]
     elif cap < 1:
         note = f"fewer than {_SHORT_WORDS} or more than {_LONG_WORDS} content words: worth a look"
+    if content >= _WORDY and any(e.kind == "absent" for e in evidences):
+        # a long answer may say the idea it misses in words of its own
+        confidence = min(confidence, _OFF_LENGTH)
+        note = note or f"{_WORDY} content words or more, and an idea found nowhere: worth a look"
     if any(d.points for d in ideas) and takes_back(parsed.words):
         confidence = min(confidence, CONFIDENCE["hedged"])
         note = "the answer takes a claim back (en fait non, ou l'inverse …): worth a look"

@@ -113,3 +113,16 @@ def test_a_long_answer_that_misses_an_idea_goes_to_review() -> None:
     assert decision.confidence < THRESHOLD and "content words" in decision.note
     short = grade("perceptron-xor", "Il faut une couche cachée avec une activation non linéaire.")
     assert earned(short) == [1] and short.confidence >= THRESHOLD
+
+
+def test_a_claim_under_the_student_s_own_condition_goes_to_review() -> None:
+    decision = grade("padding-role", "Le padding conserve la taille seulement si le pas vaut 2.")
+    assert decision.confidence < THRESHOLD
+    assert grade("padding-role", "Le padding conserve la taille de la sortie.").confidence >= THRESHOLD
+
+
+def test_the_failure_asserted_after_a_semicolon_is_no_longer_conditioned_by_the_si_before() -> None:
+    answer = (
+        "Il garde la taille seulement si le pas vaut 2 ; avec un pas de 1, la sortie rétrécit de toute façon."
+    )
+    assert grade("padding-role", answer).ideas[0].points == 0

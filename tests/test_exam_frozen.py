@@ -172,7 +172,7 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # answers missing an idea reviewed: 130/133, 3/91, 46/179; 78/92, 2/31, 98/190 (its long
         # paraphrases, which the matcher misses, now reviewed).
         ("tuning_answers_19.yaml", 0.975, 0.035, 0.26),
-        ("tuning_answers_20.yaml", 0.84, 0.07, 0.52),
+        ("tuning_answers_20.yaml", 0.84, 0.04, 0.525),
         # a fresh lot (193 answers over the 29 short questions, 109 zero-deserving: role swaps,
         # wrong verbs, remedies that feed the excess, failures said of the remedy, negations,
         # hedges, lists), measured before the work on its classes: 127/136 = 93.4 % above the

@@ -51,6 +51,13 @@ _HEDGES: tuple[tuple[str, ...], ...] = tuple(
         "no idea",
         "difficile a dire",
         "hard to say",
+        # a claim made only under a condition of the student's: "conserve la taille seulement si …"
+        "seulement si",
+        "uniquement si",
+        "seulement quand",
+        "seulement lorsque",
+        "only if",
+        "only when",
     )
 )
 # Groups of words opposite to one another in the course's claims (each line, words of one

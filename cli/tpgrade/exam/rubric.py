@@ -1575,16 +1575,19 @@ def _asserted(frame: _Frame, found: _Found) -> bool:
     otherwise: no "sinon", "si", "sans", no conditional, no verb that avoids or stops it ("plus
     le code est petit, plus le réseau recopie l'entrée" says the opposite of the claim)."""
     answer = frame.answer
+    ends = _SENTENCE_ENDS | {";"}  # "… seulement si le pas vaut 2 ; avec un pas de 1, elle rétrécit"
     first = found.start
-    while first > 0 and answer.words[first - 1] not in _SENTENCE_ENDS:
+    while first > 0 and answer.words[first - 1] not in ends:
         first -= 1
     last = found.end
-    while last + 1 < len(answer.words) and answer.words[last] not in _SENTENCE_ENDS:
+    while last + 1 < len(answer.words) and answer.words[last] not in ends:
         last += 1
-    stopping = _HYPOTHETICAL | _AVOIDING | _BLOCKING | _EXPLETIVE | _NEGATIONS
+    stopping = _HYPOTHETICAL | _AVOIDING | _BLOCKING | _EXPLETIVE
     return not any(
-        w in stopping or (len(w) > 5 and w.endswith(_CONDITIONAL_ENDINGS))
-        for w in answer.words[first : last + 1]
+        w in stopping
+        or (w in _NEGATIONS and answer.negation[k])  # not the stride's "pas de 1"
+        or (len(w) > 5 and w.endswith(_CONDITIONAL_ENDINGS))
+        for k, w in enumerate(answer.words[first : last + 1], first)
     )
 
 

@@ -8,7 +8,7 @@ import pytest
 from test_exam_doubts import THRESHOLD, grade
 
 from tpgrade.exam.doubts import groups_of, opposed
-from tpgrade.exam.rubric import ShortDecision
+from tpgrade.exam.rubric import ShortDecision, _figure_pairs
 
 
 def earned(decision: ShortDecision) -> list[int]:
@@ -94,6 +94,7 @@ def test_sans_rien_denies_each_act_joined_by_ni() -> None:
             "La détection donne une boîte par objet, la segmentation une classe par pixel. Ou l'inverse, je confonds.",
         ),
         ("pooling-effet-max", "Ça réduit la taille, enfin je crois que ça la garde pareille en fait."),
+        ("computations-kl-distance", "Elle n'est pas symétrique, sauf que non : KL(P‖Q) = KL(Q‖P) toujours."),
     ],
 )
 def test_an_answer_that_takes_a_claim_back_goes_to_review(qid: str, answer: str) -> None:
@@ -126,3 +127,8 @@ def test_the_failure_asserted_after_a_semicolon_is_no_longer_conditioned_by_the_
         "Il garde la taille seulement si le pas vaut 2 ; avec un pas de 1, la sortie rétrécit de toute façon."
     )
     assert grade("padding-role", answer).ideas[0].points == 0
+
+
+def test_figures_beside_the_same_word_are_read_in_pairs() -> None:
+    pairs = _figure_pairs(["som", "1", "par", "clas"])
+    assert pairs == {("before", "som", "1"), ("after", "par", "1")}

@@ -475,7 +475,30 @@ LOTS_19_20 = [
 ]
 
 
-@pytest.mark.parametrize(("qid", "wrong", "right", "number"), LOT_16 + LOTS_17_18 + LOTS_19_20)
+# lots 21 and 22: figures and opposite acts of their authors' traps
+LOTS_21_22 = [
+    (  # another figure beside the same word
+        "activations-sortie-softmax",
+        "Softmax, qui donne des probabilités positives de somme 10, une par classe.",
+        "Softmax, qui donne des probabilités positives de somme 1, une par classe.",
+        0,
+    ),
+    (  # multiplied is not divided
+        "pooling-effet-max",
+        "Il multiplie la hauteur et la largeur par 2.",
+        "Il divise la hauteur et la largeur par 2.",
+        0,
+    ),
+    (  # a metric described by what it depends on, not proposed
+        "metrics-fraude-exactitude",
+        "La précision d'un modèle de fraude dépend du seuil.",
+        "Il faut regarder la précision et le rappel sur la classe fraude.",
+        1,
+    ),
+]
+
+
+@pytest.mark.parametrize(("qid", "wrong", "right", "number"), LOT_16 + LOTS_17_18 + LOTS_19_20 + LOTS_21_22)
 def test_lot_16_classes_doubt_the_wrong_phrasing_and_keep_the_right_one(
     qid: str, wrong: str, right: str, number: int
 ) -> None:

@@ -173,6 +173,15 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # paraphrases, which the matcher misses, now reviewed).
         ("tuning_answers_19.yaml", 0.975, 0.035, 0.26),
         ("tuning_answers_20.yaml", 0.84, 0.04, 0.525),
+        # two fresh lots by another author who saw neither the matcher nor any lot (21: students
+        # writing in a second language; 22: an examiner's traps, two thirds zero-deserving answers
+        # made of the idea's own words, "sauf que non" retractions, changed figures), measured
+        # before their classes: 117/119 = 98.3 % and 36/72 = 50.0 % above the threshold, 1/84 and
+        # 30/117 = 25.6 % credited unread, 55/174 = 31.6 % and 103/175 = 58.9 % to review; after
+        # them (retractions, figures beside the same word, multiplied for divided, a metric
+        # described by what it depends on): 117/118, 0/84, 56/174; 36/48, 11/117, 127/175.
+        ("tuning_answers_21.yaml", 0.99, 0.01, 0.33),
+        ("tuning_answers_22.yaml", 0.75, 0.1, 0.73),
         # a fresh lot (193 answers over the 29 short questions, 109 zero-deserving: role swaps,
         # wrong verbs, remedies that feed the excess, failures said of the remedy, negations,
         # hedges, lists), measured before the work on its classes: 127/136 = 93.4 % above the

@@ -76,6 +76,7 @@ OPPOSITES: tuple[str, ...] = (
     "facile simple easy | difficile impossible dur hard",
     "invariance | sensible sensibles sensitive",
     "disparait | explose explosent explosion explodes exploding",
+    "divise divisee divisees divisent divided | multiplie multipliee multiplient multiplied double doublent",
 )
 
 # Groups read only next to the phrasing found (its words, and a few around them up to a comma or
@@ -119,6 +120,13 @@ _TAKING_BACK: tuple[tuple[str, ...], ...] = tuple(
     tuple(t.split())
     for t in (
         "en fait non",
+        "non en fait",
+        "sauf que non",
+        "sauf que pas",
+        "ou plutot non",
+        "en fait c est faux",
+        "except no",
+        "except not",
         "enfin non",
         "mais non",
         "ou l inverse",

@@ -1240,7 +1240,13 @@ class _Matcher:
         self._buckets = buckets
         self.hedged = hedged_stretches(self.answer.words, _stretches(self.answer))
 
-    def opposes(self, found: _Found, claim: frozenset[str], percents: frozenset[str] = frozenset()) -> bool:
+    def opposes(
+        self,
+        found: _Found,
+        claim: frozenset[str],
+        percents: frozenset[str] = frozenset(),
+        figures: frozenset[tuple[str, str, str]] = frozenset(),
+    ) -> bool:
         """Whether ``found``'s clause (and the verbless ones just before it in its sentence) holds
         a word opposite to one of ``claim`` (stems) instead of it, or next to it a share other
         than the idea's ``percents`` ("toujours la classe majoritaire : 1 %" for 99 %); not a word that "non" denies
@@ -1275,6 +1281,16 @@ class _Matcher:
             end += 1
         near = _percents(answer.text[answer.spans[start][0] : answer.spans[end][1] + 2])
         if percents and near and not percents & near:
+            return True
+        # another figure beside the same word: "de somme 10" for "de somme 1", "divise par 4"
+        stems = [t for t in answer.stems[first : last + 1] if t is not None]  # its whole clause
+        given = _figure_pairs(stems)
+        digits = frozenset(t for t in stems if t.isdigit())
+        if any(
+            side == s and word == w and figure != f and f not in digits
+            for side, word, figure in given
+            for s, w, f in figures
+        ):
             return True
         # the words right after it qualify it ("désactivé pendant l'entraînement"), whatever the
         # rest of its clause says
@@ -1395,6 +1411,19 @@ def _near_opposite_groups() -> tuple[tuple[frozenset[str], ...], ...]:
 
 _REACH = 4  # words beyond a phrasing found that still belong to its predicate
 _PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
+
+
+def _figure_pairs(stems: Sequence[str]) -> frozenset[tuple[str, str, str]]:
+    """Each figure with the content word just before it and just after it: ("before", "somme",
+    "1"), ("after", "sortie", "3")."""
+    pairs: set[tuple[str, str, str]] = set()
+    for k, stem in enumerate(stems):
+        if stem.isdigit():
+            if k > 0 and not stems[k - 1].isdigit():
+                pairs.add(("before", stems[k - 1], stem))
+            if k + 1 < len(stems) and not stems[k + 1].isdigit():
+                pairs.add(("after", stems[k + 1], stem))
+    return frozenset(pairs)
 
 
 def _percents(text: str) -> frozenset[str]:
@@ -1760,6 +1789,8 @@ def _described(frame: _Frame, found: _Found, phrasing: _Phrasing) -> bool:
     answer = frame.answer
     first, last = frame.bounds[found.clause]
     k = found.end + 1
+    if not phrasing.verb and k + 1 <= last and answer.words[k] in _DEPENDING_AFTER:
+        return _depends(frame, found, k, first, last)
     if phrasing.verb or k + 1 > last or answer.words[k] not in _HAVING:
         return False
     if answer.text[answer.spans[k][0] : answer.spans[k][1]].lower() != answer.words[k]:
@@ -1768,6 +1799,25 @@ def _described(frame: _Frame, found: _Found, phrasing: _Phrasing) -> bool:
         return False  # "on utilise la matrice de confusion, qui a …": proposed, then described
     after = answer.words[k + 1]
     return after in _ARTICLES | _DETERMINERS or after in NUMBERS or after.isdigit()
+
+
+_DEPENDING = _wordset("depend dependent varie varient depends depend vary varies")
+_DEPENDING_AFTER = _wordset("depend dependent varie varient depends vary varies d de du des of")
+_COMPLEMENT = 5  # words of a complement between a noun and its verb ("la précision d'un modèle de fraude")
+
+
+def _depends(frame: _Frame, found: _Found, k: int, first: int, last: int) -> bool:
+    """Whether a noun phrasing, past a short complement, is the subject of a verb of depending
+    ("la précision d'un modèle de fraude dépend du seuil"): described, not proposed."""
+    answer = frame.answer
+    if any(answer.verb[j] for j in range(first, found.start)):
+        return False
+    for j in range(k, min(last, k + _COMPLEMENT) + 1):
+        if answer.words[j] in _DEPENDING:
+            return True
+        if answer.verb[j]:
+            return False
+    return False
 
 
 def _wrong_object(frame: _Frame, found: _Found, phrasing: _Phrasing, named: frozenset[str]) -> bool:
@@ -1933,7 +1983,10 @@ def _decide(
                 elif found.polarity_ok and matcher.hedged[found.start]:
                     earned.append(_Evidence("hedged", found, text))
                 elif found.polarity_ok and matcher.opposes(
-                    found, claimed | frozenset(phrasing.stems), _percents(idea.idea + " " + text)
+                    found,
+                    claimed | frozenset(phrasing.stems),
+                    _percents(idea.idea + " " + text),
+                    _figure_pairs(normalise(idea.idea)) | _figure_pairs(normalise(text)),
                 ):
                     against.append(_Evidence("opposed", found, text))
                 elif found.polarity_ok and idea.failure and not phrasing.negative and _sought(frame, found):

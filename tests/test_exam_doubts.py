@@ -495,6 +495,18 @@ LOTS_21_22 = [
         "Il faut regarder la précision et le rappel sur la classe fraude.",
         1,
     ),
+    (  # a value given, its verb shared by the next noun: defined, not proposed
+        "metrics-fraude-exactitude",
+        "Le rappel vaut VP/(VP+FN) et la précision VP/(VP+FP).",
+        "Il faut regarder la précision et le rappel sur la classe fraude.",
+        1,
+    ),
+    (  # another invariance than the idea's
+        "pooling-effet-max",
+        "Il rend le réseau invariant aux rotations et aux changements d'échelle.",
+        "Il rend le réseau un peu invariant aux petites translations.",
+        1,
+    ),
 ]
 
 

@@ -182,6 +182,14 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # described by what it depends on): 117/118, 0/84, 56/174; 36/48, 11/117, 127/175.
         ("tuning_answers_21.yaml", 0.99, 0.01, 0.33),
         ("tuning_answers_22.yaml", 0.75, 0.1, 0.73),
+        # two fresh lots by another author (23: a teaching assistant's classic misconceptions,
+        # stated fluently; 24: answers to a neighbouring question, definitions instead of effects),
+        # measured before their classes: 115/122 = 94.3 % and 148/153 = 96.7 % above the threshold,
+        # 7/107 = 6.5 % and 5/113 = 4.4 % credited unread, 52/174 = 29.9 % and 41/194 = 21.1 % to
+        # review; after them (the misconceptions as the bank's confusions, another invariance, a
+        # value given for a metric): 118/118, 0/107, 56/174; 148/152, 4/113, 42/194.
+        ("tuning_answers_23.yaml", 0.99, 0.01, 0.33),
+        ("tuning_answers_24.yaml", 0.97, 0.036, 0.22),
         # a fresh lot (193 answers over the 29 short questions, 109 zero-deserving: role swaps,
         # wrong verbs, remedies that feed the excess, failures said of the remedy, negations,
         # hedges, lists), measured before the work on its classes: 127/136 = 93.4 % above the

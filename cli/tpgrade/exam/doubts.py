@@ -86,6 +86,8 @@ OPPOSITES: tuple[str, ...] = (
 NEAR_OPPOSITES: tuple[str, ...] = (
     # what the idea does to a layer, and the opposite act
     "gele | entraine reentraine",
+    # the invariance the idea names, not another ("invariant aux rotations")
+    "translation | rotation rotations echelle scale zoom",
     "nouveau nouvelle nouvelles new | pre-entraine pre-entraines pre-entrainee pre-entrainees pretrained "
     "pre-trained preentraine preentraines preentrainee preentrainees",
     # one way only ("a > b": a claim with a, a clause with b instead): what is added is not put in

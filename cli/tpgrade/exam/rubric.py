@@ -1791,6 +1791,16 @@ def _described(frame: _Frame, found: _Found, phrasing: _Phrasing) -> bool:
     k = found.end + 1
     if not phrasing.verb and k + 1 <= last and answer.words[k] in _DEPENDING_AFTER:
         return _depends(frame, found, k, first, last)
+    words = answer.words
+    if (
+        not phrasing.verb
+        and found.start >= first + 2
+        and words[found.start - 1] in _ARTICLES
+        and words[found.start - 2] in _COORDINATORS
+        and any(words[j] in _DEPENDING for j in range(first, found.start))
+        and not any(answer.verb[j] for j in range(found.end + 1, last + 1))
+    ):
+        return True  # "le rappel vaut VP/(VP+FN) et la précision VP/(VP+FP)": the verb shared
     if phrasing.verb or k + 1 > last or answer.words[k] not in _HAVING:
         return False
     if answer.text[answer.spans[k][0] : answer.spans[k][1]].lower() != answer.words[k]:
@@ -1801,14 +1811,15 @@ def _described(frame: _Frame, found: _Found, phrasing: _Phrasing) -> bool:
     return after in _ARTICLES | _DETERMINERS or after in NUMBERS or after.isdigit()
 
 
-_DEPENDING = _wordset("depend dependent varie varient depends depend vary varies")
-_DEPENDING_AFTER = _wordset("depend dependent varie varient depends vary varies d de du des of")
+_DEPENDING = _wordset("depend dependent varie varient vaut valent depends vary varies equals")
+_DEPENDING_AFTER = _DEPENDING | _wordset("d de du des of")
 _COMPLEMENT = 5  # words of a complement between a noun and its verb ("la précision d'un modèle de fraude")
 
 
 def _depends(frame: _Frame, found: _Found, k: int, first: int, last: int) -> bool:
     """Whether a noun phrasing, past a short complement, is the subject of a verb of depending
-    ("la précision d'un modèle de fraude dépend du seuil"): described, not proposed."""
+    or of a value ("la précision d'un modèle de fraude dépend du seuil", "le rappel vaut
+    VP/(VP+FN)"): described, not proposed."""
     answer = frame.answer
     if any(answer.verb[j] for j in range(first, found.start)):
         return False

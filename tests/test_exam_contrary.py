@@ -95,6 +95,7 @@ def test_sans_rien_denies_each_act_joined_by_ni() -> None:
         ),
         ("pooling-effet-max", "Ça réduit la taille, enfin je crois que ça la garde pareille en fait."),
         ("computations-kl-distance", "Elle n'est pas symétrique, sauf que non : KL(P‖Q) = KL(Q‖P) toujours."),
+        ("padding-role", "Le padding ça garde la taille, non, ça la réduit, je sais plus."),
     ],
 )
 def test_an_answer_that_takes_a_claim_back_goes_to_review(qid: str, answer: str) -> None:

@@ -507,6 +507,25 @@ LOTS_21_22 = [
         "Il rend le réseau un peu invariant aux petites translations.",
         1,
     ),
+    # lots 25 and 26: the padding's effect given to its absence, halved channels in English
+    (
+        "padding-role",
+        "With padding the output shrinks faster; without padding it keeps the same size.",
+        "With padding the output keeps the same size.",
+        0,
+    ),
+    (
+        "padding-role",
+        "Avec le padding la sortie rétrécit plus vite, et sans padding elle garde la même taille.",
+        "Avec le padding la sortie garde la même taille.",
+        0,
+    ),
+    (
+        "pooling-effet-max",
+        "It halves the number of channels while height and width stay the same.",
+        "It halves the height and the width of the feature map.",
+        0,
+    ),
 ]
 
 

@@ -190,6 +190,13 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # value given for a metric): 118/118, 0/107, 56/174; 148/152, 4/113, 42/194.
         ("tuning_answers_23.yaml", 0.99, 0.01, 0.33),
         ("tuning_answers_24.yaml", 0.97, 0.036, 0.22),
+        # two fresh lots by another author (25: oral-style French, hesitations and drifting
+        # claims; 26: English only), measured before their classes: 130/135 = 96.3 % and 110/116 =
+        # 94.8 % above the threshold, 2/94 = 2.1 % and 5/92 = 5.4 % credited unread, 54/189 = 28.6 %
+        # and 72/188 = 38.3 % to review; after them (the thing's effect given to its absence, "je
+        # sais plus", halved channels in English): 130/132, 0/94, 57/189; 111/115, 3/92, 73/188.
+        ("tuning_answers_25.yaml", 0.98, 0.01, 0.31),
+        ("tuning_answers_26.yaml", 0.96, 0.035, 0.39),
         # a fresh lot (193 answers over the 29 short questions, 109 zero-deserving: role swaps,
         # wrong verbs, remedies that feed the excess, failures said of the remedy, negations,
         # hedges, lists), measured before the work on its classes: 127/136 = 93.4 % above the

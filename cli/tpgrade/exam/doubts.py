@@ -38,6 +38,8 @@ _HEDGES: tuple[tuple[str, ...], ...] = tuple(
         "possibly",
         "je ne sais",
         "je sais pas",
+        "je sais plus",
+        "i dont know",
         "j ignore",
         "suis pas sur",
         "suis pas sure",

@@ -274,6 +274,7 @@ CONFIDENCE = {
     "blocked": 0.6,  # a verb that stops something between its words: "empêche le gradient de remonter"
     "described": 0.6,  # a noun described ("la matrice de confusion a quatre cases"), not proposed
     "object": 0.6,  # a one-word verb phrasing with another object: "surveiller le CPU"
+    "absence": 0.6,  # what the thing does, said of its absence: "sans padding elle garde la taille"
     "shared": 0.6,  # its words all belong to another idea's phrasing in the same clause
     "swapped": 0.6,  # said of another subject, and no confusion listed for it
     "unbound": 0.6,  # said of no subject at all
@@ -506,6 +507,26 @@ def _rejection(words: Sequence[str], i: int) -> int:
     if words[i] == "plutot" and words[last] in ("de", "d"):
         return -1
     return last
+
+
+def _without_the_thing(frame: _Frame, found: _Found, prompt: frozenset[str]) -> bool:
+    """Whether ``found`` is said of the absence of the thing the question asks about: the clause
+    before it, in its sentence, is "sans padding" / "without padding" ("… et sans padding elle
+    garde la même taille": what the padding does, given to its absence)."""
+    c = found.clause
+    if c == 0:
+        return False
+    first, last = frame.bounds[c - 1]
+    words, stems = frame.answer.words, frame.answer.stems
+    while first < last and not words[first].isalnum():  # the break that opens it
+        first += 1
+    if words[first] not in _WITHOUT or any(w in _SENTENCE_BREAKS for w in words[first : found.start]):
+        return False
+    if any(w in _LESS for w in words[frame.bounds[c][0] : frame.bounds[c][1] + 1]):
+        return False  # "sans padding, les bords comptent moins": the failure, rightly
+    if any(len(w) > 5 and w.endswith(_CONDITIONAL_ENDINGS) for w in words[found.start : found.end + 1]):
+        return False  # "sans eval(), le dropout resterait actif": what would happen
+    return first < last and stems[first + 1] in prompt - _generic_stems()  # "sans padding"
 
 
 def _is_number(after: list[str]) -> bool:
@@ -2000,6 +2021,13 @@ def _decide(
                     _figure_pairs(normalise(idea.idea)) | _figure_pairs(normalise(text)),
                 ):
                     against.append(_Evidence("opposed", found, text))
+                elif (
+                    found.polarity_ok
+                    and not (idea.failure or phrasing.negative or found.negated)
+                    and not _counterfactual(idea, text)
+                    and _without_the_thing(frame, found, prompt)
+                ):
+                    against.append(_Evidence("absence", found, text))
                 elif found.polarity_ok and idea.failure and not phrasing.negative and _sought(frame, found):
                     against.append(_Evidence("sought", found, text))
                 elif (
@@ -2068,6 +2096,7 @@ def _decide(
         "blocked",
         "described",
         "object",
+        "absence",
         "opposed",
         "sought",
         "asserted",
@@ -2120,6 +2149,7 @@ _REASONS = {
     "blocked": "a verb that stops something stands between its words (empêche … de remonter)",
     "described": "a noun described by a verb of having (a quatre cases), not proposed",
     "object": "a one-word verb phrasing whose object the idea does not name (surveiller le CPU)",
+    "absence": "what the thing asked about does, said of its absence (sans padding … garde la taille)",
     "shared": "its words all belong to another idea stated in the same clause",
     "swapped": "said of another subject (role swap?)",
     "unbound": "said of no subject",
@@ -2149,6 +2179,7 @@ _PREFIX = {
     "blocked": "blocked: ",
     "described": "described: ",
     "object": "object: ",
+    "absence": "absence: ",
     "keywords": "keywords: ",
     "list": "keywords: ",
 }

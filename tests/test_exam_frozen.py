@@ -172,7 +172,7 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # answers missing an idea reviewed: 130/133, 3/91, 46/179; 78/92, 2/31, 98/190 (its long
         # paraphrases, which the matcher misses, now reviewed).
         ("tuning_answers_19.yaml", 0.975, 0.035, 0.26),
-        ("tuning_answers_20.yaml", 0.84, 0.04, 0.525),
+        ("tuning_answers_20.yaml", 0.86, 0.04, 0.53),
         # two fresh lots by another author who saw neither the matcher nor any lot (21: students
         # writing in a second language; 22: an examiner's traps, two thirds zero-deserving answers
         # made of the idea's own words, "sauf que non" retractions, changed figures), measured
@@ -181,7 +181,7 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # them (retractions, figures beside the same word, multiplied for divided, a metric
         # described by what it depends on): 117/118, 0/84, 56/174; 36/48, 11/117, 127/175.
         ("tuning_answers_21.yaml", 0.99, 0.01, 0.33),
-        ("tuning_answers_22.yaml", 0.75, 0.1, 0.73),
+        ("tuning_answers_22.yaml", 0.78, 0.08, 0.735),
         # two fresh lots by another author (23: a teaching assistant's classic misconceptions,
         # stated fluently; 24: answers to a neighbouring question, definitions instead of effects),
         # measured before their classes: 115/122 = 94.3 % and 148/153 = 96.7 % above the threshold,
@@ -197,6 +197,12 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # sais plus", halved channels in English): 130/132, 0/94, 57/189; 111/115, 3/92, 73/188.
         ("tuning_answers_25.yaml", 0.98, 0.01, 0.31),
         ("tuning_answers_26.yaml", 0.96, 0.035, 0.39),
+        # a fresh lot by another author (27: a master's mid-term cohort, 188 answers, 90
+        # zero-deserving), measured on the matcher of lots 25-26 before any change: 133/138 =
+        # 96.4 % above the threshold, 2/90 = 2.2 % credited unread, 50/188 = 26.6 % to review; after
+        # its classes (exploding gradients given as the LSTM's problem, occlusion for Grad-CAM, both
+        # now the bank's confusions): 135/138, 0/90, 50/188.
+        ("tuning_answers_27.yaml", 0.975, 0.01, 0.27),
         # a fresh lot (193 answers over the 29 short questions, 109 zero-deserving: role swaps,
         # wrong verbs, remedies that feed the excess, failures said of the remedy, negations,
         # hedges, lists), measured before the work on its classes: 127/136 = 93.4 % above the

@@ -548,3 +548,41 @@ def test_an_excess_is_fed_only_by_a_verb_on_it() -> None:
     assert fed_excess(_cut("le lr est trop petit on diminue le lr"))
     assert not fed_excess(_cut("le taux est trop grand il faut le diminuer"))
     assert not fed_excess(_cut("le taux est trop grand il faut augmenter la taille du reseau"))
+
+
+@pytest.mark.parametrize(
+    ("qid", "near", "confusion", "number"),
+    [
+        (
+            "fitting-dropout-eval",
+            "C'est la batch norm qui met des neurones à zéro.",
+            "eval() sert à activer le dropout pour l'évaluation.",
+            0,
+        ),
+        ("optimisers-perte-nan", "Il faut l'augmenter.", "Le taux d'apprentissage est trop petit.", 1),
+        (
+            "recurrent-probleme-lstm",
+            "Les LSTM traitent la séquence.",
+            "Ils sont plus rapides car ils traitent toute la séquence en parallèle.",
+            0,
+        ),
+    ],
+)
+def test_an_idea_only_come_near_beside_a_stated_confusion_is_surely_missed(
+    qid: str, near: str, confusion: str, number: int
+) -> None:
+    alone = grade(qid, near)
+    assert idea(alone, number) == (False, False), near  # alone, a near miss is worth a look
+    beside = grade(qid, f"{near} {confusion}")
+    assert beside.score == 0 and beside.confidence >= THRESHOLD, beside
+    assert beside.ideas[number].reason.startswith("a few of its words only")
+
+
+def test_a_stated_idea_still_earns_beside_a_confusion_on_another() -> None:
+    decision = grade(
+        "fitting-dropout-eval",
+        "Le dropout met à zéro des neurones au hasard pendant l'entraînement. "
+        "eval() sert à activer le dropout pour l'évaluation.",
+    )
+    assert idea(decision, 0) == (True, True)
+    assert idea(decision, 1) == (False, True)

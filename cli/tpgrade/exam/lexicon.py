@@ -80,6 +80,7 @@ FAMILIES: tuple[str, ...] = (
     "derivee derivees derivative derivatives pente pentes slope slopes",
     "carte cartes map maps",
     "chaleur heat",
+    "zone zones region regions endroit endroits area areas",
     "correle correlee correles correlees correlation correlated",
     "biais bias biases biased biaise biaisee biaises biaisees",
     "historique historiques historical history",

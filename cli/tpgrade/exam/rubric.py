@@ -32,7 +32,9 @@ short items ("symétrie, inégalité triangulaire", or three items or more cut b
 ";" of which one at most has a verb) is zeroed without review, a lone noun
 phrase or words joined by "et" go to review. An idea found in the
 clause of a stated confusion is the confusion's words (zeroed); found
-elsewhere in the confusion's sentence, it goes to review. A confusion written
+elsewhere in the confusion's sentence, it goes to review; an idea the answer
+only comes near (part of a phrasing, said of another subject, against one of
+its words …) beside a stated confusion is surely missed. A confusion written
 as a purpose ("pour que le softmax sature") is stated only as one. Each decision carries a
 confidence in [0, 1] calibrated on labelled answers (see the exam tests);
 below the exam's review threshold a person reads the answer.
@@ -283,6 +285,7 @@ CONFIDENCE = {
     "opposite": 0.6,  # a negative phrasing found without its negation
     "keywords": 0.5,  # the answer has no verb
     "list": 0.8,  # a bare list of short items, no verb anywhere: surely nothing claimed
+    "outweighed": 0.9,  # weak evidence that earns nothing, in an answer that states a listed confusion
 }
 _OFF_LENGTH = 0.7  # the most a very short or very long answer gets
 _SHORT_WORDS, _LONG_WORDS = 3, 150
@@ -2158,6 +2161,7 @@ _REASONS = {
     "opposite": "a negative phrasing without its negation",
     "keywords": "the answer has no verb: a list of words states nothing",
     "list": "a bare list of short items, without a verb: it claims nothing",
+    "outweighed": "a few of its words only, in an answer that states a listed confusion",
 }
 _PREFIX = {
     "unless": "unless: ",
@@ -2216,6 +2220,29 @@ def _idea_decision(idea: KeyIdea, evidence: _Evidence, frame: _Frame, cap: float
     )
 
 
+# Doubtful evidence that earns nothing; beside a stated confusion the answer is surely wrong on that idea.
+# A contradiction stays out: it may be a right claim the student takes back.
+_OUTWEIGHED = frozenset(
+    (
+        "partial",
+        "partial2",
+        "opposite",
+        "opposed",
+        "swapped",
+        "reordered",
+        "scope",
+        "asserted",
+        "cleft",
+        "sought",
+        "unbound",
+        "withheld",
+        "blocked",
+        "described",
+        "object",
+        "absence",
+        "shared",
+    )
+)
 _CONTRASTING = _wordset("mais tandis but whereas however cependant pourtant revanche contre while")
 
 
@@ -2363,6 +2390,10 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
             or (e.kind in _EARNING and e.found is not None and _sentence(parsed, e.found.start) in tainted)
             else e
             for e in evidences
+        ]
+    if any(e.kind == "unless" for e in evidences):
+        evidences = [
+            _Evidence("outweighed", e.found, e.phrasing) if e.kind in _OUTWEIGHED else e for e in evidences
         ]
     decided = [
         _idea_decision(idea, e, frame, cap) for idea, e in zip(question.rubric, evidences, strict=True)

@@ -586,3 +586,39 @@ def test_a_stated_idea_still_earns_beside_a_confusion_on_another() -> None:
     )
     assert idea(decision, 0) == (True, True)
     assert idea(decision, 1) == (False, True)
+
+
+@pytest.mark.parametrize(
+    ("qid", "cleft", "plain"),
+    [
+        (
+            "convolution-moins-de-parametres",
+            "Grâce au partage des poids ; c'est la couche dense qui réutilise le même filtre partout.",
+            "Grâce au partage des poids : le même filtre est réutilisé partout sur l'image.",
+        ),
+        (
+            "residual-reseaux-profonds",
+            "Le gradient passe directement par le raccourci, et c'est la couche dense qui apprend l'identité.",
+            "Le gradient passe directement par le raccourci, et le bloc n'apprend que le résidu.",
+        ),
+    ],
+)
+def test_an_answer_that_puts_a_noun_phrase_forward_goes_to_review(qid: str, cleft: str, plain: str) -> None:
+    assert grade(qid, plain).confidence >= THRESHOLD, plain
+    decision = grade(qid, cleft)
+    assert decision.score > 0 and decision.confidence < THRESHOLD, cleft
+    assert "c'est X qui" in decision.note
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "C'est le softmax, qui donne des probabilités positives dont la somme fait 1.",  # an apposition
+        "C'est une fonction softmax qui donne des probabilités positives de somme 1.",  # a description
+        "Le softmax, car il donne des probabilités positives de somme 1 ; c'est le même principe "
+        "que la normalisation.",  # a comparison
+    ],
+)
+def test_appositions_descriptions_and_comparisons_are_no_cleft(answer: str) -> None:
+    decision = grade("activations-sortie-softmax", answer)
+    assert decision.score == 1 and decision.confidence >= THRESHOLD, answer

@@ -121,7 +121,7 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # two more lots, measured fresh after the bank's confusions: 96.9 / 92.4 % above the
         # threshold, 2.3 / 7.4 % credited unread, 30.2 / 37.9 % to review; then used for tuning.
         ("tuning_answers_9.yaml", 0.97, 0.03, 0.30),
-        ("tuning_answers_10.yaml", 0.92, 0.08, 0.33),
+        ("tuning_answers_10.yaml", 0.97, 0.01, 0.33),
         # a fresh lot of every kind (reversed roles, wrong purposes, off-topic reuse, bare lists),
         # measured before the work on those classes: 122/134 = 91.0 % above the threshold, 11/103 =
         # 10.7 % credited unread, 72/206 = 35.0 % to review; after it: 98.1 %, 1.9 %, 21.8 %.
@@ -180,9 +180,11 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # before their classes: 117/119 = 98.3 % and 36/72 = 50.0 % above the threshold, 1/84 and
         # 30/117 = 25.6 % credited unread, 55/174 = 31.6 % and 103/175 = 58.9 % to review; after
         # them (retractions, figures beside the same word, multiplied for divided, a metric
-        # described by what it depends on): 117/118, 0/84, 56/174; 36/48, 11/117, 127/175.
+        # described by what it depends on): 117/118, 0/84, 56/174; 36/48, 11/117, 127/175; with
+        # answers that put a noun phrase forward (c'est X qui …) reviewed: lot 22 40/46, 5/117,
+        # 129/175.
         ("tuning_answers_21.yaml", 0.99, 0.01, 0.33),
-        ("tuning_answers_22.yaml", 0.78, 0.08, 0.735),
+        ("tuning_answers_22.yaml", 0.85, 0.05, 0.74),
         # two fresh lots by another author (23: a teaching assistant's classic misconceptions,
         # stated fluently; 24: answers to a neighbouring question, definitions instead of effects),
         # measured before their classes: 115/122 = 94.3 % and 148/153 = 96.7 % above the threshold,

@@ -35,7 +35,9 @@ clause of a stated confusion is the confusion's words (zeroed); found
 elsewhere in the confusion's sentence, it goes to review; an idea the answer
 only comes near (part of a phrasing, said of another subject, against one of
 its words …) beside a stated confusion is surely missed. A confusion written
-as a purpose ("pour que le softmax sature") is stated only as one. Each decision carries a
+as a purpose ("pour que le softmax sature") is stated only as one. An answer
+that earns points and puts a definite noun phrase forward ("c'est la couche
+dense qui …", the form a role swap takes) goes to review. Each decision carries a
 confidence in [0, 1] calibrated on labelled answers (see the exam tests);
 below the exam's review threshold a person reads the answer.
 
@@ -2274,6 +2276,27 @@ def _stretches(answer: _Answer) -> list[int]:
     return numbers
 
 
+_COMPARING = _wordset("meme memes plus moins autant same more less")
+
+
+def _puts_forward(answer: _Answer) -> bool:
+    """Whether the answer puts a definite noun phrase forward ("c'est la couche dense qui
+    applique le même filtre", "ce sont les décisions futures qui biaisent …"): the form a role
+    swap takes, which the matcher reads reliably only for the subjects it knows."""
+    words = answer.words
+    for c in range(len(words) - 3):
+        if (words[c], words[c + 1]) not in _CLEFTS or words[c + 2] not in _DEFINITE:
+            continue
+        reach = range(c + 3, min(c + 4 + _CLEFT_REACH, len(words)))
+        end = next((q for q in reach if words[q] in _CLEFT_ENDS or not words[q][0].isalnum()), None)
+        if end is None or words[end] not in _CLEFT_ENDS:
+            continue  # "c'est le softmax, qui …": an apposition, not a cleft
+        if _COMPARING & set(words[c + 3 : end]):
+            continue  # "c'est le même principe que le JPEG": a comparison
+        return True
+    return False
+
+
 def _confused_sentences(question: ShortAnswer, matcher: _Matcher) -> frozenset[int]:
     """The sentences where a listed confusion of the question is stated: an idea found in one of
     them is said beside a wrong claim ("le padding sert à réduire la taille … et à traiter les
@@ -2413,6 +2436,9 @@ def grade_short(question: ShortAnswer, answer: str) -> ShortDecision:
     if any(d.points for d in ideas) and takes_back(parsed.words):
         confidence = min(confidence, CONFIDENCE["hedged"])
         note = "the answer takes a claim back (en fait non, ou l'inverse …): worth a look"
+    if any(d.points for d in ideas) and _puts_forward(parsed):
+        confidence = min(confidence, CONFIDENCE["cleft"])
+        note = "the answer puts something forward (c'est X qui …), the form of a role swap: worth a look"
     if any(d.points for d in ideas) and fed_excess(parsed.words):
         confidence = min(confidence, CONFIDENCE["contradicted"])
         note = "an excess (trop grand …) and a remedy that feeds it (augmenter …): worth a look"

@@ -529,7 +529,26 @@ LOTS_21_22 = [
 ]
 
 
-@pytest.mark.parametrize(("qid", "wrong", "right", "number"), LOT_16 + LOTS_17_18 + LOTS_19_20 + LOTS_21_22)
+# the least for the most; simple RNNs that would keep too much of the past
+OPPOSITE_WORDS = [
+    (
+        "explainability-gradcam-principe",
+        "Elle montre une carte de chaleur des régions de l'image qui ont le moins compté pour la classe.",
+        "Elle montre une carte de chaleur des régions de l'image qui ont le plus compté pour la classe.",
+        0,
+    ),
+    (
+        "recurrent-probleme-lstm",
+        "Les RNN simples retiennent trop bien le long terme.",
+        "Les RNN simples oublient vite le long terme.",
+        0,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("qid", "wrong", "right", "number"), LOT_16 + LOTS_17_18 + LOTS_19_20 + LOTS_21_22 + OPPOSITE_WORDS
+)
 def test_lot_16_classes_doubt_the_wrong_phrasing_and_keep_the_right_one(
     qid: str, wrong: str, right: str, number: int
 ) -> None:

@@ -19,7 +19,8 @@ FAMILIES: tuple[str, ...] = (
     "augmente augmenter augmentent augmentation croit croissent croitre croissance increase increases "
     "increased increasing grow grows grew grown growing rise rises rising hausse",
     "diminue diminuer diminuent diminution baisse baisser baissent decroit decroissent decrease "
-    "decreases decreased reduce reduces reduced reduit reduire reduisent reduction lower lowers lowered",
+    "decreases decreased reduce reduces reduced reduit reduire reduisent reduction lower lowers lowered "
+    "shrink shrinks shrank shrinking shrunk",
     "petit petite petits petites faible faibles minuscule minuscules infime small smaller tiny",
     "grand grande grands grandes gros grosse grosses eleve elevee eleves elevees enorme enormes large "
     "larger big bigger huge high higher",

@@ -529,8 +529,14 @@ LOTS_21_22 = [
 ]
 
 
-# the least for the most; simple RNNs that would keep too much of the past
+# the least for the most; simple RNNs that would keep too much of the past; the activations' places swapped
 OPPOSITE_WORDS = [
+    (
+        "activations-sortie-softmax",
+        "La ReLU en sortie et le softmax dans les couches cachées, pour avoir des probabilités.",
+        "Le softmax en sortie, car il donne des probabilités positives de somme 1, et ReLU dans les couches cachées.",
+        0,
+    ),
     (
         "explainability-gradcam-principe",
         "Elle montre une carte de chaleur des régions de l'image qui ont le moins compté pour la classe.",

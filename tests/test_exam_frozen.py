@@ -171,9 +171,10 @@ def test_the_tuning_sets_meet_the_trust_targets(bank: Bank, name: str) -> None:
         # them (answers taking a claim back, kept for replaced, sensitive for invariant, original
         # for recent data, plutôt X que Y): 130/133, 3/91, 46/179; 81/100, 3/31, 90/190; with long
         # answers missing an idea reviewed: 130/133, 3/91, 46/179; 78/92, 2/31, 98/190 (its long
-        # paraphrases, which the matcher misses, now reviewed).
+        # paraphrases, which the matcher misses, now reviewed); with a cleft reviewed and the
+        # activations' places swapped among the confusions: lot 20 78/89, 0/31, 101/190.
         ("tuning_answers_19.yaml", 0.975, 0.035, 0.26),
-        ("tuning_answers_20.yaml", 0.86, 0.04, 0.53),
+        ("tuning_answers_20.yaml", 0.86, 0.01, 0.54),
         # two fresh lots by another author who saw neither the matcher nor any lot (21: students
         # writing in a second language; 22: an examiner's traps, two thirds zero-deserving answers
         # made of the idea's own words, "sauf que non" retractions, changed figures), measured

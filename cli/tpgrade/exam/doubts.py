@@ -98,6 +98,7 @@ NEAR_OPPOSITES: tuple[str, ...] = (
     "ajoute additionne somme > remplace",
     # what is replaced is not kept ("on garde la couche finale à 1000 sorties")
     "remplace > garde",
+    # the least for the most ("les régions qui ont le moins compté")
     "plus most | moins least",
 )
 

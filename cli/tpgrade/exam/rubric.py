@@ -2188,6 +2188,7 @@ _PREFIX = {
     "absence": "absence: ",
     "keywords": "keywords: ",
     "list": "keywords: ",
+    "outweighed": "outweighed: ",
 }
 _EARNING = frozenset(
     (
@@ -2206,22 +2207,6 @@ _EARNING = frozenset(
         "hedged",
     )
 )
-
-
-def _idea_decision(idea: KeyIdea, evidence: _Evidence, frame: _Frame, cap: float) -> IdeaDecision:
-    clause = _clause_text(frame, evidence.found.clause) if evidence.found is not None else ""
-    matched = f"{_PREFIX.get(evidence.kind, '')}{evidence.phrasing}" if evidence.phrasing else ""
-    return IdeaDecision(
-        idea=idea.idea,
-        points=idea.points if evidence.kind in _EARNING else 0.0,
-        max_points=idea.points,
-        matched=matched,
-        confidence=min(cap, evidence.confidence),
-        clause=clause,
-        reason=_REASONS[evidence.kind],
-    )
-
-
 # Doubtful evidence that earns nothing; beside a stated confusion the answer is surely wrong on that idea.
 # A contradiction stays out: it may be a right claim the student takes back.
 _OUTWEIGHED = frozenset(
@@ -2245,6 +2230,22 @@ _OUTWEIGHED = frozenset(
         "shared",
     )
 )
+
+
+def _idea_decision(idea: KeyIdea, evidence: _Evidence, frame: _Frame, cap: float) -> IdeaDecision:
+    clause = _clause_text(frame, evidence.found.clause) if evidence.found is not None else ""
+    matched = f"{_PREFIX.get(evidence.kind, '')}{evidence.phrasing}" if evidence.phrasing else ""
+    return IdeaDecision(
+        idea=idea.idea,
+        points=idea.points if evidence.kind in _EARNING else 0.0,
+        max_points=idea.points,
+        matched=matched,
+        confidence=min(cap, evidence.confidence),
+        clause=clause,
+        reason=_REASONS[evidence.kind],
+    )
+
+
 _CONTRASTING = _wordset("mais tandis but whereas however cependant pourtant revanche contre while")
 
 
